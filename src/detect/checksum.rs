@@ -1,0 +1,79 @@
+//! Named checksum validators for token formats that carry one.
+
+/// A checksum scheme a rule can require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// GitHub's 2021 token format: `gh?_` + 30 base62 chars + 6 base62 chars of CRC32.
+    GithubCrc32,
+    /// npm's token format: `npm_` + 30 base62 chars + 6 base62 chars of CRC32.
+    NpmCrc32,
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+impl Checksum {
+    /// Resolves a checksum name used in rule files.
+    pub fn parse(name: &str) -> Option<Checksum> {
+        match name {
+            "github-crc32" => Some(Checksum::GithubCrc32),
+            "npm-crc32" => Some(Checksum::NpmCrc32),
+            _ => None,
+        }
+    }
+
+    /// Whether `token` passes the checksum.
+    pub fn verify(self, token: &str) -> bool {
+        match self {
+            Checksum::GithubCrc32 | Checksum::NpmCrc32 => verify_prefixed_crc32(token),
+        }
+    }
+}
+
+/// Verifies `prefix_` + body + 6-char base62 CRC32 of the body.
+fn verify_prefixed_crc32(token: &str) -> bool {
+    let Some(underscore) = token.rfind('_') else {
+        return false;
+    };
+    let rest = &token[underscore + 1..];
+    if rest.len() < 7 || !rest.is_ascii() {
+        return false;
+    }
+    let (body, check) = rest.split_at(rest.len() - 6);
+    match decode_base62(check) {
+        Some(value) => value == u64::from(crc32fast::hash(body.as_bytes())),
+        None => false,
+    }
+}
+
+fn decode_base62(s: &str) -> Option<u64> {
+    s.bytes().try_fold(0u64, |acc, b| {
+        let digit = BASE62.iter().position(|&c| c == b)? as u64;
+        acc.checked_mul(62)?.checked_add(digit)
+    })
+}
+
+/// Appends the 6-character base62 CRC32 of `body` (for generating test tokens).
+pub fn base62_crc32(body: &str) -> String {
+    let mut n = u64::from(crc32fast::hash(body.as_bytes()));
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_checksum_roundtrip() {
+        let body = "Zx8Qp2Lm4Nv6Rt0Yw3Ks5Hj7Gf9Dc1";
+        let token = format!("ghp_{body}{}", base62_crc32(body));
+        assert!(Checksum::GithubCrc32.verify(&token));
+        let mut bad = token.clone();
+        bad.replace_range(5..6, "y");
+        assert!(!Checksum::GithubCrc32.verify(&bad));
+    }
+}

@@ -1,0 +1,265 @@
+//! Filters that every candidate secret passes after its rule's regex: placeholders,
+//! repeated and sequential characters, entropy, and the value-shape checks that keep
+//! the generic assignment rules quiet on words, paths, references and hashes.
+
+/// Shannon entropy of `s` in bits per byte.
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let len = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Substrings (lowercase) that mark a value as a placeholder, documentation value or
+/// template reference rather than a real credential.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "example",
+    "xxxx",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "redacted",
+    "dummy",
+    "sample",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "$(",
+    "%s",
+    "%(",
+    "****",
+    "....",
+    "replace_with",
+    "replace-with",
+    "insert_",
+    "insert-",
+    "todo",
+    "fixme",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "fake_",
+    "fake-",
+    "_fake",
+    "-fake",
+];
+
+/// Whether the candidate secret is a placeholder, a template reference, or a run of
+/// repeated or sequential characters.
+pub fn is_placeholder(secret: &str) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
+        return true;
+    }
+    has_long_run(lower.as_bytes(), 6) || has_sequence(lower.as_bytes(), 6)
+}
+
+/// A run of `n` identical alphanumeric characters (`aaaaaa`, `000000`).
+fn has_long_run(s: &[u8], n: usize) -> bool {
+    let mut run = 1;
+    for w in s.windows(2) {
+        if w[0] == w[1] && w[0].is_ascii_alphanumeric() {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 1;
+        }
+    }
+    false
+}
+
+/// An ascending or descending run of `n` consecutive letters or digits (`123456`, `abcdef`).
+fn has_sequence(s: &[u8], n: usize) -> bool {
+    let (mut up, mut down) = (1, 1);
+    for w in s.windows(2) {
+        let alnum = w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric();
+        up = if alnum && w[1] == w[0].wrapping_add(1) { up + 1 } else { 1 };
+        down = if alnum && w[1].wrapping_add(1) == w[0] { down + 1 } else { 1 };
+        if up >= n || down >= n {
+            return true;
+        }
+    }
+    false
+}
+
+/// Character classes present in a value.
+fn class_count(s: &str) -> (bool, bool, bool, bool) {
+    let lower = s.bytes().any(|b| b.is_ascii_lowercase());
+    let upper = s.bytes().any(|b| b.is_ascii_uppercase());
+    let digit = s.bytes().any(|b| b.is_ascii_digit());
+    let other = s.bytes().any(|b| !b.is_ascii_alphanumeric());
+    (lower, upper, digit, other)
+}
+
+/// Value-shape checks for generic `password = ...` style rules: the value must look
+/// random, not like a word, identifier, path, URL, reference, or hash.
+pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
+    let v = value.trim_matches(|c| c == '"' || c == '\'' || c == '`');
+    if v.len() < 8 || v.len() > 200 {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    // References to variables, secret stores and code rather than literal values.
+    const REFERENCE_MARKERS: &[&str] = &[
+        "$", "env.", "env[", "environ", "getenv", "process.", "secrets.", "vault:", "ssm:",
+        "arn:", "os.", "config.", "settings.", "params.", "props.", "this.", "self.", "()",
+        "(", ")", "[", "]", "::", "->", "=>", "file:", "http://", "https://", "/", "\\",
+    ];
+    if REFERENCE_MARKERS.iter().any(|m| lower.contains(m)) {
+        return false;
+    }
+    if v.contains(' ') {
+        return false;
+    }
+    let (lo, up, digit, other) = class_count(v);
+    let classes = [lo, up, digit, other].iter().filter(|&&c| c).count();
+    if classes < 2 || !digit && !other {
+        return false;
+    }
+    // snake_case / kebab-case / dotted identifiers and CONSTANT_NAMES.
+    if v.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.') {
+        return false;
+    }
+    if is_hash_like(v, line) || is_uuid(v) {
+        return false;
+    }
+    let entropy = shannon_entropy(v.as_bytes());
+    entropy >= 3.0 + (v.len().min(32) as f64 / 32.0) * 0.5
+}
+
+/// Name parts that, after a secret-like word, say the value is not the secret itself
+/// (`token_type`, `password_file`, `secret_name`, `api_key_id`...).
+const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
+    "name", "id", "ids", "type", "url", "uri", "file", "path", "dir", "length", "len", "count", "size",
+    "field", "endpoint", "header", "prefix", "format", "version", "expiry", "expires", "expiration", "ttl",
+    "timeout", "policy", "hash", "hashed", "regex", "pattern", "env", "var", "label", "placeholder",
+    "description", "desc", "hint", "mode", "min", "max", "provider", "store", "manager", "service", "user",
+    "username", "arn", "ref", "reference", "location", "param", "parameter", "key_id", "keyid", "required",
+    "enabled", "policy", "rotation", "reset", "confirm", "confirmation", "strength", "validator", "input",
+    "class", "kind", "source", "template", "secret_ref", "lifetime", "audience", "issuer", "scope",
+    "scopes", "method", "algorithm", "algo", "encoding", "owner", "index", "usage", "error", "message",
+];
+
+/// Whether the assignment's name (the text before the value) names a secret itself
+/// rather than something about one (`token_type`, `password_file`).
+pub fn generic_name_is_secret_like(name: &str) -> bool {
+    let ident = name
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .next()
+        .unwrap_or("");
+    let lower = ident.to_ascii_lowercase();
+    let secret_words = [
+        "password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key",
+        "accesskey", "private_key", "privatekey", "credential", "auth_key", "authkey", "signing_key",
+        "encryption_key",
+    ];
+    let Some(pos) = secret_words.iter().filter_map(|w| lower.rfind(w).map(|p| p + w.len())).max() else {
+        return false;
+    };
+    let rest = &ident[pos..];
+    // `tokenizer`, `secretary`: the word goes on in lowercase, so it is another word.
+    let glued = rest.starts_with(|c: char| c.is_ascii_lowercase());
+    let mut tail: String = rest
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if tail.starts_with('s') && (rest.len() == 1 || !glued) {
+        tail.remove(0);
+    }
+    if tail.is_empty() {
+        return true;
+    }
+    if glued && !tail.starts_with("key") && !tail.starts_with("s") {
+        return false;
+    }
+    !NON_SECRET_NAME_SUFFIXES.iter().any(|s| tail.starts_with(&s.replace('_', "")))
+}
+
+/// Hex digests (32/40/56/64/96/128 hex digits) where the line speaks of hashing, or
+/// any long pure-hex value on a checksum-like line.
+fn is_hash_like(v: &str, line: &str) -> bool {
+    if !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    let l = line.to_ascii_lowercase();
+    ["sha", "hash", "digest", "checksum", "integrity", "md5", "commit", "rev"]
+        .iter()
+        .any(|m| l.contains(m))
+}
+
+/// `8-4-4-4-12` hex UUIDs.
+pub fn is_uuid(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(&n, p)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_orders_randomness() {
+        assert!(shannon_entropy(b"aaaaaaaa") < 0.1);
+        assert!(shannon_entropy(b"q8Zr2LmX9vPa") > 3.0);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert!(is_placeholder("AKIAIOSFODNN7EXAMPLE"));
+        assert!(is_placeholder("${GITHUB_TOKEN}"));
+        assert!(is_placeholder("ghp_aaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(is_placeholder("sk_live_0123456789"));
+        assert!(!is_placeholder("q8Zr2LmX9vPaT4kW"));
+    }
+
+    #[test]
+    fn generic_names() {
+        assert!(generic_name_is_secret_like("DB_PASSWORD = \""));
+        assert!(generic_name_is_secret_like("  client_secret: "));
+        assert!(generic_name_is_secret_like("apiKey="));
+        assert!(!generic_name_is_secret_like("token_type = "));
+        assert!(!generic_name_is_secret_like("password_file: "));
+        assert!(!generic_name_is_secret_like("tokenizer = "));
+    }
+
+    #[test]
+    fn generic_values() {
+        assert!(generic_value_is_plausible("q8Zr2LmX9vPaT4kW", "password = q8Zr2LmX9vPaT4kW"));
+        assert!(!generic_value_is_plausible("password123", "password = password123"));
+        assert!(!generic_value_is_plausible("my_database_password", "x"));
+        assert!(!generic_value_is_plausible("os.environ['X']", "x"));
+        assert!(!generic_value_is_plausible(
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "sha256 = 9f86d0..."
+        ));
+        assert!(!generic_value_is_plausible("123e4567-e89b-12d3-a456-426614174000", "token: x"));
+    }
+}

@@ -1,0 +1,152 @@
+//! The second detection stage: each candidate rule's regex runs on the windows
+//! around its keyword hits (or the whole file for multi-line rules), and every
+//! capture passes the rule's and the global filters.
+
+use super::filters;
+use super::prefilter::{Hit, Prefilter};
+use crate::rules::Rule;
+
+/// How far a window reaches from a keyword hit when the line is very long
+/// (minified files): bounds the regex work per hit.
+const MAX_WINDOW_REACH: usize = 4096;
+
+/// A confirmed match: which rule, and the byte range of the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawMatch {
+    /// Index of the rule in the rule set.
+    pub rule: usize,
+    /// Byte offset of the secret's start.
+    pub start: usize,
+    /// Byte offset just past the secret.
+    pub end: usize,
+}
+
+/// Per-thread matcher state: reusable scratch buffers.
+#[derive(Debug, Default)]
+pub struct Matcher {
+    hits: Vec<Hit>,
+    windows: Vec<(usize, usize)>,
+}
+
+impl Matcher {
+    /// Finds every confirmed secret in `content`, appending to `out` (unsorted).
+    pub fn find(&mut self, rules: &[Rule], prefilter: &Prefilter, content: &[u8], out: &mut Vec<RawMatch>) {
+        self.hits.clear();
+        prefilter.hits(content, &mut self.hits);
+        if self.hits.is_empty() {
+            return;
+        }
+        self.hits.sort_unstable_by_key(|h| (h.rule, h.start));
+        let mut i = 0;
+        while i < self.hits.len() {
+            let rule_idx = self.hits[i].rule;
+            let mut j = i;
+            while j < self.hits.len() && self.hits[j].rule == rule_idx {
+                j += 1;
+            }
+            let rule = &rules[rule_idx];
+            self.windows.clear();
+            if rule.spec.whole_file {
+                self.windows.push((0, content.len()));
+            } else {
+                for h in &self.hits[i..j] {
+                    let w = window_around(content, h.start, h.end);
+                    match self.windows.last_mut() {
+                        Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
+                        _ => self.windows.push(w),
+                    }
+                }
+            }
+            for &(ws, we) in &self.windows {
+                confirm(rule, rule_idx, content, ws, we, out);
+            }
+            i = j;
+        }
+    }
+}
+
+/// The line holding the hit plus the next line, bounded for very long lines.
+fn window_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let floor = start.saturating_sub(MAX_WINDOW_REACH);
+    let ws = content[floor..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(floor, |p| floor + p + 1);
+    let ceil = (end + MAX_WINDOW_REACH).min(content.len());
+    let line_end = content[end..ceil]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(ceil, |p| end + p + 1);
+    let next_end = content[line_end..ceil]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(ceil, |p| line_end + p);
+    (ws, next_end)
+}
+
+/// Runs the rule's regex over `content[ws..we]` and keeps captures passing the filters.
+fn confirm(rule: &Rule, rule_idx: usize, content: &[u8], ws: usize, we: usize, out: &mut Vec<RawMatch>) {
+    let Some(compiled) = rule.regex() else {
+        return;
+    };
+    let hay = &content[..we];
+    let mut pos = ws;
+    while pos <= hay.len() {
+        let Some(caps) = compiled.regex.captures_at(hay, pos) else {
+            break;
+        };
+        let Some(whole) = caps.get(0) else { break };
+        pos = if whole.end() > whole.start() { whole.end() } else { whole.end() + 1 };
+        let Some(secret) = caps.get(compiled.secret_group).or(Some(whole)) else {
+            continue;
+        };
+        if passes_filters(rule, content, whole.start(), secret.start(), secret.end()) {
+            let m = RawMatch {
+                rule: rule_idx,
+                start: secret.start(),
+                end: secret.end(),
+            };
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+}
+
+/// Checksum, entropy, placeholder and (for generic rules) name and value-shape
+/// filters. `match_start..start` is the text the regex matched before the secret (the
+/// assignment's name, for generic rules).
+pub fn passes_filters(rule: &Rule, content: &[u8], match_start: usize, start: usize, end: usize) -> bool {
+    let bytes = &content[start..end];
+    let secret = String::from_utf8_lossy(bytes);
+    if let Some(checksum) = rule.checksum {
+        if !checksum.verify(&secret) {
+            return false;
+        }
+    }
+    if let Some(min) = rule.spec.min_entropy {
+        if filters::shannon_entropy(bytes) < min {
+            return false;
+        }
+    }
+    if filters::is_placeholder(&secret) {
+        return false;
+    }
+    if rule.spec.family == "generic" {
+        let line = line_of(content, start, end);
+        let name = String::from_utf8_lossy(&content[match_start.min(start)..start]);
+        if !filters::generic_name_is_secret_like(&name)
+            || !filters::generic_value_is_plausible(&secret, &String::from_utf8_lossy(line))
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// The full line(s) holding `content[start..end]`.
+pub fn line_of(content: &[u8], start: usize, end: usize) -> &[u8] {
+    let ls = content[..start].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let le = content[end..].iter().position(|&b| b == b'\n').map_or(content.len(), |p| end + p);
+    &content[ls..le]
+}

@@ -1,0 +1,6 @@
+//! Secret detection: keyword prefilter, per-rule regex confirmation, and filters.
+
+pub mod checksum;
+pub mod filters;
+pub mod matcher;
+pub mod prefilter;

@@ -1,0 +1,344 @@
+//! The finding model shared by secret rules and pipeline audits, and the one builder
+//! that refuses incomplete findings.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// How bad a finding is if real. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational: not a leak (e.g. a vendor test-mode key).
+    Info,
+    /// Low severity.
+    Low,
+    /// Medium severity.
+    Medium,
+    /// High severity.
+    High,
+    /// Critical severity.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name used in config, CLI and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub code scanning's numeric `security-severity` for this level.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Info => "1.0",
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+
+    /// Parses a lowercase severity name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure the rule is that a match is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Often wrong; review.
+    Low,
+    /// Usually right.
+    Medium,
+    /// Format is distinctive (prefix, checksum): almost always right.
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// What a credential type implies about how long a leaked value stays usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifetime {
+    /// Valid until someone revokes it (static keys, classic PATs, private keys).
+    LongLived,
+    /// Expires on its own within hours (installation tokens, STS sessions, OIDC tokens).
+    ShortLived,
+    /// Depends on how it was issued.
+    Unknown,
+}
+
+impl Lifetime {
+    /// The kebab-case name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifetime::LongLived => "long-lived",
+            Lifetime::ShortLived => "short-lived",
+            Lifetime::Unknown => "unknown",
+        }
+    }
+}
+
+/// Whether a finding comes from a secret rule or a pipeline audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    /// A hard-coded credential matched by a secret rule.
+    Secret,
+    /// An over-broad privilege or credential problem in a CI pipeline.
+    Pipeline,
+}
+
+impl FindingKind {
+    /// The lowercase name used in output and SARIF tags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Secret => "secret",
+            FindingKind::Pipeline => "pipeline",
+        }
+    }
+}
+
+/// A region of a file. Lines and columns are 1-based; columns count Unicode code
+/// points; `end_column` is exclusive (SARIF's convention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    /// First line, 1-based.
+    pub start_line: usize,
+    /// First column, 1-based, in code points.
+    pub start_column: usize,
+    /// Last line, 1-based.
+    pub end_line: usize,
+    /// Column just past the end, 1-based, in code points.
+    pub end_column: usize,
+}
+
+/// The git commit that introduced a finding (history scans only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitInfo {
+    /// Full commit id.
+    pub id: String,
+    /// Author name and email.
+    pub author: String,
+    /// Author date, ISO 8601.
+    pub date: String,
+}
+
+/// One reported problem: a leaked credential or an over-privileged pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Id of the secret rule or audit that produced it.
+    pub rule_id: String,
+    /// Secret or pipeline.
+    pub kind: FindingKind,
+    /// Severity after config overrides.
+    pub severity: Severity,
+    /// Confidence of the rule.
+    pub confidence: Confidence,
+    /// Credential lifetime implied by the rule, when it concerns a credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<Lifetime>,
+    /// One or two sentences: what is wrong.
+    pub message: String,
+    /// Path relative to the scan root, `/`-separated.
+    pub path: String,
+    /// Where in the file.
+    pub span: Span,
+    /// The matched text, redacted unless the user opted out.
+    pub snippet: String,
+    /// Stable identity: hash of rule id, path and secret (or YAML path), never the line.
+    pub fingerprint: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// Owner from CODEOWNERS, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Commit that introduced it (history scans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitInfo>,
+    /// The raw secret; never serialized, used for redaction decisions and dedup.
+    #[serde(skip)]
+    pub secret: Option<String>,
+}
+
+/// Builds a [`Finding`]; `build` refuses one without rule, location or message.
+#[derive(Debug, Default)]
+pub struct FindingBuilder {
+    rule_id: Option<String>,
+    kind: Option<FindingKind>,
+    severity: Option<Severity>,
+    confidence: Option<Confidence>,
+    lifetime: Option<Lifetime>,
+    message: Option<String>,
+    path: Option<String>,
+    span: Option<Span>,
+    snippet: String,
+    fingerprint_key: Option<String>,
+    remediation: String,
+    secret: Option<String>,
+}
+
+impl FindingBuilder {
+    /// Starts a finding for `rule_id` of the given kind.
+    pub fn new(rule_id: &str, kind: FindingKind) -> Self {
+        FindingBuilder {
+            rule_id: Some(rule_id.to_string()),
+            kind: Some(kind),
+            ..Default::default()
+        }
+    }
+    /// Sets severity.
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = Some(s);
+        self
+    }
+    /// Sets confidence.
+    pub fn confidence(mut self, c: Confidence) -> Self {
+        self.confidence = Some(c);
+        self
+    }
+    /// Sets the credential lifetime.
+    pub fn lifetime(mut self, l: Lifetime) -> Self {
+        self.lifetime = Some(l);
+        self
+    }
+    /// Sets the message.
+    pub fn message(mut self, m: impl Into<String>) -> Self {
+        self.message = Some(m.into());
+        self
+    }
+    /// Sets the location.
+    pub fn location(mut self, path: &str, span: Span) -> Self {
+        self.path = Some(path.to_string());
+        self.span = Some(span);
+        self
+    }
+    /// Sets the (already redacted, if needed) snippet.
+    pub fn snippet(mut self, s: impl Into<String>) -> Self {
+        self.snippet = s.into();
+        self
+    }
+    /// Sets the remediation text.
+    pub fn remediation(mut self, r: impl Into<String>) -> Self {
+        self.remediation = r.into();
+        self
+    }
+    /// Sets what identifies this finding apart from its line: the secret for secret
+    /// rules, the YAML path of the offending node for audits.
+    pub fn fingerprint_key(mut self, k: impl Into<String>) -> Self {
+        self.fingerprint_key = Some(k.into());
+        self
+    }
+    /// Keeps the raw secret on the finding (never serialized).
+    pub fn secret(mut self, s: impl Into<String>) -> Self {
+        self.secret = Some(s.into());
+        self
+    }
+
+    /// Returns the finding, or names the missing field.
+    pub fn build(self) -> Result<Finding, String> {
+        let rule_id = self.rule_id.ok_or("finding without rule id")?;
+        let path = self.path.ok_or_else(|| format!("{rule_id}: finding without location"))?;
+        let span = self.span.ok_or_else(|| format!("{rule_id}: finding without span"))?;
+        let message = self.message.ok_or_else(|| format!("{rule_id}: finding without message"))?;
+        let key = self
+            .fingerprint_key
+            .ok_or_else(|| format!("{rule_id}: finding without fingerprint key"))?;
+        Ok(Finding {
+            fingerprint: fingerprint(&rule_id, &path, &key),
+            kind: self.kind.ok_or("finding without kind")?,
+            severity: self.severity.ok_or_else(|| format!("{rule_id}: finding without severity"))?,
+            confidence: self.confidence.unwrap_or(Confidence::Medium),
+            lifetime: self.lifetime,
+            message,
+            path,
+            span,
+            snippet: self.snippet,
+            remediation: self.remediation,
+            owner: None,
+            commit: None,
+            secret: self.secret,
+            rule_id,
+        })
+    }
+}
+
+/// Stable fingerprint: hex SHA-256 (first 32 hex digits) of rule id, path and key.
+pub fn fingerprint(rule_id: &str, path: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Sorts findings by path, line, column, rule so output does not depend on threads.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.path, a.span, &a.rule_id, &a.fingerprint).cmp(&(&b.path, b.span, &b.rule_id, &b.fingerprint))
+    });
+}
+
+/// Redacts a secret: keeps a short prefix (at most 4 characters, never more than a
+/// quarter of it) and masks the rest with `*`, capped so long keys stay readable.
+pub fn redact(secret: &str) -> String {
+    let n = secret.chars().count();
+    let keep = (n / 4).min(4);
+    let prefix: String = secret.chars().take(keep).collect();
+    let masked = (n - keep).clamp(3, 12);
+    format!("{prefix}{}", "*".repeat(masked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_keeps_short_prefix_only() {
+        let r = redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+        assert!(r.starts_with("ghp_"));
+        assert!(!r.contains("abc"));
+        assert_eq!(redact("ab"), "***");
+    }
+
+    #[test]
+    fn fingerprint_ignores_line() {
+        assert_eq!(fingerprint("r", "a.txt", "s"), fingerprint("r", "a.txt", "s"));
+        assert_ne!(fingerprint("r", "a.txt", "s"), fingerprint("r", "b.txt", "s"));
+    }
+}

@@ -1,0 +1,152 @@
+//! tokenward: finds hard-coded credentials, long-lived tokens and over-broad CI/CD
+//! pipeline privileges in a repository, and reports them as text, JSON, SARIF or
+//! GitHub annotations.
+
+pub mod audit;
+pub mod cli;
+pub mod detect;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod rules_cmd;
+pub mod scan;
+pub mod suppress;
+pub mod walk;
+
+use cli::{Cli, Command, FailOn, Format, ScanArgs};
+use finding::{FindingKind, Severity, sort_findings};
+use report::{Report, RuleMeta};
+use scan::{Engine, EngineOptions};
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+use walk::{WalkOptions, walk_and_scan};
+
+/// Exit code: no finding at or above the failing level.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code: findings at or above the failing level.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage or runtime error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs the parsed command line; errors become exit code 2 in `main`.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan_command(&args),
+        Command::Rules(args) => rules_cmd::run(&args),
+    }
+}
+
+/// Metadata of every built-in secret rule and audit, for reporters.
+pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
+    let mut metas: Vec<RuleMeta> = rules
+        .iter()
+        .map(|r| RuleMeta {
+            id: r.spec.id.clone(),
+            name: r.spec.name.clone(),
+            kind: FindingKind::Secret,
+            severity: r.spec.severity,
+            lifetime: Some(r.spec.lifetime),
+            family: r.spec.family.clone(),
+            description: r.spec.description.clone(),
+            remediation: r.spec.remediation.clone(),
+            references: r.spec.references.clone(),
+        })
+        .collect();
+    metas.extend(audit::docs().into_iter().map(|d| RuleMeta {
+        id: d.id.to_string(),
+        name: d.name.to_string(),
+        kind: FindingKind::Pipeline,
+        severity: d.severity,
+        lifetime: None,
+        family: "pipeline".to_string(),
+        description: d.description.to_string(),
+        remediation: d.remediation.to_string(),
+        references: Vec::new(),
+    }));
+    metas
+}
+
+fn fail_threshold(f: FailOn) -> Option<Severity> {
+    match f {
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::High => Some(Severity::High),
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::Never => None,
+    }
+}
+
+fn scan_command(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    for p in &args.paths {
+        if let Err(e) = std::fs::metadata(p) {
+            anyhow::bail!("{}: {}", p.display(), e);
+        }
+    }
+    let rules = rules::builtin_rules().map_err(anyhow::Error::msg)?;
+    let select = (!args.select.is_empty()).then(|| args.select.iter().cloned().collect());
+    let engine = Engine::new(
+        rules,
+        EngineOptions {
+            no_redact: args.no_redact,
+            select,
+        },
+    )
+    .map_err(anyhow::Error::msg)?;
+    let opts = WalkOptions {
+        no_ignore: args.no_ignore,
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+    };
+    let mut result = walk_and_scan(&args.paths, &opts, &engine);
+    sort_findings(&mut result.findings);
+    result.errors.sort();
+    for e in &result.errors {
+        eprintln!("tokenward: warning: {e}");
+    }
+    let metas = rule_metas(&engine.rules);
+    let mut suppressed_counts = BTreeMap::new();
+    if !result.suppressed_inline.is_empty() {
+        suppressed_counts.insert("inline".to_string(), result.suppressed_inline.len() as u64);
+    }
+    let report = Report {
+        findings: &result.findings,
+        rules: &metas,
+        stats: &result.stats,
+        suppressed_counts,
+        suppressed: &[],
+        notices: &[],
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    };
+    write_report(&report, args.format, args.output.as_deref())?;
+    eprintln!("tokenward: {}", report.summary_line());
+    let failing = fail_threshold(args.fail_on)
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    Ok(ExitCode::from(if failing { EXIT_FINDINGS } else { EXIT_CLEAN }))
+}
+
+/// Writes a report in `format` to `output` (a file) or standard output.
+pub fn write_report(report: &Report, format: Format, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    let color = output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match format {
+        Format::Text => report::text::write(report, &mut buf, color)?,
+        Format::Json => report::json::write(report, &mut buf)?,
+        Format::Sarif => report::sarif::write(report, &mut buf)?,
+        Format::Github => report::github::write(report, &mut buf)?,
+    }
+    match output {
+        Some(path) => std::fs::write(path, &buf).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e))?,
+        None => {
+            let mut out = io::stdout().lock();
+            match out.write_all(&buf).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                other => other?,
+            }
+        }
+    }
+    Ok(())
+}

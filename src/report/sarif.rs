@@ -1,0 +1,208 @@
+//! SARIF 2.1.0 output for GitHub code scanning and other SARIF consumers: one run,
+//! rules with descriptions, help and `security-severity`, results with relative URIs,
+//! full regions in Unicode code points, and our fingerprint under `tokenward/v1`.
+
+use super::{Report, RuleMeta};
+use crate::finding::{Finding, Severity};
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool,
+    ToolComponent,
+};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Key under which our fingerprint goes in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "tokenward/v1";
+
+/// Most results GitHub code scanning accepts per run.
+const MAX_RESULTS: usize = 25_000;
+
+fn level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium | Severity::Low => ResultLevel::Warning,
+        Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn text(s: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s.to_string()).build()
+}
+
+fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
+    let mut help_md = format!("**{}**\n\n{}\n\n**Fix:** {}\n", r.name, r.description, r.remediation);
+    if !r.references.is_empty() {
+        help_md.push_str("\n**References:**\n");
+        for u in &r.references {
+            help_md.push_str(&format!("- <{u}>\n"));
+        }
+    }
+    let help_text = format!("{}\n\nFix: {}", r.description, r.remediation);
+    let mut tags = vec!["security".to_string(), r.kind.as_str().to_string(), r.family.clone()];
+    if let Some(l) = r.lifetime {
+        tags.push(l.as_str().to_string());
+    }
+    tags.dedup();
+    tags.truncate(10);
+    let mut extra = BTreeMap::new();
+    extra.insert("security-severity".to_string(), json!(r.severity.security_severity()));
+    extra.insert("kind".to_string(), json!(r.kind.as_str()));
+    extra.insert("precision".to_string(), json!("high"));
+    if let Some(l) = r.lifetime {
+        extra.insert("lifetime".to_string(), json!(l.as_str()));
+    }
+    let mut d = ReportingDescriptor::builder()
+        .id(r.id.clone())
+        .name(r.name.clone())
+        .short_description(text(&r.name))
+        .full_description(text(&r.description))
+        .help(
+            MultiformatMessageString::builder()
+                .text(help_text)
+                .markdown(help_md)
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(serde_json::to_value(level(r.severity)).unwrap_or(Value::Null))
+                .build(),
+        )
+        .properties(PropertyBag::builder().tags(tags).additional_properties(extra).build())
+        .build();
+    if let Some(u) = r.references.first() {
+        d.help_uri = Some(u.clone());
+    }
+    d
+}
+
+fn result(f: &Finding, rule_index: Option<usize>, suppression: Option<(&str, &str)>) -> SarifResult {
+    let region = Region::builder()
+        .start_line(f.span.start_line as i64)
+        .start_column(f.span.start_column as i64)
+        .end_line(f.span.end_line as i64)
+        .end_column(f.span.end_column as i64)
+        .build();
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(
+                    ArtifactLocation::builder()
+                        .uri(uri_escape(&f.path))
+                        .uri_base_id("%SRCROOT%".to_string())
+                        .build(),
+                )
+                .region(region)
+                .build(),
+        )
+        .build();
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    let mut props = BTreeMap::new();
+    props.insert("severity".to_string(), json!(f.severity.as_str()));
+    props.insert("confidence".to_string(), json!(f.confidence.as_str()));
+    props.insert("kind".to_string(), json!(f.kind.as_str()));
+    if let Some(l) = f.lifetime {
+        props.insert("lifetime".to_string(), json!(l.as_str()));
+    }
+    if !f.snippet.is_empty() {
+        props.insert("snippet".to_string(), json!(f.snippet));
+    }
+    if let Some(o) = &f.owner {
+        props.insert("owner".to_string(), json!(o));
+    }
+    if let Some(c) = &f.commit {
+        props.insert("commit".to_string(), json!(c.id));
+        props.insert("author".to_string(), json!(c.author));
+        props.insert("date".to_string(), json!(c.date));
+    }
+    let mut message = f.message.clone();
+    if !f.snippet.is_empty() {
+        message.push_str(&format!(" Secret: {}.", f.snippet));
+    }
+    let mut r = SarifResult::builder()
+        .rule_id(f.rule_id.clone())
+        .level(level(f.severity))
+        .message(Message::builder().text(message).build())
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build();
+    r.rule_index = rule_index.map(|i| i as i64);
+    if let Some((by, reason)) = suppression {
+        let kind = if by == "inline" { "inSource" } else { "external" };
+        let mut s = Suppression::builder().kind(json!(kind)).build();
+        if !reason.is_empty() {
+            s.justification = Some(reason.to_string());
+        }
+        r.suppressions = Some(vec![s]);
+    }
+    r
+}
+
+/// Percent-encodes characters that may not appear raw in a URI reference.
+fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '.' | '_' | '~' | '/' | '+' | '@' | '=' | ',' | '!' | '$' | '&'
+            | '\'' | '(' | ')' | '*' | ';' | ':' => out.push(c),
+            _ => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Builds the SARIF log as a JSON value (also used by `merge`).
+pub fn to_value(report: &Report) -> Value {
+    let index: BTreeMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let mut results: Vec<SarifResult> = report
+        .findings
+        .iter()
+        .take(MAX_RESULTS)
+        .map(|f| result(f, index.get(f.rule_id.as_str()).copied(), None))
+        .collect();
+    results.extend(report.suppressed.iter().map(|s| {
+        result(
+            &s.finding,
+            index.get(s.finding.rule_id.as_str()).copied(),
+            Some((&s.by, &s.reason)),
+        )
+    }));
+    let driver = ToolComponent::builder()
+        .name("tokenward".to_string())
+        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+        .information_uri("https://github.com/tokenward/tokenward".to_string())
+        .rules(report.rules.iter().map(rule_descriptor).collect::<Vec<_>>())
+        .build();
+    let mut run_props = BTreeMap::new();
+    run_props.insert("summary".to_string(), json!(report.summary_line()));
+    run_props.insert("suppressed".to_string(), json!(report.suppressed_counts));
+    if !report.notices.is_empty() {
+        run_props.insert("notices".to_string(), json!(report.notices));
+    }
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .column_kind(json!("unicodeCodePoints"))
+        .properties(PropertyBag::builder().additional_properties(run_props).build())
+        .build();
+    let log = Sarif::builder()
+        .schema("https://json.schemastore.org/sarif-2.1.0.json".to_string())
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    serde_json::to_value(log).unwrap_or(Value::Null)
+}
+
+/// Writes the SARIF log.
+pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &to_value(report))?;
+    writeln!(w)
+}

@@ -1,0 +1,54 @@
+//! Human-readable output: `path:line:col: severity rule-id message`, the redacted
+//! snippet, and the fix; colour only on a terminal and never with `NO_COLOR`.
+
+use super::Report;
+use crate::finding::Severity;
+use std::io::{self, Write};
+
+/// Writes the text report.
+pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> {
+    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    for f in report.findings {
+        let sev_color = match f.severity {
+            Severity::Critical | Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        writeln!(
+            w,
+            "{}:{}:{}: {} {} {}",
+            paint("1", &f.path),
+            f.span.start_line,
+            f.span.start_column,
+            paint(sev_color, f.severity.as_str()),
+            paint("35", &f.rule_id),
+            f.message
+        )?;
+        if !f.snippet.is_empty() {
+            writeln!(w, "    secret: {}", f.snippet)?;
+        }
+        if let Some(c) = &f.commit {
+            writeln!(w, "    commit: {} ({}, {})", c.id, c.author, c.date)?;
+        }
+        if let Some(o) = &f.owner {
+            writeln!(w, "    owner: {o}")?;
+        }
+        if !f.remediation.is_empty() {
+            writeln!(w, "    fix: {}", f.remediation)?;
+        }
+    }
+    for s in report.suppressed {
+        writeln!(
+            w,
+            "{}:{}:{}: suppressed ({}{}) {}",
+            s.finding.path,
+            s.finding.span.start_line,
+            s.finding.span.start_column,
+            s.by,
+            if s.reason.is_empty() { String::new() } else { format!(": {}", s.reason) },
+            s.finding.rule_id
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Secret rules: the TOML schema, loading and validation of the embedded rule files
+//! (and user rule files), and lazy regex compilation.
+
+use crate::detect::checksum::Checksum;
+use crate::finding::{Confidence, Lifetime, Severity};
+use regex::bytes::Regex;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The on-disk form of a rules file: a list of `[[rule]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// The rules in this file.
+    #[serde(default)]
+    pub rule: Vec<RuleSpec>,
+}
+
+/// One secret rule as written in TOML (see `rules/README.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Kebab-case unique id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Rule family, for grouping and accuracy reports.
+    #[serde(default = "default_family")]
+    pub family: String,
+    /// Case-insensitive literals that every match contains (or sits on a line with).
+    pub keywords: Vec<String>,
+    /// The regex; the secret is group `secret`, else group 1, else the whole match.
+    pub regex: String,
+    /// Severity of a leak.
+    pub severity: Severity,
+    /// How distinctive the format is.
+    pub confidence: Confidence,
+    /// What the credential type implies about its lifetime.
+    pub lifetime: Lifetime,
+    /// Optional named checksum validator.
+    #[serde(default)]
+    pub checksum: Option<String>,
+    /// Optional Shannon entropy floor for the secret, in bits per character.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Run the regex over the whole file rather than around keyword hits.
+    #[serde(default)]
+    pub whole_file: bool,
+    /// A vendor test-mode credential: reported as info.
+    #[serde(default)]
+    pub test_mode: bool,
+    /// What it is and why a leak matters.
+    pub description: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// Vendor documentation.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Lines the full pipeline must report.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Lines the full pipeline must not report.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+fn default_family() -> String {
+    "generic".to_string()
+}
+
+/// A loaded rule: its spec plus lazily compiled matcher state.
+#[derive(Debug)]
+pub struct Rule {
+    /// The rule as written.
+    pub spec: RuleSpec,
+    /// Resolved checksum validator.
+    pub checksum: Option<Checksum>,
+    regex: OnceLock<Option<CompiledRegex>>,
+}
+
+/// A compiled rule regex and the index of the group holding the secret.
+#[derive(Debug)]
+pub struct CompiledRegex {
+    /// The compiled pattern.
+    pub regex: Regex,
+    /// Capture group index of the secret.
+    pub secret_group: usize,
+}
+
+impl Rule {
+    /// Validates a spec (id, keywords, regex, checksum name) and wraps it.
+    pub fn new(spec: RuleSpec) -> Result<Rule, String> {
+        let id = spec.id.clone();
+        if !is_kebab_case(&id) {
+            return Err(format!("rule id `{id}` is not kebab-case"));
+        }
+        if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().is_empty()) {
+            return Err(format!("rule `{id}`: needs at least one non-empty keyword"));
+        }
+        let checksum = match &spec.checksum {
+            None => None,
+            Some(name) => Some(
+                Checksum::parse(name)
+                    .ok_or_else(|| format!("rule `{id}`: unknown checksum `{name}`"))?,
+            ),
+        };
+        Ok(Rule {
+            spec,
+            checksum,
+            regex: OnceLock::new(),
+        })
+    }
+
+    /// The rule id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// Compiles the regex on first use (so a scan pays only for the rules its files
+    /// can trigger). `None` only for an invalid pattern, which validation rejects:
+    /// built-in rules in tests, user rules by [`Rule::compile_now`] at load time.
+    pub fn regex(&self) -> Option<&CompiledRegex> {
+        self.regex.get_or_init(|| compile(&self.spec.regex).ok()).as_ref()
+    }
+
+    /// Compiles the regex now, returning a clear error for a bad pattern.
+    pub fn compile_now(&self) -> Result<(), String> {
+        let compiled = compile(&self.spec.regex)
+            .map_err(|e| format!("rule `{}`: bad regex: {e}", self.spec.id))?;
+        let _ = self.regex.set(Some(compiled));
+        Ok(())
+    }
+}
+
+fn compile(pattern: &str) -> Result<CompiledRegex, regex::Error> {
+    let regex = regex::bytes::RegexBuilder::new(pattern)
+        .size_limit(32 * 1024 * 1024)
+        .build()?;
+    let secret_group = regex
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+    Ok(CompiledRegex {
+        regex,
+        secret_group,
+    })
+}
+
+/// Whether `s` is lowercase kebab-case (`a-z`, `0-9`, single dashes).
+pub fn is_kebab_case(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Parses one rules file's TOML text; `origin` names it in errors.
+pub fn parse_rule_file(origin: &str, text: &str) -> Result<Vec<Rule>, String> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| format_toml_error(origin, text, &e))?;
+    file.rule
+        .into_iter()
+        .map(|spec| Rule::new(spec).map_err(|e| format!("{origin}: {e}")))
+        .collect()
+}
+
+/// Formats a TOML error as `file:line:col: message` (one line).
+pub fn format_toml_error(origin: &str, text: &str, err: &toml::de::Error) -> String {
+    let msg = err.message().replace('\n', " ");
+    match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("{origin}:{line}:{col}: {msg}")
+        }
+        None => format!("{origin}: {msg}"),
+    }
+}
+
+/// Loads every embedded rule; fails on duplicate ids.
+pub fn builtin_rules() -> Result<Vec<Rule>, String> {
+    let mut rules = Vec::new();
+    for (name, text) in EMBEDDED_RULE_FILES {
+        rules.extend(parse_rule_file(&format!("rules/{name}"), text)?);
+    }
+    check_unique(&rules)?;
+    Ok(rules)
+}
+
+/// Fails when two rules share an id.
+pub fn check_unique(rules: &[Rule]) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    for r in rules {
+        if !seen.insert(r.id()) {
+            return Err(format!("duplicate rule id `{}`", r.id()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_case() {
+        assert!(is_kebab_case("github-pat-classic"));
+        assert!(!is_kebab_case("GitHub"));
+        assert!(!is_kebab_case("a--b"));
+        assert!(!is_kebab_case("a_b"));
+    }
+
+    #[test]
+    fn builtin_rules_load_and_compile() {
+        let rules = builtin_rules().expect("built-in rules load");
+        for r in &rules {
+            r.compile_now().expect("regex compiles");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! `tokenward rules`: list rules and audits, explain one, and check every rule's
+//! examples through the full scanning pipeline.
+
+use crate::audit;
+use crate::cli::{RulesAction, RulesArgs};
+use crate::detect::matcher::Matcher;
+use crate::rules::{self, Rule};
+use crate::scan::{Engine, EngineOptions};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Runs a `rules` subcommand.
+pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+    let rules = rules::builtin_rules().map_err(anyhow::Error::msg)?;
+    let mut out = std::io::stdout().lock();
+    match &args.action {
+        None | Some(RulesAction::List) => {
+            for r in &rules {
+                writeln!(
+                    out,
+                    "{:<40} {:<8} {:<11} {}",
+                    r.spec.id,
+                    r.spec.severity.as_str(),
+                    r.spec.lifetime.as_str(),
+                    r.spec.name
+                )?;
+            }
+            let audits = audit::docs();
+            for a in &audits {
+                writeln!(out, "{:<40} {:<8} {:<11} {}", a.id, a.severity.as_str(), "pipeline", a.name)?;
+            }
+            writeln!(out, "{} secret rules, {} pipeline audits", rules.len(), audits.len())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(RulesAction::Explain { id }) => {
+            if let Some(r) = rules.iter().find(|r| r.id() == id) {
+                write!(out, "{}", explain_rule(r))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(a) = audit::docs().into_iter().find(|a| a.id == id) {
+                writeln!(out, "{} ({})\n", a.id, a.name)?;
+                writeln!(out, "kind: pipeline audit\nseverity: {}\n", a.severity.as_str())?;
+                writeln!(out, "{}\n\nFix: {}", a.description.trim(), a.remediation.trim())?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            anyhow::bail!("no rule or audit named `{id}` (see `tokenward rules`)")
+        }
+        Some(RulesAction::Check) => {
+            let failures = check_examples(rules).map_err(anyhow::Error::msg)?;
+            for f in &failures {
+                writeln!(out, "{f}")?;
+            }
+            if failures.is_empty() {
+                writeln!(out, "all rule examples behave")?;
+                Ok(ExitCode::SUCCESS)
+            } else {
+                writeln!(out, "{} example failures", failures.len())?;
+                Ok(ExitCode::from(crate::EXIT_FINDINGS))
+            }
+        }
+    }
+}
+
+/// The `rules explain` text of a secret rule.
+pub fn explain_rule(r: &Rule) -> String {
+    let s = &r.spec;
+    let mut t = format!(
+        "{} ({})\n\nkind: secret   family: {}   severity: {}   confidence: {}   lifetime: {}\n\n{}\n\nFix: {}\n",
+        s.id,
+        s.name,
+        s.family,
+        s.severity.as_str(),
+        s.confidence.as_str(),
+        s.lifetime.as_str(),
+        s.description.trim(),
+        s.remediation.trim()
+    );
+    if !s.references.is_empty() {
+        t.push_str("\nReferences:\n");
+        for u in &s.references {
+            t.push_str(&format!("  {u}\n"));
+        }
+    }
+    t.push_str("\nExamples (found):\n");
+    for e in &s.examples {
+        t.push_str(&format!("  {e}\n"));
+    }
+    t.push_str("\nNegative examples (not found):\n");
+    for e in &s.negative_examples {
+        t.push_str(&format!("  {e}\n"));
+    }
+    t
+}
+
+/// Runs every rule's examples through the full pipeline (prefilter, regex, filters,
+/// suppression) with every rule active, and returns one line per misbehaving example:
+/// an example its rule does not find, a negative example it does find, a rule without
+/// examples, a regex that does not compile, or an example whose secret a second
+/// specific rule also reports.
+pub fn check_examples(rules: Vec<Rule>) -> Result<Vec<String>, String> {
+    let mut failures = Vec::new();
+    for r in &rules {
+        if let Err(e) = r.compile_now() {
+            failures.push(e);
+        }
+        if r.spec.examples.is_empty() {
+            failures.push(format!("{}: no examples", r.id()));
+        }
+        if r.spec.negative_examples.is_empty() {
+            failures.push(format!("{}: no negative examples", r.id()));
+        }
+    }
+    let cases: Vec<(String, Vec<String>, Vec<String>)> = rules
+        .iter()
+        .map(|r| (r.id().to_string(), r.spec.examples.clone(), r.spec.negative_examples.clone()))
+        .collect();
+    let generic: std::collections::HashSet<String> = rules
+        .iter()
+        .filter(|r| r.spec.family == "generic")
+        .map(|r| r.id().to_string())
+        .collect();
+    let engine = Engine::new(rules, EngineOptions::default())?;
+    let mut matcher = Matcher::default();
+    for (id, examples, negatives) in &cases {
+        for ex in examples {
+            let found = engine.scan_file(&mut matcher, "example.txt", ex.as_bytes()).findings;
+            let mine: Vec<_> = found.iter().filter(|f| &f.rule_id == id).collect();
+            if mine.is_empty() {
+                failures.push(format!("{id}: example not found: {ex}"));
+            }
+            for f in &found {
+                let same_secret = mine.iter().any(|m| m.span == f.span);
+                if &f.rule_id != id && same_secret && !generic.contains(&f.rule_id) {
+                    failures.push(format!("{id}: example also reported by `{}`: {ex}", f.rule_id));
+                }
+            }
+        }
+        for ex in negatives {
+            let found = engine.scan_file(&mut matcher, "example.txt", ex.as_bytes()).findings;
+            if found.iter().any(|f| &f.rule_id == id) {
+                failures.push(format!("{id}: negative example found: {ex}"));
+            }
+        }
+    }
+    Ok(failures)
+}

@@ -1,0 +1,188 @@
+//! Per-file scanning: runs the secret rules and (for CI files) the pipeline audits on
+//! one file's bytes, turns matches into findings, and applies inline suppression.
+
+use crate::audit;
+use crate::detect::matcher::{Matcher, RawMatch};
+use crate::detect::prefilter::Prefilter;
+use crate::finding::{Finding, FindingBuilder, FindingKind, Severity, Span, redact};
+use crate::rules::Rule;
+use crate::suppress;
+use std::collections::HashSet;
+
+/// Options that shape findings.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Print secrets whole (`--no-redact`).
+    pub no_redact: bool,
+    /// When set, only these rule and audit ids run (`--select`).
+    pub select: Option<HashSet<String>>,
+}
+
+/// The compiled rule set plus the options every file is scanned with; shared by all
+/// walker threads.
+#[derive(Debug)]
+pub struct Engine {
+    /// The active secret rules.
+    pub rules: Vec<Rule>,
+    prefilter: Prefilter,
+    options: EngineOptions,
+}
+
+/// What scanning one file produced.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    /// Reported findings.
+    pub findings: Vec<Finding>,
+    /// Findings hidden by an inline comment.
+    pub suppressed_inline: Vec<Finding>,
+    /// A one-line problem with this file (e.g. malformed YAML), prefixed by its path.
+    pub error: Option<String>,
+}
+
+impl Engine {
+    /// Builds the engine over `rules`, keeping only selected ones.
+    pub fn new(rules: Vec<Rule>, options: EngineOptions) -> Result<Engine, String> {
+        let rules: Vec<Rule> = match &options.select {
+            Some(sel) => rules.into_iter().filter(|r| sel.contains(r.id())).collect(),
+            None => rules,
+        };
+        let prefilter = Prefilter::new(&rules)?;
+        Ok(Engine {
+            rules,
+            prefilter,
+            options,
+        })
+    }
+
+    /// Whether a rule or audit id is enabled.
+    pub fn enabled(&self, id: &str) -> bool {
+        self.options.select.as_ref().is_none_or(|s| s.contains(id))
+    }
+
+    /// Scans one file. `rel_path` is relative to the scan root, `/`-separated.
+    pub fn scan_file(&self, matcher: &mut Matcher, rel_path: &str, content: &[u8]) -> FileOutcome {
+        let mut out = FileOutcome::default();
+        let mut raw = Vec::new();
+        matcher.find(&self.rules, &self.prefilter, content, &mut raw);
+        drop_generic_overlaps(&self.rules, &mut raw);
+        let mut lines = LineIndex::default();
+        let mut findings = Vec::new();
+        for m in &raw {
+            match self.secret_finding(rel_path, content, &mut lines, m) {
+                Ok(f) => findings.push(f),
+                Err(e) => out.error = Some(format!("{rel_path}: {e}")),
+            }
+        }
+        if audit::is_pipeline_file(rel_path) {
+            match std::str::from_utf8(content) {
+                Ok(text) => match audit::audit_file(rel_path, text, &|id| self.enabled(id)) {
+                    Ok(mut audits) => {
+                        // A literal credential a secret rule already reported is one finding, not two.
+                        let secret_lines: HashSet<usize> = findings.iter().map(|f| f.span.start_line).collect();
+                        audits.retain(|a| {
+                            a.rule_id != "hardcoded-credential" || !secret_lines.contains(&a.span.start_line)
+                        });
+                        findings.extend(audits);
+                    }
+                    Err(e) => out.error = Some(format!("{rel_path}:{e}")),
+                },
+                Err(e) => out.error = Some(format!("{rel_path}: not valid UTF-8 ({e}); pipeline audits skipped")),
+            }
+        }
+        for f in findings {
+            if suppress::inline_allows(content, f.span.start_line, &f.rule_id) {
+                out.suppressed_inline.push(f);
+            } else {
+                out.findings.push(f);
+            }
+        }
+        out
+    }
+
+    fn secret_finding(&self, rel_path: &str, content: &[u8], lines: &mut LineIndex, m: &RawMatch) -> Result<Finding, String> {
+        let rule = &self.rules[m.rule];
+        let secret = String::from_utf8_lossy(&content[m.start..m.end]).into_owned();
+        let span = lines.span(content, m.start, m.end);
+        let severity = if rule.spec.test_mode { Severity::Info } else { rule.spec.severity };
+        let shown = if self.options.no_redact { secret.clone() } else { redact(&secret) };
+        let mut message = format!("{} found ({}, {}).", rule.spec.name, rule.spec.lifetime.as_str(), rule.spec.confidence.as_str());
+        if rule.spec.test_mode {
+            message = format!("{} found: a test-mode credential, not a live leak.", rule.spec.name);
+        }
+        FindingBuilder::new(rule.id(), FindingKind::Secret)
+            .severity(severity)
+            .confidence(rule.spec.confidence)
+            .lifetime(rule.spec.lifetime)
+            .message(message)
+            .location(rel_path, span)
+            .snippet(shown)
+            .remediation(rule.spec.remediation.clone())
+            .fingerprint_key(secret.clone())
+            .secret(secret)
+            .build()
+    }
+}
+
+/// Drops a generic-rule match whose secret overlaps a specific rule's match: the
+/// specific rule says more.
+fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
+    let specific: Vec<(usize, usize)> = raw
+        .iter()
+        .filter(|m| rules[m.rule].spec.family != "generic")
+        .map(|m| (m.start, m.end))
+        .collect();
+    raw.retain(|m| {
+        rules[m.rule].spec.family != "generic" || !specific.iter().any(|&(s, e)| m.start < e && s < m.end)
+    });
+}
+
+/// Line starts of a file, computed only when the file has a finding.
+#[derive(Debug, Default)]
+pub struct LineIndex {
+    starts: Option<Vec<usize>>,
+}
+
+impl LineIndex {
+    /// The 1-based span of bytes `start..end`, columns in Unicode code points.
+    pub fn span(&mut self, content: &[u8], start: usize, end: usize) -> Span {
+        let (start_line, start_column) = self.position(content, start);
+        let (end_line, end_column) = self.position(content, end);
+        Span {
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    pub fn position(&mut self, content: &[u8], offset: usize) -> (usize, usize) {
+        let starts = self.starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(content.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = starts[line - 1];
+        let col = content[line_start..offset.min(content.len())]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count()
+            + 1;
+        (line, col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_code_points() {
+        let text = "ab\n😀 x\n".as_bytes();
+        let mut li = LineIndex::default();
+        assert_eq!(li.position(text, 0), (1, 1));
+        let x = text.iter().position(|&b| b == b'x').expect("x");
+        assert_eq!(li.position(text, x), (2, 3));
+    }
+}
