@@ -13,11 +13,19 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    let mut out = String::from("/// Every embedded rule file: (file name, TOML text).\npub static EMBEDDED_RULE_FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every embedded rule file: (file name, TOML text).\npub static EMBEDDED_RULE_FILES: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let name = f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", f.display().to_string()));
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 file name");
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            f.display().to_string()
+        ));
     }
     out.push_str("];\n");
     let dest = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("embedded_rules.rs");

@@ -270,16 +270,24 @@ impl FindingBuilder {
     /// Returns the finding, or names the missing field.
     pub fn build(self) -> Result<Finding, String> {
         let rule_id = self.rule_id.ok_or("finding without rule id")?;
-        let path = self.path.ok_or_else(|| format!("{rule_id}: finding without location"))?;
-        let span = self.span.ok_or_else(|| format!("{rule_id}: finding without span"))?;
-        let message = self.message.ok_or_else(|| format!("{rule_id}: finding without message"))?;
+        let path = self
+            .path
+            .ok_or_else(|| format!("{rule_id}: finding without location"))?;
+        let span = self
+            .span
+            .ok_or_else(|| format!("{rule_id}: finding without span"))?;
+        let message = self
+            .message
+            .ok_or_else(|| format!("{rule_id}: finding without message"))?;
         let key = self
             .fingerprint_key
             .ok_or_else(|| format!("{rule_id}: finding without fingerprint key"))?;
         Ok(Finding {
             fingerprint: fingerprint(&rule_id, &path, &key),
             kind: self.kind.ok_or("finding without kind")?,
-            severity: self.severity.ok_or_else(|| format!("{rule_id}: finding without severity"))?,
+            severity: self
+                .severity
+                .ok_or_else(|| format!("{rule_id}: finding without severity"))?,
             confidence: self.confidence.unwrap_or(Confidence::Medium),
             lifetime: self.lifetime,
             message,
@@ -310,7 +318,12 @@ pub fn fingerprint(rule_id: &str, path: &str, key: &str) -> String {
 /// Sorts findings by path, line, column, rule so output does not depend on threads.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.path, a.span, &a.rule_id, &a.fingerprint).cmp(&(&b.path, b.span, &b.rule_id, &b.fingerprint))
+        (&a.path, a.span, &a.rule_id, &a.fingerprint).cmp(&(
+            &b.path,
+            b.span,
+            &b.rule_id,
+            &b.fingerprint,
+        ))
     });
 }
 
@@ -338,7 +351,13 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_line() {
-        assert_eq!(fingerprint("r", "a.txt", "s"), fingerprint("r", "a.txt", "s"));
-        assert_ne!(fingerprint("r", "a.txt", "s"), fingerprint("r", "b.txt", "s"));
+        assert_eq!(
+            fingerprint("r", "a.txt", "s"),
+            fingerprint("r", "a.txt", "s")
+        );
+        assert_ne!(
+            fingerprint("r", "a.txt", "s"),
+            fingerprint("r", "b.txt", "s")
+        );
     }
 }

@@ -125,13 +125,22 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     eprintln!("tokenward: {}", report.summary_line());
     let failing = fail_threshold(args.fail_on)
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
-    Ok(ExitCode::from(if failing { EXIT_FINDINGS } else { EXIT_CLEAN }))
+    Ok(ExitCode::from(if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }))
 }
 
 /// Writes a report in `format` to `output` (a file) or standard output.
-pub fn write_report(report: &Report, format: Format, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+pub fn write_report(
+    report: &Report,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let mut buf: Vec<u8> = Vec::new();
-    let color = output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color =
+        output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match format {
         Format::Text => report::text::write(report, &mut buf, color)?,
         Format::Json => report::json::write(report, &mut buf)?,
@@ -139,7 +148,9 @@ pub fn write_report(report: &Report, format: Format, output: Option<&std::path::
         Format::Github => report::github::write(report, &mut buf)?,
     }
     match output {
-        Some(path) => std::fs::write(path, &buf).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e))?,
+        Some(path) => {
+            std::fs::write(path, &buf).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e))?
+        }
         None => {
             let mut out = io::stdout().lock();
             match out.write_all(&buf).and_then(|_| out.flush()) {

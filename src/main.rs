@@ -8,7 +8,11 @@ fn main() -> ExitCode {
     let cli = match tokenward::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { tokenward::EXIT_ERROR } else { 0 };
+            let code = if e.use_stderr() {
+                tokenward::EXIT_ERROR
+            } else {
+                0
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -16,7 +20,10 @@ fn main() -> ExitCode {
     match tokenward::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tokenward: error: {}", tokenward::walk::one_line(&format!("{e:#}")));
+            eprintln!(
+                "tokenward: error: {}",
+                tokenward::walk::one_line(&format!("{e:#}"))
+            );
             ExitCode::from(tokenward::EXIT_ERROR)
         }
     }

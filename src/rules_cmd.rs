@@ -27,9 +27,21 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             }
             let audits = audit::docs();
             for a in &audits {
-                writeln!(out, "{:<40} {:<8} {:<11} {}", a.id, a.severity.as_str(), "pipeline", a.name)?;
+                writeln!(
+                    out,
+                    "{:<40} {:<8} {:<11} {}",
+                    a.id,
+                    a.severity.as_str(),
+                    "pipeline",
+                    a.name
+                )?;
             }
-            writeln!(out, "{} secret rules, {} pipeline audits", rules.len(), audits.len())?;
+            writeln!(
+                out,
+                "{} secret rules, {} pipeline audits",
+                rules.len(),
+                audits.len()
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(RulesAction::Explain { id }) => {
@@ -39,8 +51,17 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             }
             if let Some(a) = audit::docs().into_iter().find(|a| a.id == id) {
                 writeln!(out, "{} ({})\n", a.id, a.name)?;
-                writeln!(out, "kind: pipeline audit\nseverity: {}\n", a.severity.as_str())?;
-                writeln!(out, "{}\n\nFix: {}", a.description.trim(), a.remediation.trim())?;
+                writeln!(
+                    out,
+                    "kind: pipeline audit\nseverity: {}\n",
+                    a.severity.as_str()
+                )?;
+                writeln!(
+                    out,
+                    "{}\n\nFix: {}",
+                    a.description.trim(),
+                    a.remediation.trim()
+                )?;
                 return Ok(ExitCode::SUCCESS);
             }
             anyhow::bail!("no rule or audit named `{id}` (see `tokenward rules`)")
@@ -112,7 +133,13 @@ pub fn check_examples(rules: Vec<Rule>) -> Result<Vec<String>, String> {
     }
     let cases: Vec<(String, Vec<String>, Vec<String>)> = rules
         .iter()
-        .map(|r| (r.id().to_string(), r.spec.examples.clone(), r.spec.negative_examples.clone()))
+        .map(|r| {
+            (
+                r.id().to_string(),
+                r.spec.examples.clone(),
+                r.spec.negative_examples.clone(),
+            )
+        })
         .collect();
     let generic: std::collections::HashSet<String> = rules
         .iter()
@@ -123,7 +150,9 @@ pub fn check_examples(rules: Vec<Rule>) -> Result<Vec<String>, String> {
     let mut matcher = Matcher::default();
     for (id, examples, negatives) in &cases {
         for ex in examples {
-            let found = engine.scan_file(&mut matcher, "example.txt", ex.as_bytes()).findings;
+            let found = engine
+                .scan_file(&mut matcher, "example.txt", ex.as_bytes())
+                .findings;
             let mine: Vec<_> = found.iter().filter(|f| &f.rule_id == id).collect();
             if mine.is_empty() {
                 failures.push(format!("{id}: example not found: {ex}"));
@@ -131,12 +160,17 @@ pub fn check_examples(rules: Vec<Rule>) -> Result<Vec<String>, String> {
             for f in &found {
                 let same_secret = mine.iter().any(|m| m.span == f.span);
                 if &f.rule_id != id && same_secret && !generic.contains(&f.rule_id) {
-                    failures.push(format!("{id}: example also reported by `{}`: {ex}", f.rule_id));
+                    failures.push(format!(
+                        "{id}: example also reported by `{}`: {ex}",
+                        f.rule_id
+                    ));
                 }
             }
         }
         for ex in negatives {
-            let found = engine.scan_file(&mut matcher, "example.txt", ex.as_bytes()).findings;
+            let found = engine
+                .scan_file(&mut matcher, "example.txt", ex.as_bytes())
+                .findings;
             if found.iter().any(|f| &f.rule_id == id) {
                 failures.push(format!("{id}: negative example found: {ex}"));
             }

@@ -78,15 +78,21 @@ impl Engine {
                 Ok(text) => match audit::audit_file(rel_path, text, &|id| self.enabled(id)) {
                     Ok(mut audits) => {
                         // A literal credential a secret rule already reported is one finding, not two.
-                        let secret_lines: HashSet<usize> = findings.iter().map(|f| f.span.start_line).collect();
+                        let secret_lines: HashSet<usize> =
+                            findings.iter().map(|f| f.span.start_line).collect();
                         audits.retain(|a| {
-                            a.rule_id != "hardcoded-credential" || !secret_lines.contains(&a.span.start_line)
+                            a.rule_id != "hardcoded-credential"
+                                || !secret_lines.contains(&a.span.start_line)
                         });
                         findings.extend(audits);
                     }
                     Err(e) => out.error = Some(format!("{rel_path}:{e}")),
                 },
-                Err(e) => out.error = Some(format!("{rel_path}: not valid UTF-8 ({e}); pipeline audits skipped")),
+                Err(e) => {
+                    out.error = Some(format!(
+                        "{rel_path}: not valid UTF-8 ({e}); pipeline audits skipped"
+                    ))
+                }
             }
         }
         for f in findings {
@@ -99,15 +105,37 @@ impl Engine {
         out
     }
 
-    fn secret_finding(&self, rel_path: &str, content: &[u8], lines: &mut LineIndex, m: &RawMatch) -> Result<Finding, String> {
+    fn secret_finding(
+        &self,
+        rel_path: &str,
+        content: &[u8],
+        lines: &mut LineIndex,
+        m: &RawMatch,
+    ) -> Result<Finding, String> {
         let rule = &self.rules[m.rule];
         let secret = String::from_utf8_lossy(&content[m.start..m.end]).into_owned();
         let span = lines.span(content, m.start, m.end);
-        let severity = if rule.spec.test_mode { Severity::Info } else { rule.spec.severity };
-        let shown = if self.options.no_redact { secret.clone() } else { redact(&secret) };
-        let mut message = format!("{} found ({}, {}).", rule.spec.name, rule.spec.lifetime.as_str(), rule.spec.confidence.as_str());
+        let severity = if rule.spec.test_mode {
+            Severity::Info
+        } else {
+            rule.spec.severity
+        };
+        let shown = if self.options.no_redact {
+            secret.clone()
+        } else {
+            redact(&secret)
+        };
+        let mut message = format!(
+            "{} found ({}, {}).",
+            rule.spec.name,
+            rule.spec.lifetime.as_str(),
+            rule.spec.confidence.as_str()
+        );
         if rule.spec.test_mode {
-            message = format!("{} found: a test-mode credential, not a live leak.", rule.spec.name);
+            message = format!(
+                "{} found: a test-mode credential, not a live leak.",
+                rule.spec.name
+            );
         }
         FindingBuilder::new(rule.id(), FindingKind::Secret)
             .severity(severity)
@@ -132,7 +160,8 @@ fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
         .map(|m| (m.start, m.end))
         .collect();
     raw.retain(|m| {
-        rules[m.rule].spec.family != "generic" || !specific.iter().any(|&(s, e)| m.start < e && s < m.end)
+        rules[m.rule].spec.family != "generic"
+            || !specific.iter().any(|&(s, e)| m.start < e && s < m.end)
     });
 }
 
@@ -159,7 +188,13 @@ impl LineIndex {
     pub fn position(&mut self, content: &[u8], offset: usize) -> (usize, usize) {
         let starts = self.starts.get_or_insert_with(|| {
             std::iter::once(0)
-                .chain(content.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
+                .chain(
+                    content
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
                 .collect()
         });
         let line = starts.partition_point(|&s| s <= offset).max(1);

@@ -58,26 +58,27 @@ fn parse_marker(line: &str) -> Option<(InlineAllow, Reach)> {
 /// Whether a line holds nothing but a comment.
 fn is_comment_only(line: &str) -> bool {
     let t = line.trim_start();
-    ["#", "//", "--", "/*", "<!--", ";", "%", "*", "'", "rem ", "REM "]
-        .iter()
-        .any(|p| t.starts_with(p))
+    [
+        "#", "//", "--", "/*", "<!--", ";", "%", "*", "'", "rem ", "REM ",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
 }
 
 /// Whether an inline marker suppresses `rule_id` on 1-based `line_no` of `content`.
 pub fn inline_allows(content: &[u8], line_no: usize, rule_id: &str) -> bool {
     let line = nth_line(content, line_no);
-    if let Some((allow, Reach::SameOrNext)) = line.as_deref().and_then(parse_marker) {
-        if allow.covers(rule_id) {
-            return true;
-        }
+    if let Some((allow, Reach::SameOrNext)) = line.as_deref().and_then(parse_marker)
+        && allow.covers(rule_id)
+    {
+        return true;
     }
-    if line_no > 1 {
-        if let Some(prev) = nth_line(content, line_no - 1) {
-            if let Some((allow, reach)) = parse_marker(&prev) {
-                let applies = reach == Reach::NextOnly || is_comment_only(&prev);
-                return applies && allow.covers(rule_id);
-            }
-        }
+    if line_no > 1
+        && let Some(prev) = nth_line(content, line_no - 1)
+        && let Some((allow, reach)) = parse_marker(&prev)
+    {
+        let applies = reach == Reach::NextOnly || is_comment_only(&prev);
+        return applies && allow.covers(rule_id);
     }
     false
 }
@@ -111,7 +112,15 @@ mod tests {
     #[test]
     fn peer_markers() {
         assert!(inline_allows(b"k = v # gitleaks:allow\n", 1, "x"));
-        assert!(inline_allows(b"k = v  # pragma: allowlist secret\n", 1, "x"));
-        assert!(inline_allows(b"# pragma: allowlist nextline secret\nk = v\n", 2, "x"));
+        assert!(inline_allows(
+            b"k = v  # pragma: allowlist secret\n",
+            1,
+            "x"
+        ));
+        assert!(inline_allows(
+            b"# pragma: allowlist nextline secret\nk = v\n",
+            2,
+            "x"
+        ));
     }
 }

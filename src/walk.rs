@@ -100,7 +100,8 @@ impl PathDisplay {
             s = rest;
         }
         if s.is_empty() {
-            path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
         } else {
             s.to_string()
         }
@@ -147,7 +148,11 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
                 }
                 Err(err) => {
                     let msg = one_line(&err.to_string());
-                    let reason = if msg.contains("loop") { "symlink-loop" } else { "walk-error" };
+                    let reason = if msg.contains("loop") {
+                        "symlink-loop"
+                    } else {
+                        "walk-error"
+                    };
                     worker.result.error(reason, msg);
                 }
             }
@@ -180,7 +185,10 @@ impl Worker<'_> {
             return self.result.skip("too-large");
         }
         self.buf.clear();
-        if let Err(e) = (&mut file).take(self.opts.max_file_size + 1).read_to_end(&mut self.buf) {
+        if let Err(e) = (&mut file)
+            .take(self.opts.max_file_size + 1)
+            .read_to_end(&mut self.buf)
+        {
             return self.result.error("unreadable", format!("{shown}: {e}"));
         }
         if self.buf.len() as u64 > self.opts.max_file_size {
@@ -201,7 +209,9 @@ impl Worker<'_> {
         }
         let outcome = self.engine.scan_file(&mut self.matcher, shown, &self.buf);
         self.result.findings.extend(outcome.findings);
-        self.result.suppressed_inline.extend(outcome.suppressed_inline);
+        self.result
+            .suppressed_inline
+            .extend(outcome.suppressed_inline);
         if let Some(e) = outcome.error {
             self.result.errors.push(e);
         }

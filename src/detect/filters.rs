@@ -95,8 +95,16 @@ fn has_sequence(s: &[u8], n: usize) -> bool {
     let (mut up, mut down) = (1, 1);
     for w in s.windows(2) {
         let alnum = w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric();
-        up = if alnum && w[1] == w[0].wrapping_add(1) { up + 1 } else { 1 };
-        down = if alnum && w[1].wrapping_add(1) == w[0] { down + 1 } else { 1 };
+        up = if alnum && w[1] == w[0].wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if alnum && w[1].wrapping_add(1) == w[0] {
+            down + 1
+        } else {
+            1
+        };
         if up >= n || down >= n {
             return true;
         }
@@ -123,14 +131,49 @@ pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     // References to variables, secret stores and code rather than literal values.
     const REFERENCE_MARKERS: &[&str] = &[
-        "$", "env.", "env[", "environ", "getenv", "process.", "secrets.", "vault:", "ssm:",
-        "arn:", "os.", "config.", "settings.", "params.", "props.", "this.", "self.", "()",
-        "(", ")", "[", "]", "::", "->", "=>", "file:", "http://", "https://", "/", "\\",
+        "$",
+        "env.",
+        "env[",
+        "environ",
+        "getenv",
+        "process.",
+        "secrets.",
+        "vault:",
+        "ssm:",
+        "arn:",
+        "os.",
+        "config.",
+        "settings.",
+        "params.",
+        "props.",
+        "this.",
+        "self.",
+        "()",
+        "(",
+        ")",
+        "[",
+        "]",
+        "::",
+        "->",
+        "=>",
+        "file:",
+        "http://",
+        "https://",
+        "/",
+        "\\",
     ];
     if REFERENCE_MARKERS.iter().any(|m| lower.contains(m)) {
         return false;
     }
     if v.contains(' ') {
+        return false;
+    }
+    // Obvious development values: words people type, not generated secrets.
+    const WEAK_WORDS: &[&str] = &[
+        "password", "passwd", "secret", "admin", "changeit", "letmein", "qwerty", "test", "demo",
+        "local", "default", "welcome", "root", "guest", "user", "token", "dev", "foo", "bar",
+    ];
+    if WEAK_WORDS.iter().any(|w| lower.contains(w)) {
         return false;
     }
     let (lo, up, digit, other) = class_count(v);
@@ -139,7 +182,9 @@ pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
         return false;
     }
     // snake_case / kebab-case / dotted identifiers and CONSTANT_NAMES.
-    if v.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.') {
+    if v.bytes()
+        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.')
+    {
         return false;
     }
     if is_hash_like(v, line) || is_uuid(v) {
@@ -152,14 +197,88 @@ pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
 /// Name parts that, after a secret-like word, say the value is not the secret itself
 /// (`token_type`, `password_file`, `secret_name`, `api_key_id`...).
 const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
-    "name", "id", "ids", "type", "url", "uri", "file", "path", "dir", "length", "len", "count", "size",
-    "field", "endpoint", "header", "prefix", "format", "version", "expiry", "expires", "expiration", "ttl",
-    "timeout", "policy", "hash", "hashed", "regex", "pattern", "env", "var", "label", "placeholder",
-    "description", "desc", "hint", "mode", "min", "max", "provider", "store", "manager", "service", "user",
-    "username", "arn", "ref", "reference", "location", "param", "parameter", "key_id", "keyid", "required",
-    "enabled", "policy", "rotation", "reset", "confirm", "confirmation", "strength", "validator", "input",
-    "class", "kind", "source", "template", "secret_ref", "lifetime", "audience", "issuer", "scope",
-    "scopes", "method", "algorithm", "algo", "encoding", "owner", "index", "usage", "error", "message",
+    "name",
+    "id",
+    "ids",
+    "type",
+    "url",
+    "uri",
+    "file",
+    "path",
+    "dir",
+    "length",
+    "len",
+    "count",
+    "size",
+    "field",
+    "endpoint",
+    "header",
+    "prefix",
+    "format",
+    "version",
+    "expiry",
+    "expires",
+    "expiration",
+    "ttl",
+    "timeout",
+    "policy",
+    "hash",
+    "hashed",
+    "regex",
+    "pattern",
+    "env",
+    "var",
+    "label",
+    "placeholder",
+    "description",
+    "desc",
+    "hint",
+    "mode",
+    "min",
+    "max",
+    "provider",
+    "store",
+    "manager",
+    "service",
+    "user",
+    "username",
+    "arn",
+    "ref",
+    "reference",
+    "location",
+    "param",
+    "parameter",
+    "key_id",
+    "keyid",
+    "required",
+    "enabled",
+    "policy",
+    "rotation",
+    "reset",
+    "confirm",
+    "confirmation",
+    "strength",
+    "validator",
+    "input",
+    "class",
+    "kind",
+    "source",
+    "template",
+    "secret_ref",
+    "lifetime",
+    "audience",
+    "issuer",
+    "scope",
+    "scopes",
+    "method",
+    "algorithm",
+    "algo",
+    "encoding",
+    "owner",
+    "index",
+    "usage",
+    "error",
+    "message",
 ];
 
 /// Whether the assignment's name (the text before the value) names a secret itself
@@ -172,11 +291,29 @@ pub fn generic_name_is_secret_like(name: &str) -> bool {
         .unwrap_or("");
     let lower = ident.to_ascii_lowercase();
     let secret_words = [
-        "password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key",
-        "accesskey", "private_key", "privatekey", "credential", "auth_key", "authkey", "signing_key",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "access_key",
+        "accesskey",
+        "private_key",
+        "privatekey",
+        "credential",
+        "auth_key",
+        "authkey",
+        "signing_key",
         "encryption_key",
     ];
-    let Some(pos) = secret_words.iter().filter_map(|w| lower.rfind(w).map(|p| p + w.len())).max() else {
+    let Some(pos) = secret_words
+        .iter()
+        .filter_map(|w| lower.rfind(w).map(|p| p + w.len()))
+        .max()
+    else {
         return false;
     };
     let rest = &ident[pos..];
@@ -196,7 +333,9 @@ pub fn generic_name_is_secret_like(name: &str) -> bool {
     if glued && !tail.starts_with("key") && !tail.starts_with("s") {
         return false;
     }
-    !NON_SECRET_NAME_SUFFIXES.iter().any(|s| tail.starts_with(&s.replace('_', "")))
+    !NON_SECRET_NAME_SUFFIXES
+        .iter()
+        .any(|s| tail.starts_with(&s.replace('_', "")))
 }
 
 /// Hex digests (32/40/56/64/96/128 hex digits) where the line speaks of hashing, or
@@ -206,9 +345,18 @@ fn is_hash_like(v: &str, line: &str) -> bool {
         return false;
     }
     let l = line.to_ascii_lowercase();
-    ["sha", "hash", "digest", "checksum", "integrity", "md5", "commit", "rev"]
-        .iter()
-        .any(|m| l.contains(m))
+    [
+        "sha",
+        "hash",
+        "digest",
+        "checksum",
+        "integrity",
+        "md5",
+        "commit",
+        "rev",
+    ]
+    .iter()
+    .any(|m| l.contains(m))
 }
 
 /// `8-4-4-4-12` hex UUIDs.
@@ -252,14 +400,23 @@ mod tests {
 
     #[test]
     fn generic_values() {
-        assert!(generic_value_is_plausible("q8Zr2LmX9vPaT4kW", "password = q8Zr2LmX9vPaT4kW"));
-        assert!(!generic_value_is_plausible("password123", "password = password123"));
+        assert!(generic_value_is_plausible(
+            "q8Zr2LmX9vPaT4kW",
+            "password = q8Zr2LmX9vPaT4kW"
+        ));
+        assert!(!generic_value_is_plausible(
+            "password123",
+            "password = password123"
+        ));
         assert!(!generic_value_is_plausible("my_database_password", "x"));
         assert!(!generic_value_is_plausible("os.environ['X']", "x"));
         assert!(!generic_value_is_plausible(
             "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "sha256 = 9f86d0..."
         ));
-        assert!(!generic_value_is_plausible("123e4567-e89b-12d3-a456-426614174000", "token: x"));
+        assert!(!generic_value_is_plausible(
+            "123e4567-e89b-12d3-a456-426614174000",
+            "token: x"
+        ));
     }
 }

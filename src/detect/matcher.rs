@@ -30,7 +30,13 @@ pub struct Matcher {
 
 impl Matcher {
     /// Finds every confirmed secret in `content`, appending to `out` (unsorted).
-    pub fn find(&mut self, rules: &[Rule], prefilter: &Prefilter, content: &[u8], out: &mut Vec<RawMatch>) {
+    pub fn find(
+        &mut self,
+        rules: &[Rule],
+        prefilter: &Prefilter,
+        content: &[u8],
+        out: &mut Vec<RawMatch>,
+    ) {
         self.hits.clear();
         prefilter.hits(content, &mut self.hits);
         if self.hits.is_empty() {
@@ -85,7 +91,14 @@ fn window_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
 }
 
 /// Runs the rule's regex over `content[ws..we]` and keeps captures passing the filters.
-fn confirm(rule: &Rule, rule_idx: usize, content: &[u8], ws: usize, we: usize, out: &mut Vec<RawMatch>) {
+fn confirm(
+    rule: &Rule,
+    rule_idx: usize,
+    content: &[u8],
+    ws: usize,
+    we: usize,
+    out: &mut Vec<RawMatch>,
+) {
     let Some(compiled) = rule.regex() else {
         return;
     };
@@ -96,7 +109,11 @@ fn confirm(rule: &Rule, rule_idx: usize, content: &[u8], ws: usize, we: usize, o
             break;
         };
         let Some(whole) = caps.get(0) else { break };
-        pos = if whole.end() > whole.start() { whole.end() } else { whole.end() + 1 };
+        pos = if whole.end() > whole.start() {
+            whole.end()
+        } else {
+            whole.end() + 1
+        };
         let Some(secret) = caps.get(compiled.secret_group).or(Some(whole)) else {
             continue;
         };
@@ -116,18 +133,24 @@ fn confirm(rule: &Rule, rule_idx: usize, content: &[u8], ws: usize, we: usize, o
 /// Checksum, entropy, placeholder and (for generic rules) name and value-shape
 /// filters. `match_start..start` is the text the regex matched before the secret (the
 /// assignment's name, for generic rules).
-pub fn passes_filters(rule: &Rule, content: &[u8], match_start: usize, start: usize, end: usize) -> bool {
+pub fn passes_filters(
+    rule: &Rule,
+    content: &[u8],
+    match_start: usize,
+    start: usize,
+    end: usize,
+) -> bool {
     let bytes = &content[start..end];
     let secret = String::from_utf8_lossy(bytes);
-    if let Some(checksum) = rule.checksum {
-        if !checksum.verify(&secret) {
-            return false;
-        }
+    if let Some(checksum) = rule.checksum
+        && !checksum.verify(&secret)
+    {
+        return false;
     }
-    if let Some(min) = rule.spec.min_entropy {
-        if filters::shannon_entropy(bytes) < min {
-            return false;
-        }
+    if let Some(min) = rule.spec.min_entropy
+        && filters::shannon_entropy(bytes) < min
+    {
+        return false;
     }
     if filters::is_placeholder(&secret) {
         return false;
@@ -146,7 +169,13 @@ pub fn passes_filters(rule: &Rule, content: &[u8], match_start: usize, start: us
 
 /// The full line(s) holding `content[start..end]`.
 pub fn line_of(content: &[u8], start: usize, end: usize) -> &[u8] {
-    let ls = content[..start].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let le = content[end..].iter().position(|&b| b == b'\n').map_or(content.len(), |p| end + p);
+    let ls = content[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let le = content[end..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(content.len(), |p| end + p);
     &content[ls..le]
 }

@@ -15,7 +15,9 @@ fn escape_property(s: &str) -> String {
 
 /// Escapes workflow-command message data.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Writes annotations and the summary.

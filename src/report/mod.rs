@@ -85,7 +85,11 @@ impl Report<'_> {
         );
         let suppressed: u64 = self.suppressed_counts.values().sum();
         if suppressed > 0 {
-            let parts: Vec<String> = self.suppressed_counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let parts: Vec<String> = self
+                .suppressed_counts
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
             line.push_str(&format!("; {suppressed} suppressed ({})", parts.join(", ")));
         }
         let skipped: u64 = s.skipped.values().sum();
@@ -94,7 +98,10 @@ impl Report<'_> {
             line.push_str(&format!("; skipped {skipped} files ({})", parts.join(", ")));
         }
         if s.non_utf8 > 0 {
-            line.push_str(&format!("; {} non-UTF-8 files scanned as bytes", s.non_utf8));
+            line.push_str(&format!(
+                "; {} non-UTF-8 files scanned as bytes",
+                s.non_utf8
+            ));
         }
         line
     }

@@ -6,9 +6,9 @@ use super::{Report, RuleMeta};
 use crate::finding::{Finding, Severity};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool,
-    ToolComponent,
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
+    Sarif, Suppression, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -28,11 +28,16 @@ fn level(s: Severity) -> ResultLevel {
 }
 
 fn text(s: &str) -> MultiformatMessageString {
-    MultiformatMessageString::builder().text(s.to_string()).build()
+    MultiformatMessageString::builder()
+        .text(s.to_string())
+        .build()
 }
 
 fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
-    let mut help_md = format!("**{}**\n\n{}\n\n**Fix:** {}\n", r.name, r.description, r.remediation);
+    let mut help_md = format!(
+        "**{}**\n\n{}\n\n**Fix:** {}\n",
+        r.name, r.description, r.remediation
+    );
     if !r.references.is_empty() {
         help_md.push_str("\n**References:**\n");
         for u in &r.references {
@@ -40,14 +45,21 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
         }
     }
     let help_text = format!("{}\n\nFix: {}", r.description, r.remediation);
-    let mut tags = vec!["security".to_string(), r.kind.as_str().to_string(), r.family.clone()];
+    let mut tags = vec![
+        "security".to_string(),
+        r.kind.as_str().to_string(),
+        r.family.clone(),
+    ];
     if let Some(l) = r.lifetime {
         tags.push(l.as_str().to_string());
     }
     tags.dedup();
     tags.truncate(10);
     let mut extra = BTreeMap::new();
-    extra.insert("security-severity".to_string(), json!(r.severity.security_severity()));
+    extra.insert(
+        "security-severity".to_string(),
+        json!(r.severity.security_severity()),
+    );
     extra.insert("kind".to_string(), json!(r.kind.as_str()));
     extra.insert("precision".to_string(), json!("high"));
     if let Some(l) = r.lifetime {
@@ -69,7 +81,12 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
                 .level(serde_json::to_value(level(r.severity)).unwrap_or(Value::Null))
                 .build(),
         )
-        .properties(PropertyBag::builder().tags(tags).additional_properties(extra).build())
+        .properties(
+            PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(extra)
+                .build(),
+        )
         .build();
     if let Some(u) = r.references.first() {
         d.help_uri = Some(u.clone());
@@ -77,7 +94,11 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
     d
 }
 
-fn result(f: &Finding, rule_index: Option<usize>, suppression: Option<(&str, &str)>) -> SarifResult {
+fn result(
+    f: &Finding,
+    rule_index: Option<usize>,
+    suppression: Option<(&str, &str)>,
+) -> SarifResult {
     let region = Region::builder()
         .start_line(f.span.start_line as i64)
         .start_column(f.span.start_column as i64)
@@ -131,7 +152,11 @@ fn result(f: &Finding, rule_index: Option<usize>, suppression: Option<(&str, &st
         .build();
     r.rule_index = rule_index.map(|i| i as i64);
     if let Some((by, reason)) = suppression {
-        let kind = if by == "inline" { "inSource" } else { "external" };
+        let kind = if by == "inline" {
+            "inSource"
+        } else {
+            "external"
+        };
         let mut s = Suppression::builder().kind(json!(kind)).build();
         if !reason.is_empty() {
             s.justification = Some(reason.to_string());
@@ -146,8 +171,27 @@ fn uri_escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '.' | '_' | '~' | '/' | '+' | '@' | '=' | ',' | '!' | '$' | '&'
-            | '\'' | '(' | ')' | '*' | ';' | ':' => out.push(c),
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | '-'
+            | '.'
+            | '_'
+            | '~'
+            | '/'
+            | '+'
+            | '@'
+            | '='
+            | ','
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '('
+            | ')'
+            | '*'
+            | ';'
+            | ':' => out.push(c),
             _ => {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
@@ -161,7 +205,12 @@ fn uri_escape(path: &str) -> String {
 
 /// Builds the SARIF log as a JSON value (also used by `merge`).
 pub fn to_value(report: &Report) -> Value {
-    let index: BTreeMap<&str, usize> = report.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let mut results: Vec<SarifResult> = report
         .findings
         .iter()
@@ -191,7 +240,11 @@ pub fn to_value(report: &Report) -> Value {
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(json!("unicodeCodePoints"))
-        .properties(PropertyBag::builder().additional_properties(run_props).build())
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(run_props)
+                .build(),
+        )
         .build();
     let log = Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json".to_string())

@@ -7,7 +7,13 @@ use std::io::{self, Write};
 
 /// Writes the text report.
 pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> {
-    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
     for f in report.findings {
         let sev_color = match f.severity {
             Severity::Critical | Severity::High => "1;31",
@@ -46,7 +52,11 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             s.finding.span.start_line,
             s.finding.span.start_column,
             s.by,
-            if s.reason.is_empty() { String::new() } else { format!(": {}", s.reason) },
+            if s.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", s.reason)
+            },
             s.finding.rule_id
         )?;
     }

@@ -123,7 +123,9 @@ impl Rule {
     /// can trigger). `None` only for an invalid pattern, which validation rejects:
     /// built-in rules in tests, user rules by [`Rule::compile_now`] at load time.
     pub fn regex(&self) -> Option<&CompiledRegex> {
-        self.regex.get_or_init(|| compile(&self.spec.regex).ok()).as_ref()
+        self.regex
+            .get_or_init(|| compile(&self.spec.regex).ok())
+            .as_ref()
     }
 
     /// Compiles the regex now, returning a clear error for a bad pattern.
@@ -155,7 +157,8 @@ pub fn is_kebab_case(s: &str) -> bool {
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Parses one rules file's TOML text; `origin` names it in errors.
