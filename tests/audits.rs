@@ -1,0 +1,221 @@
+//! Pipeline audit fixtures: each audit runs alone on `fixtures/workflows/<id>/`, and its
+//! findings must sit exactly on the lines marked `# expect: <id>` (clean files have none).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tokenward::audit::{audit_file, docs};
+use tokenward::finding::Finding;
+
+fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            fixture_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            out.push(p);
+        }
+    }
+}
+
+fn run_one(id: &str, rel: &str, text: &str) -> Vec<Finding> {
+    audit_file(rel, text, &|x| x == id).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Lines (1-based) marked `# expect: id`, with how many findings each should have.
+fn expected(id: &str, text: &str) -> BTreeMap<usize, usize> {
+    let mut m = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(p) = line.find("# expect:") {
+            for want in line[p + "# expect:".len()..].split(',') {
+                let want = want.trim();
+                assert!(
+                    docs().iter().any(|d| d.id == want),
+                    "unknown audit id `{want}` in an expect marker"
+                );
+                if want == id {
+                    *m.entry(i + 1).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    m
+}
+
+fn check_audit(id: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/workflows")
+        .join(id);
+    let mut files = Vec::new();
+    fixture_files(&dir, &mut files);
+    assert!(files.len() >= 2, "{id}: needs positive and clean fixtures");
+    let mut positives = 0;
+    let mut cleans = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable fixture");
+        let rel = file
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .expect("under the crate")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let findings = run_one(id, &rel, &text);
+        let mut got: BTreeMap<usize, usize> = BTreeMap::new();
+        for f in &findings {
+            assert_eq!(f.rule_id, id);
+            assert!(!f.message.is_empty() && !f.remediation.is_empty());
+            assert!(f.span.start_column >= 1 && f.span.end_column > f.span.start_column);
+            *got.entry(f.span.start_line).or_insert(0) += 1;
+        }
+        let want = expected(id, &text);
+        if want.is_empty() {
+            cleans += 1;
+        } else {
+            positives += 1;
+        }
+        assert_eq!(
+            got,
+            want,
+            "{rel}: lines of `{id}` findings (line -> count) differ from the `# expect:` markers\n{}",
+            findings
+                .iter()
+                .map(|f| format!(
+                    "  {}:{} {}",
+                    f.span.start_line, f.span.start_column, f.message
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    assert!(
+        positives > 0 && cleans > 0,
+        "{id}: needs both positive and clean fixtures"
+    );
+}
+
+#[test]
+fn excessive_permissions() {
+    check_audit("excessive-permissions");
+}
+
+#[test]
+fn dangerous_trigger() {
+    check_audit("dangerous-trigger");
+}
+
+#[test]
+fn template_injection() {
+    check_audit("template-injection");
+}
+
+#[test]
+fn secrets_inherit() {
+    check_audit("secrets-inherit");
+}
+
+#[test]
+fn secrets_all() {
+    check_audit("secrets-all");
+}
+
+#[test]
+fn secrets_in_workflow_env() {
+    check_audit("secrets-in-workflow-env");
+}
+
+#[test]
+fn long_lived_cloud_credentials() {
+    check_audit("long-lived-cloud-credentials");
+}
+
+#[test]
+fn long_lived_registry_token() {
+    check_audit("long-lived-registry-token");
+}
+
+#[test]
+fn hardcoded_credential() {
+    check_audit("hardcoded-credential");
+}
+
+#[test]
+fn persist_credentials() {
+    check_audit("persist-credentials");
+}
+
+#[test]
+fn unpinned_action() {
+    check_audit("unpinned-action");
+}
+
+#[test]
+fn self_hosted_runner_on_pr() {
+    check_audit("self-hosted-runner-on-pr");
+}
+
+#[test]
+fn every_audit_has_a_fixture_folder_and_test() {
+    let src = include_str!("audits.rs");
+    for d in docs() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/workflows")
+            .join(d.id);
+        assert!(dir.is_dir(), "no fixture folder for {}", d.id);
+        assert!(
+            src.contains(&format!("check_audit(\"{}\")", d.id)),
+            "no test for {}",
+            d.id
+        );
+    }
+}
+
+#[test]
+fn emoji_and_cjk_before_the_key_keep_line_and_column() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/workflows/unpinned-action/emoji-cjk.yml"),
+    )
+    .expect("fixture");
+    let f = run_one(
+        "unpinned-action",
+        "fixtures/workflows/unpinned-action/emoji-cjk.yml",
+        &text,
+    );
+    assert_eq!(f.len(), 1);
+    // The `uses` key follows CJK and emoji text on the same line.
+    let line = text.lines().nth(f[0].span.start_line - 1).expect("line");
+    let col = line.chars().position(|c| c == 'u').expect("uses") + 1;
+    assert_eq!(f[0].span.start_line, 11);
+    assert_eq!(f[0].span.start_column, col);
+    assert_eq!(f[0].span.start_column, 17);
+    // end_column is exclusive and counts code points: `uses: some-org/deploy-action@v2`.
+    assert_eq!(f[0].span.end_column, 17 + "uses: some-org/deploy-action@v2".chars().count());
+}
+
+#[test]
+fn malformed_yaml_is_an_error_not_a_panic() {
+    for bad in [
+        "on: push\njobs: [\n",
+        "jobs:\n  a: 1\n  a: 2\n",
+        "\t- x\n: :",
+        "on: {a: ]",
+    ] {
+        let r = audit_file(".github/workflows/bad.yml", bad, &|_| true);
+        let e = r.expect_err("malformed YAML must be an error");
+        assert!(!e.contains('\n'), "one line: {e}");
+    }
+}
+
+#[test]
+fn anchors_aliases_and_merge_keys_do_not_break_audits() {
+    let text = "on: push\npermissions: {}\nx-base: &base\n  runs-on: ubuntu-latest\njobs:\n  a:\n    <<: *base\n    steps:\n      - uses: foo/bar@main\n";
+    let f = audit_file(".github/workflows/a.yml", text, &|id| {
+        id == "unpinned-action"
+    })
+    .expect("parses");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].span.start_line, 9);
+}
