@@ -105,23 +105,35 @@ fn confirm(
     let hay = &content[..we];
     let mut pos = ws;
     while pos <= hay.len() {
-        let Some(caps) = compiled.regex.captures_at(hay, pos) else {
+        // Find the match with the fast DFA first; resolve capture groups only on the
+        // matched bytes (captures over a whole window fall back to the slow PikeVM).
+        let Some(whole) = compiled.regex.find_at(hay, pos) else {
             break;
         };
-        let Some(whole) = caps.get(0) else { break };
         pos = if whole.end() > whole.start() {
             whole.end()
         } else {
             whole.end() + 1
         };
-        let Some(secret) = caps.get(compiled.secret_group).or(Some(whole)) else {
-            continue;
+        let (start, end) = if compiled.secret_group == 0 {
+            (whole.start(), whole.end())
+        } else {
+            let Some(caps) = compiled
+                .regex
+                .captures_at(&hay[..whole.end()], whole.start())
+            else {
+                continue;
+            };
+            match caps.get(compiled.secret_group) {
+                Some(m) => (m.start(), m.end()),
+                None => continue,
+            }
         };
-        if passes_filters(rule, content, whole.start(), secret.start(), secret.end()) {
+        if passes_filters(rule, content, whole.start(), start, end) {
             let m = RawMatch {
                 rule: rule_idx,
-                start: secret.start(),
-                end: secret.end(),
+                start,
+                end,
             };
             if !out.contains(&m) {
                 out.push(m);

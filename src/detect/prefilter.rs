@@ -3,7 +3,7 @@
 //! keywords occur.
 
 use crate::rules::Rule;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
 /// The keyword automaton and the map from keyword to the rules that use it.
@@ -46,6 +46,9 @@ impl Prefilter {
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            // A full DFA: a few hundred keywords make a small table, and it is
+            // several times faster than the default NFA for overlapping search.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| format!("cannot build keyword automaton: {e}"))?;
         Ok(Prefilter {

@@ -138,7 +138,10 @@ impl Rule {
 }
 
 fn compile(pattern: &str) -> Result<CompiledRegex, regex::Error> {
+    // ASCII semantics (`\w`, `\b`, `(?i)`): token formats are ASCII, and Unicode
+    // classes make the lazy DFA give up and fall back to the slow PikeVM.
     let regex = regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
         .size_limit(32 * 1024 * 1024)
         .build()?;
     let secret_group = regex
