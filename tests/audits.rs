@@ -192,7 +192,10 @@ fn emoji_and_cjk_before_the_key_keep_line_and_column() {
     assert_eq!(f[0].span.start_column, col);
     assert_eq!(f[0].span.start_column, 17);
     // end_column is exclusive and counts code points: `uses: some-org/deploy-action@v2`.
-    assert_eq!(f[0].span.end_column, 17 + "uses: some-org/deploy-action@v2".chars().count());
+    assert_eq!(
+        f[0].span.end_column,
+        17 + "uses: some-org/deploy-action@v2".chars().count()
+    );
 }
 
 #[test]

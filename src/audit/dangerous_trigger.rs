@@ -90,13 +90,38 @@ pub(crate) fn untrusted_checkout(cx: &Ctx<'_>, step: &Step<'_>) -> Option<(Span,
     }
     let (_, run) = step.run()?;
     let script = run.as_str()?;
+    // Env variables of this step that carry an untrusted ref (`HEAD: ${{ github.head_ref }}`).
+    let tainted: Vec<&str> = step
+        .node
+        .get("env")
+        .map(|e| {
+            e.entries()
+                .iter()
+                .filter(|(_, v)| v.as_str().is_some_and(untrusted_ref))
+                .filter_map(|(k, _)| k.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
     for line in script.lines() {
         let l = line.trim();
         let lower = l.to_ascii_lowercase();
+        let git_ref_cmd = [
+            "git checkout",
+            "git switch",
+            "git fetch",
+            "git merge",
+            "git pull",
+            "git reset",
+        ]
+        .iter()
+        .any(|c| lower.contains(c));
         let hit = lower.contains("gh pr checkout")
             || (lower.contains("git fetch") && lower.contains("pull/"))
-            || ((lower.contains("git checkout") || lower.contains("git switch"))
-                && UNTRUSTED_REFS.iter().any(|p| squash(l).contains(p)));
+            || (git_ref_cmd && UNTRUSTED_REFS.iter().any(|p| squash(l).contains(p)))
+            || (git_ref_cmd
+                && tainted
+                    .iter()
+                    .any(|t| l.contains(&format!("${t}")) || l.contains(&format!("${{{t}}}"))));
         if hit && !l.is_empty() {
             let span = cx
                 .src

@@ -38,20 +38,6 @@ fn uploads_workspace(step: &Step<'_>, checkout_path: Option<&str>) -> bool {
     if !step.is_action("actions/upload-artifact") {
         return false;
     }
-    let hidden = step
-        .with_str("include-hidden-files")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    // upload-artifact v4.4 and later skip hidden files (`.git`) unless told otherwise.
-    let old = step
-        .uses()
-        .and_then(|u| u.rsplit_once('@'))
-        .map(|(_, r)| r.trim_start_matches('v'))
-        .and_then(|r| r.split('.').next())
-        .and_then(|m| m.parse::<u32>().ok())
-        .is_some_and(|m| m < 4);
-    if !(hidden || old) {
-        return false;
-    }
     let Some(path) = step.with_str("path") else {
         return false;
     };

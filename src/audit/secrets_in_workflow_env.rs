@@ -30,7 +30,10 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if wf.kind != super::model::FileKind::Workflow {
         return;
     }
-    if let Some(env) = wf.env {
+    // One job with one step: the workflow env reaches only the step that uses it.
+    let single_step =
+        wf.jobs.len() == 1 && wf.jobs[0].uses().is_none() && wf.jobs[0].steps.len() <= 1;
+    if let Some(env) = wf.env.filter(|_| !single_step) {
         for (k, v) in env.entries() {
             let (Some(name), Some(val)) = (k.as_str(), v.as_str()) else {
                 continue;

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Times the pipeline audits on 1,000 generated GitHub Actions workflows with the release
+# binary and prints the CPU seconds used (user + system). Not a test: a measurement.
+#
+#   scripts/bench-audits.sh [N]      # N workflows, default 1000
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+N="${1:-1000}"
+BIN="${TOKENWARD_BIN:-target/release/tokenward}"
+if [[ ! -x "$BIN" ]]; then
+  cargo build --release -j1
+fi
+
+AUDITS="excessive-permissions,dangerous-trigger,template-injection,secrets-inherit,secrets-all,secrets-in-workflow-env,long-lived-cloud-credentials,long-lived-registry-token,hardcoded-credential,persist-credentials,unpinned-action,self-hosted-runner-on-pr"
+
+DIR="$(mktemp -d)"
+trap 'rm -rf "$DIR"' EXIT
+mkdir -p "$DIR/.github/workflows"
+
+for ((i = 0; i < N; i++)); do
+  case $((i % 4)) in
+  0) TRIGGER=$'  push:\n    branches: [main]\n  pull_request:' ;;
+  1) TRIGGER=$'  pull_request_target:\n    types: [opened, synchronize]' ;;
+  2) TRIGGER=$'  release:\n    types: [published]' ;;
+  3) TRIGGER=$'  issues:\n    types: [opened]\n  workflow_dispatch:' ;;
+  esac
+  cat >"$DIR/.github/workflows/wf-$i.yml" <<YAML
+name: Workflow $i 🚀
+on:
+$TRIGGER
+env:
+  NODE_VERSION: "20"
+  SLACK_WEBHOOK: \${{ secrets.SLACK_WEBHOOK_$i }}
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        os: [ubuntu-latest, windows-latest]
+        node: [18, 20, 22]
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: \${{ github.event.pull_request.head.sha }}
+      - uses: actions/setup-node@v4
+        with:
+          node-version: \${{ matrix.node }}
+          cache: npm
+      - run: npm ci
+      - run: |
+          echo "Testing \${{ github.event.issue.title }}"
+          npm test -- --shard=$i
+  build:
+    needs: test
+    runs-on: [self-hosted, linux]
+    permissions:
+      contents: write
+      packages: write
+    env:
+      API_KEY: \${{ secrets.API_KEY }}
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - uses: docker/login-action@v3
+        with:
+          registry: ghcr.io
+          username: \${{ github.actor }}
+          password: \${{ secrets.GITHUB_TOKEN }}
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: ghcr.io/org/app:$i
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          aws-access-key-id: \${{ secrets.AWS_ACCESS_KEY_ID }}
+          aws-secret-access-key: \${{ secrets.AWS_SECRET_ACCESS_KEY }}
+          aws-region: us-east-1
+      - run: aws s3 sync dist s3://bucket-$i
+  publish:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm publish
+        env:
+          NODE_AUTH_TOKEN: \${{ secrets.NPM_TOKEN }}
+      - run: git push origin HEAD:refs/tags/v$i
+  reuse:
+    uses: org/shared/.github/workflows/deploy.yml@main
+    secrets: inherit
+YAML
+done
+
+echo "$N workflows, $(cat "$DIR"/.github/workflows/*.yml | wc -l) lines"
+/usr/bin/time -f "CPU seconds: %U user + %S system; wall %e s; max RSS %M KB" \
+  "$BIN" scan "$DIR" --select "$AUDITS" --format json --fail-on never --no-config >"$DIR/out.json"
+echo "findings: $(grep -o '"rule_id"' "$DIR/out.json" | wc -l)"
