@@ -2,7 +2,7 @@
 //! one file's bytes, turns matches into findings, and applies inline suppression.
 
 use crate::audit;
-use crate::detect::matcher::{Matcher, RawMatch};
+use crate::detect::matcher::{Matcher, RawMatch, is_code_path};
 use crate::detect::prefilter::Prefilter;
 use crate::finding::{Finding, FindingBuilder, FindingKind, Severity, Span, redact};
 use crate::rules::Rule;
@@ -63,7 +63,13 @@ impl Engine {
     pub fn scan_file(&self, matcher: &mut Matcher, rel_path: &str, content: &[u8]) -> FileOutcome {
         let mut out = FileOutcome::default();
         let mut raw = Vec::new();
-        matcher.find(&self.rules, &self.prefilter, content, &mut raw);
+        matcher.find(
+            &self.rules,
+            &self.prefilter,
+            content,
+            is_code_path(rel_path),
+            &mut raw,
+        );
         drop_generic_overlaps(&self.rules, &mut raw);
         let mut lines = LineIndex::default();
         let mut findings = Vec::new();
@@ -151,17 +157,16 @@ impl Engine {
     }
 }
 
-/// Drops a generic-rule match whose secret overlaps a specific rule's match: the
-/// specific rule says more.
+/// Drops a fallback-rule match (generic assignment, config-file credential) whose
+/// secret overlaps a specific rule's match: the specific rule says more.
 fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
     let specific: Vec<(usize, usize)> = raw
         .iter()
-        .filter(|m| rules[m.rule].spec.family != "generic")
+        .filter(|m| !rules[m.rule].is_fallback())
         .map(|m| (m.start, m.end))
         .collect();
     raw.retain(|m| {
-        rules[m.rule].spec.family != "generic"
-            || !specific.iter().any(|&(s, e)| m.start < e && s < m.end)
+        !rules[m.rule].is_fallback() || !specific.iter().any(|&(s, e)| m.start < e && s < m.end)
     });
 }
 

@@ -71,7 +71,8 @@ pub fn is_placeholder(secret: &str) -> bool {
     if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
         return true;
     }
-    has_long_run(lower.as_bytes(), 6) || has_sequence(lower.as_bytes(), 6)
+    // Long secrets (PEM bodies, JWTs) legitimately hold runs like `AAAAAA`.
+    lower.len() <= 100 && (has_long_run(lower.as_bytes(), 6) || has_sequence(lower.as_bytes(), 6))
 }
 
 /// A run of `n` identical alphanumeric characters (`aaaaaa`, `000000`).
@@ -176,9 +177,28 @@ pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
     if WEAK_WORDS.iter().any(|w| lower.contains(w)) {
         return false;
     }
+    // Right after `name:` or `name =`, a second `:` or `=` is a path (`Token::X`) or
+    // an operator (`==`), not a value.
+    if v.starts_with([':', '=', '.', '-', '!', '&', '|', '?', '*', '#', '@', '%']) {
+        return false;
+    }
     let (lo, up, digit, other) = class_count(v);
-    let classes = [lo, up, digit, other].iter().filter(|&&c| c).count();
-    if classes < 2 || !digit && !other {
+    if !digit || !(lo || up) {
+        return false;
+    }
+    let _ = other;
+    // CONSTANT_NAMES and snake_case identifiers with a digit (`MSV1_0_KEY`, `tls_v1_2`).
+    let segments: Vec<&str> = v.split(['_', '-', '.']).collect();
+    if segments.len() > 1
+        && segments.iter().all(|s| {
+            s.bytes().all(|b| !b.is_ascii_lowercase()) || s.bytes().all(|b| !b.is_ascii_uppercase())
+        })
+        && segments
+            .iter()
+            .filter(|s| s.bytes().any(|b| b.is_ascii_digit()))
+            .count()
+            <= 1
+    {
         return false;
     }
     // snake_case / kebab-case / dotted identifiers and CONSTANT_NAMES.

@@ -26,17 +26,23 @@ pub struct RawMatch {
 pub struct Matcher {
     hits: Vec<Hit>,
     windows: Vec<(usize, usize)>,
+    /// The current file is source code: generic rules then need a quoted value
+    /// (an unquoted right-hand side in code is an expression, not a literal).
+    code_file: bool,
 }
 
 impl Matcher {
     /// Finds every confirmed secret in `content`, appending to `out` (unsorted).
+    /// `code_file` says the file is source code (see [`is_code_path`]).
     pub fn find(
         &mut self,
         rules: &[Rule],
         prefilter: &Prefilter,
         content: &[u8],
+        code_file: bool,
         out: &mut Vec<RawMatch>,
     ) {
+        self.code_file = code_file;
         self.hits.clear();
         prefilter.hits(content, &mut self.hits);
         if self.hits.is_empty() {
@@ -64,7 +70,7 @@ impl Matcher {
                 }
             }
             for &(ws, we) in &self.windows {
-                confirm(rule, rule_idx, content, ws, we, out);
+                confirm(rule, rule_idx, content, ws, we, self.code_file, out);
             }
             i = j;
         }
@@ -91,12 +97,14 @@ fn window_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
 }
 
 /// Runs the rule's regex over `content[ws..we]` and keeps captures passing the filters.
+#[allow(clippy::too_many_arguments)]
 fn confirm(
     rule: &Rule,
     rule_idx: usize,
     content: &[u8],
     ws: usize,
     we: usize,
+    code_file: bool,
     out: &mut Vec<RawMatch>,
 ) {
     let Some(compiled) = rule.regex() else {
@@ -129,7 +137,7 @@ fn confirm(
                 None => continue,
             }
         };
-        if passes_filters(rule, content, whole.start(), start, end) {
+        if passes_filters(rule, content, whole.start(), start, end, code_file) {
             let m = RawMatch {
                 rule: rule_idx,
                 start,
@@ -151,6 +159,7 @@ pub fn passes_filters(
     match_start: usize,
     start: usize,
     end: usize,
+    code_file: bool,
 ) -> bool {
     let bytes = &content[start..end];
     let secret = String::from_utf8_lossy(bytes);
@@ -168,6 +177,10 @@ pub fn passes_filters(
         return false;
     }
     if rule.spec.family == "generic" {
+        let quoted = start > 0 && matches!(content[start - 1], b'"' | b'\'' | b'`');
+        if code_file && !quoted {
+            return false;
+        }
         let line = line_of(content, start, end);
         let name = String::from_utf8_lossy(&content[match_start.min(start)..start]);
         if !filters::generic_name_is_secret_like(&name)
@@ -177,6 +190,19 @@ pub fn passes_filters(
         }
     }
     true
+}
+
+/// Whether a path names a source-code file (by extension).
+pub fn is_code_path(path: &str) -> bool {
+    const CODE: &[&str] = &[
+        "rs", "go", "java", "kt", "kts", "scala", "c", "h", "cc", "cpp", "cxx", "hpp", "cs", "js",
+        "jsx", "mjs", "cjs", "ts", "tsx", "py", "rb", "php", "swift", "m", "mm", "dart", "lua",
+        "pl", "pm", "r", "jl", "ex", "exs", "erl", "hs", "ml", "clj", "groovy", "vue", "svelte",
+        "fs", "vb", "zig", "nim",
+    ];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| CODE.iter().any(|c| ext.eq_ignore_ascii_case(c)))
 }
 
 /// The full line(s) holding `content[start..end]`.

@@ -114,6 +114,12 @@ impl Rule {
         })
     }
 
+    /// Whether this rule is a fallback that yields to a specific rule reporting the
+    /// same bytes: generic assignments and config-file credential rules.
+    pub fn is_fallback(&self) -> bool {
+        matches!(self.spec.family.as_str(), "generic" | "config-file")
+    }
+
     /// The rule id.
     pub fn id(&self) -> &str {
         &self.spec.id
