@@ -20,6 +20,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// List rules and audits, explain one, or check every rule's examples.
     Rules(RulesArgs),
+    /// Print a baseline (sorted JSON of finding fingerprints) of the current findings;
+    /// takes the options of `scan` (`--format` is ignored).
+    Baseline(ScanArgs),
 }
 
 /// Output formats.
@@ -53,7 +56,7 @@ pub enum FailOn {
 }
 
 /// Options of `tokenward scan`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Files or folders to scan.
     #[arg(default_value = ".")]
@@ -64,24 +67,56 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a finding at or above this severity remains.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding at or above this severity remains [default: low, or the
+    /// config's `fail-on`].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Print secrets in full instead of a short prefix.
     #[arg(long)]
     pub no_redact: bool,
     /// Also scan files excluded by .gitignore and .ignore.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Skip files larger than this (bytes; K, M and G suffixes allowed).
-    #[arg(long, default_value = "10M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Skip files larger than this (bytes; K, M and G suffixes allowed) [default: 10M,
+    /// or the config's `max-file-size`].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
     /// Run only these rule or audit ids (comma-separated, repeatable).
     #[arg(long, value_delimiter = ',', value_name = "ID")]
     pub select: Vec<String>,
+    /// Read this config file instead of a discovered `tokenward.toml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `tokenward.toml` in the scanned tree.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Report only findings whose fingerprint is not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Import the `[[rules]]` of a gitleaks or Betterleaks config file.
+    #[arg(long, value_name = "FILE")]
+    pub gitleaks_config: Option<PathBuf>,
+    /// Also list suppressed findings (SARIF: results with `suppressions`).
+    #[arg(long)]
+    pub include_suppressed: bool,
+}
+
+/// Default of `--max-file-size`: 10 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
+
+impl ScanArgs {
+    /// The failing level: the flag, else low.
+    pub fn fail_on(&self) -> FailOn {
+        self.fail_on.unwrap_or(FailOn::Low)
+    }
+
+    /// The size limit: the flag, else 10 MiB.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
 }
 
 /// Options of `tokenward rules`.

@@ -119,6 +119,8 @@ pub enum FindingKind {
     Secret,
     /// An over-broad privilege or credential problem in a CI pipeline.
     Pipeline,
+    /// A problem with tokenward's own configuration (e.g. an expired allow entry).
+    Config,
 }
 
 impl FindingKind {
@@ -127,6 +129,7 @@ impl FindingKind {
         match self {
             FindingKind::Secret => "secret",
             FindingKind::Pipeline => "pipeline",
+            FindingKind::Config => "config",
         }
     }
 }

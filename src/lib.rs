@@ -3,9 +3,12 @@
 //! GitHub annotations.
 
 pub mod audit;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod gitleaks;
 pub mod report;
 pub mod rules;
 pub mod rules_cmd;
@@ -16,8 +19,7 @@ pub mod walk;
 use cli::{Cli, Command, FailOn, Format, ScanArgs};
 use finding::{FindingKind, Severity, sort_findings};
 use report::{Report, RuleMeta};
-use scan::{Engine, EngineOptions};
-use std::collections::BTreeMap;
+use scan::Engine;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -33,7 +35,8 @@ pub const EXIT_ERROR: u8 = 2;
 /// Runs the parsed command line; errors become exit code 2 in `main`.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Scan(args) => scan_command(&args),
+        Command::Scan(args) => scan_command(&args, false),
+        Command::Baseline(args) => scan_command(&args, true),
         Command::Rules(args) => rules_cmd::run(&args),
     }
 }
@@ -65,6 +68,17 @@ pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
         remediation: d.remediation.to_string(),
         references: Vec::new(),
     }));
+    metas.extend(suppress::docs().into_iter().map(|d| RuleMeta {
+        id: d.id.to_string(),
+        name: d.name.to_string(),
+        kind: FindingKind::Config,
+        severity: d.severity,
+        lifetime: None,
+        family: "config".to_string(),
+        description: d.description.to_string(),
+        remediation: d.remediation.to_string(),
+        references: Vec::new(),
+    }));
     metas
 }
 
@@ -79,26 +93,29 @@ fn fail_threshold(f: FailOn) -> Option<Severity> {
     }
 }
 
-fn scan_command(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+/// Runs a scan; with `make_baseline`, prints the baseline of its findings instead of
+/// a report.
+fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    for p in &args.paths {
+    for p in &cli_args.paths {
         if let Err(e) = std::fs::metadata(p) {
             anyhow::bail!("{}: {}", p.display(), e);
         }
     }
-    let rules = rules::builtin_rules().map_err(anyhow::Error::msg)?;
-    let select = (!args.select.is_empty()).then(|| args.select.iter().cloned().collect());
+    // Config file, custom and imported rules, baseline: merged with the flags.
+    let mut setup = config::setup(cli_args).map_err(anyhow::Error::msg)?;
+    for w in &setup.warnings {
+        eprintln!("tokenward: warning: {w}");
+    }
     let engine = Engine::new(
-        rules,
-        EngineOptions {
-            no_redact: args.no_redact,
-            select,
-        },
+        std::mem::take(&mut setup.rules),
+        std::mem::take(&mut setup.engine),
     )
     .map_err(anyhow::Error::msg)?;
+    let args = &setup.args;
     let opts = WalkOptions {
         no_ignore: args.no_ignore,
-        max_file_size: args.max_file_size,
+        max_file_size: args.max_file_size(),
         threads: args.threads,
     };
     let mut result = walk_and_scan(&args.paths, &opts, &engine);
@@ -107,23 +124,67 @@ fn scan_command(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     for e in &result.errors {
         eprintln!("tokenward: warning: {e}");
     }
-    let metas = rule_metas(&engine.rules);
-    let mut suppressed_counts = BTreeMap::new();
-    if !result.suppressed_inline.is_empty() {
-        suppressed_counts.insert("inline".to_string(), result.suppressed_inline.len() as u64);
+    // Suppression after the scan: config allows (and their expiry), then the baseline.
+    let post = suppress::post_scan(
+        &mut result,
+        &suppress::PostScan {
+            allows: &setup.allows,
+            baseline: (!make_baseline)
+                .then_some(setup.baseline.as_ref())
+                .flatten()
+                .map(|(name, b)| (name.as_str(), b)),
+            severity: &setup.severity,
+            config_path: setup.config_display.as_deref(),
+            today: suppress::Date::today(),
+            config_examples: &setup.config_examples,
+        },
+    )
+    .map_err(anyhow::Error::msg)?;
+    sort_findings(&mut result.findings);
+    if make_baseline {
+        let text = baseline::render(&result.findings);
+        match args.output.as_deref() {
+            Some(p) => {
+                std::fs::write(p, &text).map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e))?
+            }
+            None => io::stdout().lock().write_all(text.as_bytes())?,
+        }
+        eprintln!(
+            "tokenward: baseline records {} findings",
+            result.findings.len()
+        );
+        return Ok(ExitCode::from(EXIT_CLEAN));
     }
+    let mut notices = setup.notices.clone();
+    notices.extend(post.notices);
+    if matches!(args.format, Format::Text | Format::Json) {
+        for n in &notices {
+            eprintln!("tokenward: note: {n}");
+        }
+    }
+    let mut metas = rule_metas(&engine.rules);
+    for m in &mut metas {
+        if let Some(s) = setup.severity.get(&m.id) {
+            m.severity = *s;
+        }
+    }
+    let suppressed: &[report::Suppressed] = if args.include_suppressed {
+        &post.suppressed
+    } else {
+        &[]
+    };
     let report = Report {
         findings: &result.findings,
         rules: &metas,
         stats: &result.stats,
-        suppressed_counts,
-        suppressed: &[],
-        notices: &[],
+        suppressed_counts: post.counts,
+        suppressed,
+        notices: &notices,
         elapsed_secs: started.elapsed().as_secs_f64(),
     };
     write_report(&report, args.format, args.output.as_deref())?;
     eprintln!("tokenward: {}", report.summary_line());
-    let failing = fail_threshold(args.fail_on)
+    let failing = fail_threshold(args.fail_on())
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
     Ok(ExitCode::from(if failing {
         EXIT_FINDINGS

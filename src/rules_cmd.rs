@@ -36,6 +36,16 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     a.name
                 )?;
             }
+            for d in crate::suppress::docs() {
+                writeln!(
+                    out,
+                    "{:<40} {:<8} {:<11} {}",
+                    d.id,
+                    d.severity.as_str(),
+                    "config",
+                    d.name
+                )?;
+            }
             writeln!(
                 out,
                 "{} secret rules, {} pipeline audits",
@@ -61,6 +71,21 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     "{}\n\nFix: {}",
                     a.description.trim(),
                     a.remediation.trim()
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(d) = crate::suppress::docs().into_iter().find(|d| d.id == id) {
+                writeln!(out, "{} ({})\n", d.id, d.name)?;
+                writeln!(
+                    out,
+                    "kind: configuration check\nseverity: {}\n",
+                    d.severity.as_str()
+                )?;
+                writeln!(
+                    out,
+                    "{}\n\nFix: {}",
+                    d.description.trim(),
+                    d.remediation.trim()
                 )?;
                 return Ok(ExitCode::SUCCESS);
             }
@@ -119,8 +144,19 @@ pub fn explain_rule(r: &Rule) -> String {
 /// examples, a regex that does not compile, or an example whose secret a second
 /// specific rule also reports.
 pub fn check_examples(rules: Vec<Rule>) -> Result<Vec<String>, String> {
+    check_examples_for(rules, None)
+}
+
+/// [`check_examples`] for only the rules whose ids are in `only` (all when `None`),
+/// still with every rule active: how custom rules in `tokenward.toml` are checked at
+/// load time.
+pub fn check_examples_for(
+    rules: Vec<Rule>,
+    only: Option<&std::collections::HashSet<String>>,
+) -> Result<Vec<String>, String> {
+    let checked = |id: &str| only.is_none_or(|o| o.contains(id));
     let mut failures = Vec::new();
-    for r in &rules {
+    for r in rules.iter().filter(|r| checked(r.id())) {
         if let Err(e) = r.compile_now() {
             failures.push(e);
         }
@@ -133,6 +169,7 @@ pub fn check_examples(rules: Vec<Rule>) -> Result<Vec<String>, String> {
     }
     let cases: Vec<(String, Vec<String>, Vec<String>)> = rules
         .iter()
+        .filter(|r| checked(r.id()))
         .map(|r| {
             (
                 r.id().to_string(),

@@ -16,6 +16,10 @@ pub struct EngineOptions {
     pub no_redact: bool,
     /// When set, only these rule and audit ids run (`--select`).
     pub select: Option<HashSet<String>>,
+    /// Paths (relative, `/`-separated) that produce no findings (config `exclude`).
+    pub exclude: Option<globset::GlobSet>,
+    /// Path restrictions and allowlists imported from a gitleaks config.
+    pub imported: crate::gitleaks::RuleFilters,
 }
 
 /// The compiled rule set plus the options every file is scanned with; shared by all
@@ -59,9 +63,20 @@ impl Engine {
         self.options.select.as_ref().is_none_or(|s| s.contains(id))
     }
 
+    /// Whether the config's `exclude` globs cover `rel_path`.
+    pub fn excluded(&self, rel_path: &str) -> bool {
+        self.options
+            .exclude
+            .as_ref()
+            .is_some_and(|g| g.is_match(rel_path))
+    }
+
     /// Scans one file. `rel_path` is relative to the scan root, `/`-separated.
     pub fn scan_file(&self, matcher: &mut Matcher, rel_path: &str, content: &[u8]) -> FileOutcome {
         let mut out = FileOutcome::default();
+        if self.excluded(rel_path) {
+            return out;
+        }
         let mut raw = Vec::new();
         matcher.find(
             &self.rules,
@@ -71,6 +86,10 @@ impl Engine {
             &mut raw,
         );
         drop_generic_overlaps(&self.rules, &mut raw);
+        if !self.options.imported.is_empty() {
+            let f = &self.options.imported;
+            raw.retain(|m| f.keeps(&self.rules[m.rule], rel_path, content, m.start, m.end));
+        }
         let mut lines = LineIndex::default();
         let mut findings = Vec::new();
         for m in &raw {

@@ -107,23 +107,31 @@ impl Node {
 
     /// Calls `f` on every scalar below (and including) this node with its YAML path.
     pub fn walk_scalars<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a Node, &'a str)) {
+        let mut buf = path.to_string();
+        self.walk_inner(&mut buf, f);
+    }
+
+    fn walk_inner<'a>(&'a self, path: &mut String, f: &mut dyn FnMut(&str, &'a Node, &'a str)) {
+        use std::fmt::Write as _;
+        let len = path.len();
         match &self.value {
             Value::Str(s) => f(path, self, s),
             Value::Null => {}
             Value::Seq(items) => {
                 for (i, n) in items.iter().enumerate() {
-                    n.walk_scalars(&format!("{path}[{i}]"), f);
+                    let _ = write!(path, "[{i}]");
+                    n.walk_inner(path, f);
+                    path.truncate(len);
                 }
             }
             Value::Map(m) => {
                 for (k, v) in m {
-                    let key = k.as_str().unwrap_or("?");
-                    let p = if path.is_empty() {
-                        key.to_string()
-                    } else {
-                        format!("{path}.{key}")
-                    };
-                    v.walk_scalars(&p, f);
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k.as_str().unwrap_or("?"));
+                    v.walk_inner(path, f);
+                    path.truncate(len);
                 }
             }
         }
@@ -156,6 +164,16 @@ impl<'t> Source<'t> {
             line_bytes,
             line_chars,
         }
+    }
+
+    /// Whether the whole source contains `needle` (ASCII case-insensitive); a cheap
+    /// prefilter for audits that only matter when a word appears at all.
+    pub fn text_contains_ignore_case(&self, needle: &str) -> bool {
+        let n = needle.as_bytes();
+        self.text
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
     }
 
     /// The text of a 1-based line, without its line break.
