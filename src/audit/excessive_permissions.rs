@@ -141,51 +141,69 @@ fn job_uses(job: &Job<'_>, scope: &str) -> bool {
                 "octokit",
             ],
         );
-        let specific = match scope {
-            "contents" => text_uses(
+        // Scripts named like a release or deploy may push or publish with the token the
+        // checkout persisted; a reviewer would not call that scope unused.
+        let releasing = matches!(scope, "contents" | "packages" | "pages" | "deployments")
+            && text_uses(
                 step,
                 &[
-                    "git push",
-                    "git tag",
-                    "gh release",
-                    "git-auto-commit",
-                    "semantic-release",
-                    "release-it",
-                    "goreleaser",
+                    "deploy",
+                    "release",
+                    "publish",
+                    "version",
+                    "tag",
+                    "commit",
+                    "push",
+                    "changelog",
+                    "bump",
                 ],
-            ),
-            "packages" => text_uses(
-                step,
-                &[
-                    "docker push",
-                    "ghcr.io",
-                    "npm publish",
-                    "docker.pkg.github.com",
-                    "mvn deploy",
-                    "gradle publish",
-                    "dotnet nuget push",
-                ],
-            ),
-            "id-token" => text_uses(
-                step,
-                &[
-                    "ACTIONS_ID_TOKEN_REQUEST_URL",
-                    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-                    "--provenance",
-                    "cosign",
-                    "sigstore",
-                    "npm publish",
-                    "twine upload",
-                    "uv publish",
-                    "cargo publish",
-                    "gem push",
-                    "attest",
-                    "oidc",
-                ],
-            ),
-            "pages" => text_uses(step, &["gh-pages", "pages"]),
-            _ => false,
-        };
+            );
+        let specific = releasing
+            || match scope {
+                "contents" => text_uses(
+                    step,
+                    &[
+                        "git push",
+                        "git tag",
+                        "gh release",
+                        "git-auto-commit",
+                        "semantic-release",
+                        "release-it",
+                        "goreleaser",
+                    ],
+                ),
+                "packages" => text_uses(
+                    step,
+                    &[
+                        "docker push",
+                        "ghcr.io",
+                        "npm publish",
+                        "docker.pkg.github.com",
+                        "mvn deploy",
+                        "gradle publish",
+                        "dotnet nuget push",
+                    ],
+                ),
+                "id-token" => text_uses(
+                    step,
+                    &[
+                        "ACTIONS_ID_TOKEN_REQUEST_URL",
+                        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                        "--provenance",
+                        "cosign",
+                        "sigstore",
+                        "npm publish",
+                        "twine upload",
+                        "uv publish",
+                        "cargo publish",
+                        "gem push",
+                        "attest",
+                        "oidc",
+                    ],
+                ),
+                "pages" => text_uses(step, &["gh-pages", "pages"]),
+                _ => false,
+            };
         if specific || (scope != "id-token" && (token || script_api)) {
             return true;
         }

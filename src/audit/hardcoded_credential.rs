@@ -377,6 +377,23 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             }
         }
+        if let Some(secrets) = job.node.get("secrets").filter(|_| job.uses().is_some()) {
+            // Everything passed under `secrets:` is a secret by declaration.
+            for (k, v) in secrets.entries() {
+                let (Some(name), Some(val)) = (k.as_str(), v.as_str()) else {
+                    continue;
+                };
+                if plausible_secret(val, 8) {
+                    let span = s.cx.src.pair_span(k, v);
+                    s.emit(
+                        span,
+                        format!("{}.secrets.{name}", job.path),
+                        val,
+                        &format!("Secret `{name}` passed to a reusable workflow"),
+                    );
+                }
+            }
+        }
         if job.uses().is_some()
             && let Some(with) = job.node.get("with")
         {
