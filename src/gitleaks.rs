@@ -387,6 +387,7 @@ fn import_rule(
         .unwrap_or(&orig)
         .to_string();
     let spec = RuleSpec {
+        reported_with: None,
         id: id.clone(),
         name: description.clone(),
         family: "gitleaks".to_string(),

@@ -2,7 +2,8 @@
 //! one file's bytes, turns matches into findings, and applies inline suppression.
 
 use crate::audit;
-use crate::detect::matcher::{Matcher, RawMatch, is_code_path};
+use crate::detect::decode;
+use crate::detect::matcher::{Matcher, RawMatch, is_code_path, is_lock_file};
 use crate::detect::prefilter::Prefilter;
 use crate::finding::{Finding, FindingBuilder, FindingKind, Severity, Span, redact};
 use crate::rules::Rule;
@@ -73,6 +74,27 @@ impl Engine {
 
     /// Scans one file. `rel_path` is relative to the scan root, `/`-separated.
     pub fn scan_file(&self, matcher: &mut Matcher, rel_path: &str, content: &[u8]) -> FileOutcome {
+        self.scan_with(matcher, rel_path, content, true)
+    }
+
+    /// Runs only the secret rules on `content`: for fragments of a file (the lines a
+    /// commit added), which pipeline audits cannot parse as a whole document.
+    pub fn scan_secrets(
+        &self,
+        matcher: &mut Matcher,
+        rel_path: &str,
+        content: &[u8],
+    ) -> FileOutcome {
+        self.scan_with(matcher, rel_path, content, false)
+    }
+
+    fn scan_with(
+        &self,
+        matcher: &mut Matcher,
+        rel_path: &str,
+        content: &[u8],
+        audits: bool,
+    ) -> FileOutcome {
         let mut out = FileOutcome::default();
         if self.excluded(rel_path) {
             return out;
@@ -86,6 +108,13 @@ impl Engine {
             &mut raw,
         );
         drop_generic_overlaps(&self.rules, &mut raw);
+        if is_lock_file(rel_path) {
+            // Lock files are full of hashes and ids: only distinctive formats count there.
+            raw.retain(|m| {
+                let r = &self.rules[m.rule];
+                !r.is_fallback() && r.spec.confidence != crate::finding::Confidence::Low
+            });
+        }
         if !self.options.imported.is_empty() {
             let f = &self.options.imported;
             raw.retain(|m| f.keeps(&self.rules[m.rule], rel_path, content, m.start, m.end));
@@ -98,7 +127,22 @@ impl Engine {
                 Err(e) => out.error = Some(format!("{rel_path}: {e}")),
             }
         }
-        if audit::is_pipeline_file(rel_path) {
+        let decoded = self.decoded_findings(matcher, rel_path, content, &mut lines);
+        if !decoded.is_empty() {
+            // The decoded secret explains the encoded value better than a generic match on it.
+            let fallback: HashSet<&str> = self
+                .rules
+                .iter()
+                .filter(|r| r.is_fallback())
+                .map(|r| r.id())
+                .collect();
+            findings.retain(|f| {
+                !fallback.contains(f.rule_id.as_str()) || !decoded.iter().any(|d| d.span == f.span)
+            });
+            findings.extend(decoded);
+        }
+        drop_paired(&self.rules, &mut findings);
+        if audits && audit::is_pipeline_file(rel_path) {
             match std::str::from_utf8(content) {
                 Ok(text) => match audit::audit_file(rel_path, text, &|id| self.enabled(id)) {
                     Ok(mut audits) => {
@@ -137,9 +181,20 @@ impl Engine {
         lines: &mut LineIndex,
         m: &RawMatch,
     ) -> Result<Finding, String> {
-        let rule = &self.rules[m.rule];
         let secret = String::from_utf8_lossy(&content[m.start..m.end]).into_owned();
         let span = lines.span(content, m.start, m.end);
+        self.finding_for(m.rule, rel_path, span, secret)
+    }
+
+    /// Builds the finding of rule `rule_idx` for `secret` at `span`.
+    fn finding_for(
+        &self,
+        rule_idx: usize,
+        rel_path: &str,
+        span: Span,
+        secret: String,
+    ) -> Result<Finding, String> {
+        let rule = &self.rules[rule_idx];
         let severity = if rule.spec.test_mode {
             Severity::Info
         } else {
@@ -174,6 +229,60 @@ impl Engine {
             .secret(secret)
             .build()
     }
+}
+
+impl Engine {
+    /// Findings inside base64-encoded values (Kubernetes `Secret` data), located at
+    /// the encoded value.
+    fn decoded_findings(
+        &self,
+        matcher: &mut Matcher,
+        rel_path: &str,
+        content: &[u8],
+        lines: &mut LineIndex,
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for enc in decode::kubernetes_secret_values(content) {
+            let mut raw = Vec::new();
+            matcher.find(&self.rules, &self.prefilter, &enc.decoded, false, &mut raw);
+            drop_generic_overlaps(&self.rules, &mut raw);
+            for m in raw {
+                let secret = String::from_utf8_lossy(&enc.decoded[m.start..m.end]).into_owned();
+                let span = lines.span(content, enc.start, enc.end);
+                if let Ok(mut f) = self.finding_for(m.rule, rel_path, span, secret) {
+                    f.message
+                        .push_str(" It is base64-encoded in a Kubernetes Secret's data.");
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Lines within which a paired credential (an AWS key id and its secret) is one.
+const PAIR_DISTANCE: usize = 5;
+
+/// Drops a finding whose rule says it is `reported_with` another rule when that rule
+/// reported a secret within a few lines: an id + secret pair is reported once, at the
+/// secret.
+fn drop_paired(rules: &[Rule], findings: &mut Vec<Finding>) {
+    let partner_of = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r.id() == id)
+            .and_then(|r| r.spec.reported_with.clone())
+    };
+    let positions: Vec<(String, usize)> = findings
+        .iter()
+        .map(|f| (f.rule_id.clone(), f.span.start_line))
+        .collect();
+    findings.retain(|f| match partner_of(&f.rule_id) {
+        Some(partners) => !positions.iter().any(|(id, line)| {
+            partners.contains(id) && line.abs_diff(f.span.start_line) <= PAIR_DISTANCE
+        }),
+        None => true,
+    });
 }
 
 /// Drops a fallback-rule match (generic assignment, config-file credential) whose

@@ -272,3 +272,71 @@ fn output_file_and_text_format() {
     assert!(text.contains("settings.py:5:"), "{text}");
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
 }
+
+#[test]
+fn base64_github_token_in_kubernetes_secret_is_found_at_the_encoded_value() {
+    use base64::Engine as _;
+    let dir = TempDir::new().expect("tempdir");
+    let pat = github_pat(21);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&pat);
+    write(
+        dir.path(),
+        "k8s/secret.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci-token\ntype: Opaque\ndata:\n  user: YWRtaW4=\n  token: {encoded}\n"
+        ),
+    );
+    let (code, out, _) = scan(&[dir.path().to_str().expect("path"), "--format", "json"]);
+    assert_eq!(code, 1);
+    let v = json(&out);
+    assert_eq!(
+        findings(&v),
+        vec![("github-pat-classic".into(), 8, "k8s/secret.yaml".into())]
+    );
+    assert_eq!(v["findings"][0]["span"]["start_column"], 10);
+    assert!(!out.contains(&pat) && !out.contains(&encoded));
+}
+
+#[test]
+fn aws_key_pair_is_reported_once_at_the_secret() {
+    let (dir, ..) = leaky_tree();
+    let (_, out, _) = scan(&[
+        dir.path().join("config").to_str().expect("path"),
+        "--format",
+        "json",
+    ]);
+    let f = findings(&json(&out));
+    assert_eq!(
+        f,
+        vec![("aws-secret-access-key".into(), 4, "app.yml".into())]
+    );
+}
+
+#[test]
+fn lone_aws_key_id_is_still_reported() {
+    let dir = TempDir::new().expect("tempdir");
+    write(
+        dir.path(),
+        "deploy.sh",
+        &format!("export AWS_ACCESS_KEY_ID={}\n", aws_key_id(31)),
+    );
+    let (code, out, _) = scan(&[dir.path().to_str().expect("path"), "--format", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&json(&out)),
+        vec![("aws-access-key-id".into(), 1, "deploy.sh".into())]
+    );
+}
+
+#[test]
+fn lock_files_only_report_distinctive_formats() {
+    let dir = TempDir::new().expect("tempdir");
+    write(
+        dir.path(),
+        "package-lock.json",
+        "{\"packages\": {\"node_modules/x\": {\"integrity\": \"sha512-Zq4Wm8Kp2Xr7Tn5Lb9Vc3Hd6Jf\", \"token\": \"Rk5Tz8Qm3Wx7Lp2Nv9Bc4Hy\"}}}\n",
+    );
+    let (code, out, _) = scan(&[dir.path().to_str().expect("path"), "--format", "json"]);
+    assert_eq!(findings(&json(&out)), vec![]);
+    assert_eq!(code, 0);
+}

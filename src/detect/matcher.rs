@@ -205,6 +205,35 @@ pub fn is_code_path(path: &str) -> bool {
         .is_some_and(|(_, ext)| CODE.iter().any(|c| ext.eq_ignore_ascii_case(c)))
 }
 
+/// Whether a path names a dependency lock file or checksum list.
+pub fn is_lock_file(path: &str) -> bool {
+    const LOCKS: &[&str] = &[
+        "Cargo.lock",
+        "go.sum",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "poetry.lock",
+        "Pipfile.lock",
+        "composer.lock",
+        "Gemfile.lock",
+        ".terraform.lock.hcl",
+        "gradle.lockfile",
+        "packages.lock.json",
+        "mix.lock",
+        "pubspec.lock",
+        "Podfile.lock",
+        "flake.lock",
+        "uv.lock",
+        "bun.lock",
+        "deno.lock",
+        "conda-lock.yml",
+    ];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    LOCKS.contains(&name) || name.ends_with(".lockfile")
+}
+
 /// The full line(s) holding `content[start..end]`.
 pub fn line_of(content: &[u8], start: usize, end: usize) -> &[u8] {
     let ls = content[..start]

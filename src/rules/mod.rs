@@ -52,6 +52,11 @@ pub struct RuleSpec {
     /// A vendor test-mode credential: reported as info.
     #[serde(default)]
     pub test_mode: bool,
+    /// Ids of rules for the other half of a credential pair (an AWS key id's secret):
+    /// when one of them reports a secret within a few lines, this match is part of
+    /// that finding and is not reported on its own.
+    #[serde(default)]
+    pub reported_with: Option<Vec<String>>,
     /// What it is and why a leak matters.
     pub description: String,
     /// How to fix it.
