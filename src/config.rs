@@ -433,9 +433,9 @@ pub struct Setup {
 }
 
 /// Loads the config (explicit `--config` wins over a discovered file; `--no-config`
-/// skips discovery), the gitleaks import and the baseline, validates them, and merges
-/// them with the flags.
-pub fn setup(cli: &ScanArgs) -> Result<Setup, String> {
+/// skips discovery), the gitleaks import and (unless `making_baseline`, when it may
+/// not exist yet) the baseline, validates them, and merges them with the flags.
+pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
     let mut warnings = Vec::new();
     let mut notices = Vec::new();
     let root = scan_root(&cli.paths);
@@ -546,7 +546,7 @@ pub fn setup(cli: &ScanArgs) -> Result<Setup, String> {
     } else {
         None
     };
-    let baseline = match &args.baseline {
+    let baseline = match args.baseline.as_ref().filter(|_| !making_baseline) {
         Some(p) => Some((p.display().to_string(), Baseline::load(p)?)),
         None => None,
     };

@@ -8,7 +8,10 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod git;
 pub mod gitleaks;
+pub mod hook;
+pub mod inventory;
 pub mod report;
 pub mod rules;
 pub mod rules_cmd;
@@ -38,6 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan_command(&args, false),
         Command::Baseline(args) => scan_command(&args, true),
         Command::Rules(args) => rules_cmd::run(&args),
+        Command::InstallHook(args) => hook::install(&args),
+        Command::Inventory(args) => inventory::run(&args),
     }
 }
 
@@ -103,7 +108,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         }
     }
     // Config file, custom and imported rules, baseline: merged with the flags.
-    let mut setup = config::setup(cli_args).map_err(anyhow::Error::msg)?;
+    let mut setup = config::setup(cli_args, make_baseline).map_err(anyhow::Error::msg)?;
     for w in &setup.warnings {
         eprintln!("tokenward: warning: {w}");
     }
@@ -118,7 +123,16 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         max_file_size: args.max_file_size(),
         threads: args.threads,
     };
-    let mut result = walk_and_scan(&args.paths, &opts, &engine);
+    let mut result = if args.staged {
+        git::scan_staged(git::repo_dir(&args.paths)?, &opts, &engine)?
+    } else if let Some(range) = &args.git {
+        let (result, history) =
+            git::scan_history(git::repo_dir(&args.paths)?, range, &opts, &engine)?;
+        eprintln!("tokenward: git history: {} commits", history.commits);
+        result
+    } else {
+        walk_and_scan(&args.paths, &opts, &engine)
+    };
     sort_findings(&mut result.findings);
     result.errors.sort();
     for e in &result.errors {
@@ -129,10 +143,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         &mut result,
         &suppress::PostScan {
             allows: &setup.allows,
-            baseline: (!make_baseline)
-                .then_some(setup.baseline.as_ref())
-                .flatten()
-                .map(|(name, b)| (name.as_str(), b)),
+            baseline: setup.baseline.as_ref().map(|(name, b)| (name.as_str(), b)),
             severity: &setup.severity,
             config_path: setup.config_display.as_deref(),
             today: suppress::Date::today(),
@@ -141,6 +152,9 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     )
     .map_err(anyhow::Error::msg)?;
     sort_findings(&mut result.findings);
+    if let [root] = args.paths.as_slice() {
+        inventory::codeowners::assign_owners(root, &mut result.findings);
+    }
     if make_baseline {
         let text = baseline::render(&result.findings);
         match args.output.as_deref() {
@@ -182,10 +196,16 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         notices: &notices,
         elapsed_secs: started.elapsed().as_secs_f64(),
     };
-    write_report(&report, args.format, args.output.as_deref())?;
-    eprintln!("tokenward: {}", report.summary_line());
     let failing = fail_threshold(args.fail_on())
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if args.pre_commit {
+        let mut buf = Vec::new();
+        hook::write_short(&report, failing, &mut buf)?;
+        io::stdout().lock().write_all(&buf)?;
+    } else {
+        write_report(&report, args.format, args.output.as_deref())?;
+        eprintln!("tokenward: {}", report.summary_line());
+    }
     Ok(ExitCode::from(if failing {
         EXIT_FINDINGS
     } else {

@@ -523,3 +523,22 @@ fn gitleaks_stopwords_allow_a_secret() {
     ]);
     assert_eq!(findings(&json(&out)), vec![], "{err}");
 }
+
+#[test]
+fn readme_config_example_loads_and_scans() {
+    let readme = std::fs::read_to_string("README.md").expect("README");
+    let start = readme
+        .find("```toml\n# Paths never reported")
+        .expect("README has the complete tokenward.toml example");
+    let body = &readme[start + "```toml\n".len()..];
+    let example = &body[..body.find("```").expect("closing fence")];
+    let dir = TempDir::new().expect("tempdir");
+    write(dir.path(), "tokenward.toml", example);
+    write(dir.path(), "src/app.txt", "nothing to see\n");
+    let (code, text, err) = baseline(&[arg(&dir)]);
+    assert_eq!(code, 0, "baseline with the README config: {err}");
+    write(dir.path(), ".tokenward-baseline.json", &text);
+    let (code, _, err) = scan(&[arg(&dir)]);
+    assert_eq!(code, 0, "scan with the README config: {err}");
+    assert!(err.contains("allow entry"), "{err}");
+}
