@@ -8,10 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
-pub mod git;
 pub mod gitleaks;
-pub mod hook;
-pub mod inventory;
 pub mod report;
 pub mod rules;
 pub mod rules_cmd;
@@ -41,8 +38,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan_command(&args, false),
         Command::Baseline(args) => scan_command(&args, true),
         Command::Rules(args) => rules_cmd::run(&args),
-        Command::InstallHook(args) => hook::install(&args),
-        Command::Inventory(args) => inventory::run(&args),
     }
 }
 
@@ -123,16 +118,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         max_file_size: args.max_file_size(),
         threads: args.threads,
     };
-    let mut result = if args.staged {
-        git::scan_staged(git::repo_dir(&args.paths)?, &opts, &engine)?
-    } else if let Some(range) = &args.git {
-        let (result, history) =
-            git::scan_history(git::repo_dir(&args.paths)?, range, &opts, &engine)?;
-        eprintln!("tokenward: git history: {} commits", history.commits);
-        result
-    } else {
-        walk_and_scan(&args.paths, &opts, &engine)
-    };
+    let mut result = walk_and_scan(&args.paths, &opts, &engine);
     sort_findings(&mut result.findings);
     result.errors.sort();
     for e in &result.errors {
@@ -152,9 +138,6 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     )
     .map_err(anyhow::Error::msg)?;
     sort_findings(&mut result.findings);
-    if let [root] = args.paths.as_slice() {
-        inventory::codeowners::assign_owners(root, &mut result.findings);
-    }
     if make_baseline {
         let text = baseline::render(&result.findings);
         match args.output.as_deref() {
@@ -196,16 +179,10 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         notices: &notices,
         elapsed_secs: started.elapsed().as_secs_f64(),
     };
+    write_report(&report, args.format, args.output.as_deref())?;
+    eprintln!("tokenward: {}", report.summary_line());
     let failing = fail_threshold(args.fail_on())
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
-    if args.pre_commit {
-        let mut buf = Vec::new();
-        hook::write_short(&report, failing, &mut buf)?;
-        io::stdout().lock().write_all(&buf)?;
-    } else {
-        write_report(&report, args.format, args.output.as_deref())?;
-        eprintln!("tokenward: {}", report.summary_line());
-    }
     Ok(ExitCode::from(if failing {
         EXIT_FINDINGS
     } else {
