@@ -176,6 +176,9 @@ struct Worker<'a> {
 impl Worker<'_> {
     fn scan_path(&mut self, path: &Path) {
         let shown = self.display.show(path);
+        if self.engine.excluded(&shown) {
+            return self.result.skip("excluded");
+        }
         let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) => return self.result.error("unreadable", format!("{shown}: {e}")),
