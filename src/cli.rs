@@ -20,6 +20,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// List rules and audits, explain one, or check every rule's examples.
     Rules(RulesArgs),
+    /// Write a git pre-commit hook that runs `tokenward scan --staged --pre-commit`.
+    InstallHook(InstallHookArgs),
     /// Print a baseline (sorted JSON of finding fingerprints) of the current findings;
     /// takes the options of `scan` (`--format` is ignored).
     Baseline(ScanArgs),
@@ -102,6 +104,33 @@ pub struct ScanArgs {
     /// Also list suppressed findings (SARIF: results with `suppressions`).
     #[arg(long)]
     pub include_suppressed: bool,
+    /// Scan what is staged in the git index (blob contents, not the working tree) of
+    /// the repository around PATH.
+    #[arg(long, conflicts_with = "git")]
+    pub staged: bool,
+    /// Scan the lines added by each commit in REV-RANGE (default: all history
+    /// reachable from HEAD); each finding names the commit that introduced it.
+    #[arg(
+        long,
+        value_name = "REV-RANGE",
+        num_args = 0..=1,
+        default_missing_value = "HEAD"
+    )]
+    pub git: Option<String>,
+    /// Commit-hook mode: short redacted output, nothing when clean, exit 1 blocks.
+    #[arg(long, conflicts_with = "no_redact")]
+    pub pre_commit: bool,
+}
+
+/// Options of `tokenward install-hook`.
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// A directory inside the repository.
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+    /// Replace an existing pre-commit hook.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Default of `--max-file-size`: 10 MiB.

@@ -8,7 +8,9 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod git;
 pub mod gitleaks;
+pub mod hook;
 pub mod report;
 pub mod rules;
 pub mod rules_cmd;
@@ -38,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan_command(&args, false),
         Command::Baseline(args) => scan_command(&args, true),
         Command::Rules(args) => rules_cmd::run(&args),
+        Command::InstallHook(args) => hook::install(&args),
     }
 }
 
@@ -118,7 +121,16 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         max_file_size: args.max_file_size(),
         threads: args.threads,
     };
-    let mut result = walk_and_scan(&args.paths, &opts, &engine);
+    let mut result = if args.staged {
+        git::scan_staged(git::repo_dir(&args.paths)?, &opts, &engine)?
+    } else if let Some(range) = &args.git {
+        let (result, history) =
+            git::scan_history(git::repo_dir(&args.paths)?, range, &opts, &engine)?;
+        eprintln!("tokenward: git history: {} commits", history.commits);
+        result
+    } else {
+        walk_and_scan(&args.paths, &opts, &engine)
+    };
     sort_findings(&mut result.findings);
     result.errors.sort();
     for e in &result.errors {
@@ -154,7 +166,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     }
     let mut notices = setup.notices.clone();
     notices.extend(post.notices);
-    if matches!(args.format, Format::Text | Format::Json) {
+    if matches!(args.format, Format::Text | Format::Json) && !args.pre_commit {
         for n in &notices {
             eprintln!("tokenward: note: {n}");
         }
@@ -179,10 +191,16 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         notices: &notices,
         elapsed_secs: started.elapsed().as_secs_f64(),
     };
-    write_report(&report, args.format, args.output.as_deref())?;
-    eprintln!("tokenward: {}", report.summary_line());
     let failing = fail_threshold(args.fail_on())
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if args.pre_commit {
+        let mut buf = Vec::new();
+        hook::write_short(&report, failing, &mut buf)?;
+        io::stdout().lock().write_all(&buf)?;
+    } else {
+        write_report(&report, args.format, args.output.as_deref())?;
+        eprintln!("tokenward: {}", report.summary_line());
+    }
     Ok(ExitCode::from(if failing {
         EXIT_FINDINGS
     } else {
