@@ -504,6 +504,7 @@ class File:
         self.pos = []
         self.traps = []
         self.p = 0.4
+        self.used = set()
 
     def add(self, *lines):
         for chunk in lines:
@@ -553,7 +554,12 @@ def slot(f, lang, indent="", p=None, kinds=SLOT_KINDS):
     """A secret-named assignment: either a live credential (labeled) or a trap value."""
     p = f.p if p is None else p
     if R.random() < p:
-        cred = make_cred(pick_kind(kinds))
+        for _ in range(8):  # one key per name in a file (no duplicate keys in a YAML map)
+            cred = make_cred(pick_kind(kinds))
+            if not any(tuple(n) in f.used for n in cred.names + (cred.pair[0] if cred.pair else [])):
+                break
+        cred.names = [n for n in cred.names if tuple(n) not in f.used] or cred.names
+        f.used.update(tuple(n) for n in cred.names + (cred.pair[0] if cred.pair else []))
         if cred.kind == "generic-password" and lang in QUOTED_LANGS:
             cred.value = quoted_password()
         if cred.pair:
@@ -575,6 +581,9 @@ def slot(f, lang, indent="", p=None, kinds=SLOT_KINDS):
         f.trap(assign(lang, ["aws", "secret", "access", "key"], ex[2], indent=indent), "documented-example")
         return
     v, raw, kind, words = trap_value(lang, words)
+    if tuple(words) in f.used and kind != "env-lookup":
+        v, raw, kind = env_lookup(lang, words), True, "env-lookup"
+    f.used.add(tuple(words))
     f.trap(assign(lang, words, v, raw=raw, indent=indent), kind)
 
 

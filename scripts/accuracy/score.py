@@ -10,7 +10,8 @@ Runs `tokenward scan DIR/repos --format json --fail-on never`, keeps secret find
 treated as "not a leak"), and matches each finding to the labeled positives by path and
 line: a finding matches a label when its start line lies within [line-1, end_line+1].
 
-  - precision = findings that match a label / all findings
+  - precision = findings that match a label / all findings (a trap line next to a secret
+                does not borrow the secret's label)
   - recall    = labels matched by at least one finding / all labels
   - F1        = harmonic mean
 
@@ -157,13 +158,25 @@ def main():
     tp_findings_by_family = collections.Counter()
     fp_by_family = collections.Counter()
     fp_by_rule = collections.Counter()
+    def trap_at(path, line):
+        return next((t["kind"] for t in traps_by_path.get(path, [])
+                     if t["line"] <= line <= t.get("end_line", t["line"])), None)
+
     for f in scored:
         path = f["path"].replace("\\", "/")
         line = f["span"]["start_line"]
-        hits = [i for i in by_path.get(path, []) if positives[i]["line"] - 1 <= line <= positives[i]["end_line"] + 1]
+        cands = by_path.get(path, [])
+        # A finding inside a label's line range matches it (several findings on one secret
+        # count once for recall). The +-1 tolerance only applies to a line that is not a
+        # labeled trap and only to a label no other finding has claimed, so that a trap on the
+        # line next to a secret still counts as a false positive.
+        exact = [i for i in cands if positives[i]["line"] <= line <= positives[i]["end_line"]]
+        exact.sort(key=lambda i: i in matched)
+        trap = trap_at(path, line)
+        near = [] if exact or trap else [
+            i for i in cands if i not in matched and positives[i]["line"] - 1 <= line <= positives[i]["end_line"] + 1]
+        hits = exact or near
         if hits:
-            # prefer a label no finding has claimed yet, then the nearest
-            hits.sort(key=lambda i: (i in matched, abs(positives[i]["line"] - line)))
             i = hits[0]
             matched[i].append(f["rule_id"])
             tp_findings_by_family[positives[i]["family"]] += 1
@@ -171,9 +184,7 @@ def main():
             fam = fams.get(f["rule_id"], "?")
             fp_by_family[fam] += 1
             fp_by_rule[f["rule_id"]] += 1
-            trap = next((t["kind"] for t in traps_by_path.get(path, [])
-                         if t["line"] <= line <= t.get("end_line", t["line"])), "unlabeled-line")
-            fps.append((path, line, f, trap))
+            fps.append((path, line, f, trap or "unlabeled-line"))
 
     n_by_family = collections.Counter(p["family"] for p in positives)
     hit_by_family = collections.Counter(positives[i]["family"] for i in matched)
@@ -220,7 +231,7 @@ def main():
     for f in info:
         path = f["path"]
         line = f["span"]["start_line"]
-        if any(positives[i]["line"] - 1 <= line <= positives[i]["end_line"] + 1 for i in by_path.get(path, [])):
+        if any(positives[i]["line"] <= line <= positives[i]["end_line"] for i in by_path.get(path, [])):
             info_on_labels += 1
     print(f"\nfalse negatives ({len(fns)}):" + (f" ({info_on_labels} planted secrets only reported at info)" if info_on_labels else ""))
     for i, pos in fns[: args.max_list]:
