@@ -22,6 +22,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Write a git pre-commit hook that runs `tokenward scan --staged --pre-commit`.
     InstallHook(InstallHookArgs),
+    /// List every machine credential the repository holds or its pipelines use: secrets,
+    /// cloud and registry logins, token permissions, hard-coded credentials, owners.
+    Inventory(crate::inventory::InventoryArgs),
     /// Print a baseline (sorted JSON of finding fingerprints) of the current findings;
     /// takes the options of `scan` (`--format` is ignored).
     Baseline(ScanArgs),

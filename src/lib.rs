@@ -11,6 +11,7 @@ pub mod finding;
 pub mod git;
 pub mod gitleaks;
 pub mod hook;
+pub mod inventory;
 pub mod report;
 pub mod rules;
 pub mod rules_cmd;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Baseline(args) => scan_command(&args, true),
         Command::Rules(args) => rules_cmd::run(&args),
         Command::InstallHook(args) => hook::install(&args),
+        Command::Inventory(args) => inventory::run(&args),
     }
 }
 
@@ -150,6 +152,9 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     )
     .map_err(anyhow::Error::msg)?;
     sort_findings(&mut result.findings);
+    if let [root] = args.paths.as_slice() {
+        inventory::codeowners::assign_owners(root, &mut result.findings);
+    }
     if make_baseline {
         let text = baseline::render(&result.findings);
         match args.output.as_deref() {
