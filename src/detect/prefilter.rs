@@ -5,11 +5,31 @@
 use crate::rules::Rule;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Bytes scanned before the full DFA pays for its construction (a few milliseconds
+/// for hundreds of keywords): a pre-commit run over a handful of files never builds it.
+const DFA_AFTER_BYTES: u64 = 4 << 20;
 
 /// The keyword automaton and the map from keyword to the rules that use it.
+/// Keyword automaton settings shared by both kinds.
+fn builder(kind: AhoCorasickKind) -> AhoCorasickBuilder {
+    let mut b = AhoCorasickBuilder::new();
+    b.ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind));
+    b
+}
+
 #[derive(Debug)]
 pub struct Prefilter {
-    automaton: AhoCorasick,
+    /// Cheap to build, slower to search: used until enough bytes were scanned.
+    nfa: AhoCorasick,
+    /// Several times faster for overlapping search; built once, on demand.
+    dfa: OnceLock<Option<AhoCorasick>>,
+    keywords: Vec<String>,
+    scanned: AtomicU64,
     rules_by_keyword: Vec<Vec<usize>>,
 }
 
@@ -43,23 +63,39 @@ impl Prefilter {
                 }
             }
         }
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            // A full DFA: a few hundred keywords make a small table, and it is
-            // several times faster than the default NFA for overlapping search.
-            .kind(Some(AhoCorasickKind::DFA))
+        let nfa = builder(AhoCorasickKind::NoncontiguousNFA)
             .build(&keywords)
             .map_err(|e| format!("cannot build keyword automaton: {e}"))?;
         Ok(Prefilter {
-            automaton,
+            nfa,
+            dfa: OnceLock::new(),
+            keywords,
+            scanned: AtomicU64::new(0),
             rules_by_keyword,
         })
     }
 
+    /// The automaton to search `len` more bytes with.
+    fn automaton(&self, len: usize) -> &AhoCorasick {
+        if let Some(Some(dfa)) = self.dfa.get() {
+            return dfa;
+        }
+        let total = self.scanned.fetch_add(len as u64, Ordering::Relaxed) + len as u64;
+        if total < DFA_AFTER_BYTES {
+            return &self.nfa;
+        }
+        self.dfa
+            .get_or_init(|| builder(AhoCorasickKind::DFA).build(&self.keywords).ok())
+            .as_ref()
+            .unwrap_or(&self.nfa)
+    }
+
     /// Appends every (rule, keyword hit) in `haystack` to `hits`, in text order.
     pub fn hits(&self, haystack: &[u8], hits: &mut Vec<Hit>) {
-        for m in self.automaton.find_overlapping_iter(haystack) {
+        for m in self
+            .automaton(haystack.len())
+            .find_overlapping_iter(haystack)
+        {
             for &rule in &self.rules_by_keyword[m.pattern().as_usize()] {
                 hits.push(Hit {
                     rule,
