@@ -116,13 +116,13 @@ pub fn audit_file(
         return Ok(out);
     }
     let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
-    let Some(root) = yaml::parse(text)? else {
+    let src = Source::new(text);
+    let Some(root) = yaml::parse_indexed(&src)? else {
         return Ok(out);
     };
     if !root.is_map() {
         return Ok(out);
     }
-    let src = Source::new(text);
     let wf = Workflow::new(&root, kind);
     let cx = Ctx {
         path: rel_path,

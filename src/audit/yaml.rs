@@ -203,6 +203,13 @@ impl<'t> Source<'t> {
     fn byte_of(&self, index: usize) -> usize {
         let (line, col) = self.line_col(index);
         let start = self.line_bytes[line - 1];
+        // An all-ASCII line has as many bytes as characters: no need to walk it.
+        if let (Some(&next_b), Some(&next_c)) =
+            (self.line_bytes.get(line), self.line_chars.get(line))
+            && next_b - start == next_c - self.line_chars[line - 1]
+        {
+            return (start + col).min(self.text.len());
+        }
         let rest = self.text.get(start..).unwrap_or("");
         rest.char_indices()
             .nth(col)
@@ -328,22 +335,26 @@ impl<'t> Source<'t> {
 
 /// Parses the first YAML document of `text`. `Ok(None)` for an empty file.
 pub fn parse(text: &str) -> Result<Option<Node>, String> {
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
+    parse_indexed(&Source::new(text))
+}
+
+/// Parses the first YAML document of an already indexed source.
+pub fn parse_indexed(src: &Source<'_>) -> Result<Option<Node>, String> {
+    let docs = MarkedYaml::load_from_str(src.text).map_err(|e| {
         let m = e.marker();
         format!("{}:{}: {}", m.line(), m.col() + 1, e.info())
     })?;
-    let Some(first) = docs.first() else {
-        return Ok(None);
-    };
-    let src = Source::new(text);
-    Ok(Some(convert(first, &src)))
+    Ok(docs.first().map(|first| convert(first, src)))
 }
 
 fn style_at(src: &Source<'_>, index: usize) -> Style {
-    let (line, col) = src.line_col(index);
-    match src.line(line).chars().nth(col) {
-        Some('"') => Style::DoubleQuoted,
-        Some('\'') => Style::SingleQuoted,
+    match src
+        .text
+        .get(src.byte_of(index)..)
+        .and_then(|s| s.bytes().next())
+    {
+        Some(b'"') => Style::DoubleQuoted,
+        Some(b'\'') => Style::SingleQuoted,
         _ => Style::Plain,
     }
 }
