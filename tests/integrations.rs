@@ -486,6 +486,66 @@ fn action_metadata_validates_against_the_github_actions_schema() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// The fenced block of `lang` that follows `heading` in README.md.
+fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).expect("README");
+    let after = &readme[readme.find(heading).expect("README section")..];
+    let start = after.find(&format!("```{lang}\n")).expect("code block") + lang.len() + 4;
+    let len = after[start..].find("```").expect("block end");
+    after[start..start + len].to_string()
+}
+
+#[test]
+fn readme_examples_are_valid_workflow_and_pre_commit_config() {
+    if !have_module("check_jsonschema", &["-m", "check_jsonschema", "--version"]) {
+        return;
+    }
+    let dir = TempDir::new().expect("tempdir");
+    let workflow = readme_block("### GitHub Action", "yaml");
+    assert!(workflow.contains("security-events: write") && workflow.contains("contents: read"));
+    write(dir.path(), "tokenward.yml", &workflow);
+    let config = readme_block("### pre-commit", "yaml");
+    write(dir.path(), "pre-commit.yaml", &config);
+    let out = py_tool("check_jsonschema")
+        .current_dir(dir.path())
+        .args([
+            "--builtin-schema",
+            "vendor.github-workflows",
+            "tokenward.yml",
+        ])
+        .output()
+        .expect("check-jsonschema");
+    assert!(out.status.success(), "README workflow: {}", text(&out));
+    if have_module("pre_commit", &["-m", "pre_commit", "--version"]) {
+        let out = py_tool("pre_commit")
+            .current_dir(dir.path())
+            .args(["validate-config", "pre-commit.yaml"])
+            .output()
+            .expect("pre-commit validate-config");
+        assert!(
+            out.status.success(),
+            "README pre-commit config: {}",
+            text(&out)
+        );
+        let out = py_tool("pre_commit")
+            .current_dir(manifest_dir())
+            .args(["validate-manifest", ".pre-commit-hooks.yaml"])
+            .output()
+            .expect("pre-commit validate-manifest");
+        assert!(
+            out.status.success(),
+            ".pre-commit-hooks.yaml: {}",
+            text(&out)
+        );
+    }
+    let hooks =
+        std::fs::read_to_string(manifest_dir().join(".pre-commit-hooks.yaml")).expect("hooks file");
+    for id in ["tokenward", "tokenward-system"] {
+        assert!(hooks.contains(&format!("- id: {id}\n")), "hook {id}");
+        assert!(config.contains(&format!("id: {id} ")), "README names {id}");
+    }
+}
+
 #[test]
 fn action_run_steps_produce_sarif_and_outputs_under_a_fake_runner() {
     if !have_module("yaml", &["-c", "import yaml"]) {
