@@ -563,3 +563,45 @@ fn action_run_steps_produce_sarif_and_outputs_under_a_fake_runner() {
         text(&out)
     );
 }
+
+#[test]
+fn github_annotations_keep_the_50_most_severe_and_name_the_commit() {
+    let repo = new_repo();
+    let dir = repo.path();
+    // 55 medium generic secrets, then 5 high GitHub tokens further down.
+    let mut text = String::new();
+    for i in 0..55 {
+        text.push_str(&format!(
+            "SECRET_KEY_{i} = \"{}\"\n",
+            random_alnum(700 + i, 40)
+        ));
+    }
+    for i in 0..5 {
+        text.push_str(&format!("TOKEN_{i} = \"{}\"\n", github_pat(750 + i)));
+    }
+    write(dir, "settings.py", &text);
+    let (code, out, err) = tw(dir, &["scan", ".", "--format", "github"]);
+    assert_eq!(code, 1, "{err}");
+    let annotations: Vec<&str> = out.lines().filter(|l| l.contains(" file=")).collect();
+    assert_eq!(annotations.len(), 50, "{out}");
+    let errors = annotations
+        .iter()
+        .filter(|l| l.starts_with("::error ") && l.contains("github-pat-classic"))
+        .count();
+    assert_eq!(errors, 5, "every high finding is annotated: {out}");
+    assert!(out.contains("10 more findings not annotated"), "{out}");
+    assert!(
+        out.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("tokenward: scanned"))
+    );
+
+    git(dir, &["add", "settings.py"]);
+    git(dir, &["commit", "-q", "-m", "leak"]);
+    let sha = git(dir, &["rev-parse", "HEAD"]);
+    let (_, out, _) = tw(dir, &["scan", "--git", "--format", "github"]);
+    assert!(
+        out.contains(&format!("Added in commit {} by Ada Tester", &sha[..12])),
+        "{out}"
+    );
+}

@@ -1,5 +1,5 @@
-//! GitHub workflow-command annotations (`::error file=...::message`), at most the
-//! first 50 (GitHub shows no more per step), then a summary line.
+//! GitHub workflow-command annotations (`::error file=...::message`), at most 50 (the
+//! most severe, in report order: GitHub shows no more per step), then a summary line.
 
 use super::Report;
 use crate::finding::Severity;
@@ -22,7 +22,14 @@ fn escape_data(s: &str) -> String {
 
 /// Writes annotations and the summary.
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    for f in report.findings.iter().take(MAX_ANNOTATIONS) {
+    // Past the limit, annotate the most severe findings (still in report order).
+    let mut shown: Vec<usize> = (0..report.findings.len()).collect();
+    if shown.len() > MAX_ANNOTATIONS {
+        shown.sort_by_key(|&i| std::cmp::Reverse(report.findings[i].severity));
+        shown.truncate(MAX_ANNOTATIONS);
+        shown.sort_unstable();
+    }
+    for f in shown.into_iter().map(|i| &report.findings[i]) {
         let level = match f.severity {
             Severity::Critical | Severity::High => "error",
             Severity::Medium | Severity::Low => "warning",
@@ -31,6 +38,14 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         let mut msg = f.message.clone();
         if !f.snippet.is_empty() {
             msg.push_str(&format!(" [{}]", f.snippet));
+        }
+        if let Some(c) = &f.commit {
+            msg.push_str(&format!(
+                " Added in commit {} by {} on {}.",
+                c.id.get(..12).unwrap_or(&c.id),
+                c.author,
+                c.date
+            ));
         }
         if !f.remediation.is_empty() {
             msg.push_str(&format!(" Fix: {}", f.remediation));
@@ -50,7 +65,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     if report.findings.len() > MAX_ANNOTATIONS {
         writeln!(
             w,
-            "::warning title=tokenward::{} more findings not annotated; see the SARIF or text report",
+            "::warning title=tokenward::{} more findings not annotated (the {MAX_ANNOTATIONS} most severe are); see the SARIF or text report",
             report.findings.len() - MAX_ANNOTATIONS
         )?;
     }
