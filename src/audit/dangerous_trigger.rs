@@ -146,10 +146,8 @@ const NON_EXECUTING: &[&str] = &[
     "thollander/actions-comment-pull-request",
 ];
 
-fn executes(step: &Step<'_>, same_step_rest: bool) -> bool {
-    if same_step_rest {
-        return true;
-    }
+/// Whether a step builds, installs or otherwise runs code from the workspace.
+fn executes(step: &Step<'_>) -> bool {
     if step.run().is_some() {
         return true;
     }
@@ -199,7 +197,7 @@ pub(crate) fn untrusted_runs(cx: &Ctx<'_>, job: &Job<'_>) -> Vec<(usize, Span, S
                 .collect();
             lines.len() > 1
         });
-        if rest_in_script || job.steps[i + 1..].iter().any(|s| executes(s, false)) {
+        if rest_in_script || job.steps[i + 1..].iter().any(executes) {
             out.push((i, span, path, what));
         }
     }
