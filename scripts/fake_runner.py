@@ -172,6 +172,9 @@ def main():
             cond = str(cond)
             cond = EXPR.sub(lambda m: m.group(1), cond) if cond.strip().startswith("${{") else cond
             run_it = truthy(evaluate(cond, ctx, job_ok))
+            # Without a status function GitHub reads `if:` as `success() && (...)`.
+            if not re.search(r"\b(always|success|failure|cancelled)\(\)", cond):
+                run_it = run_it and job_ok
         else:
             run_it = job_ok
         if not run_it:

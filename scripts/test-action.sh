@@ -5,7 +5,9 @@
 #      fails the job last with exit 1;
 #   2. pull request from a fork: cache hit, upload skipped, annotations instead;
 #   3. push on a clean tree with format=github: exit 0, no findings, job passes;
-#   4. a hostile `path` input: passed as data, never run as shell.
+#   4. a hostile `path` input: passed as data, never run as shell;
+#   5. no cached build and no cargo: the build step fails with a clear error and the
+#      steps after it are skipped.
 # Needs python3 with PyYAML, bash, cargo. Prints "action: all checks passed" at the end.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,6 +39,11 @@ run push-findings "$leaky" --event push
 run fork-pr "$leaky" --event fork_pull_request
 run clean "$clean" --event push --input format=github --input sarif-file=report.sarif
 run hostile-input "$clean" --event push --input 'path=$(touch pwned)' --input upload-sarif=false
+# No cached build and no cargo on PATH: the build step fails and nothing after it runs.
+python="$(python3 -c 'import sys; print(sys.executable)')"
+echo "== scenario: no-cargo"
+PATH=/usr/bin:/bin "$python" "$repo/scripts/fake_runner.py" "$repo" "$clean" "$tmp/no-cargo.json" \
+  --cache-hit-if "$tmp/nothing-cached" --event push 2>&1 | tee "$tmp/no-cargo.log"
 
 python3 - "$tmp" "$leaky" "$clean" <<'EOF'
 import json, os, sys
@@ -85,6 +92,11 @@ r = load("hostile-input")
 check(not os.path.exists(os.path.join(clean, "pwned")) and not os.path.exists("pwned"),
       "hostile input: not executed by the shell")
 check(r["outputs"]["exit-code"] == "2" and not r["ok"], "hostile input: reported as a tokenward error (exit 2)")
+
+r = load("no-cargo")
+check(outcome(r, "build") == "failure" and "cargo is not installed" in log("no-cargo"),
+      "no cargo: the build step says what is missing")
+check(outcome(r, "scan") == "skipped" and not r["ok"], "no cargo: later steps skipped, job fails")
 
 if failures:
     sys.exit(f"action: {len(failures)} checks failed")
