@@ -2,7 +2,7 @@
 //! one file's bytes, turns matches into findings, and applies inline suppression.
 
 use crate::audit;
-use crate::detect::decode;
+use crate::detect::{decode, filters};
 use crate::detect::matcher::{Matcher, RawMatch, is_code_path, is_lock_file};
 use crate::detect::prefilter::Prefilter;
 use crate::finding::{Finding, FindingBuilder, FindingKind, Severity, Span, redact};
@@ -108,6 +108,19 @@ impl Engine {
             &mut raw,
         );
         drop_generic_overlaps(&self.rules, &mut raw);
+        let encoded = decode::kubernetes_secret_values(content);
+        if !encoded.is_empty() {
+            // A fallback rule sees only the base64 text; judge the decoded value instead.
+            raw.retain(|m| {
+                let Some(enc) = encoded.iter().find(|e| m.start < e.end && e.start < m.end) else {
+                    return true;
+                };
+                let decoded = String::from_utf8_lossy(&enc.decoded);
+                !self.rules[m.rule].is_fallback()
+                    || (!filters::is_placeholder(&decoded)
+                        && filters::generic_value_is_plausible(&decoded, "", true))
+            });
+        }
         if is_lock_file(rel_path) {
             // Lock files are full of hashes and ids: only distinctive formats count there.
             raw.retain(|m| {
@@ -127,7 +140,7 @@ impl Engine {
                 Err(e) => out.error = Some(format!("{rel_path}: {e}")),
             }
         }
-        let decoded = self.decoded_findings(matcher, rel_path, content, &mut lines);
+        let decoded = self.decoded_findings(matcher, rel_path, content, &encoded, &mut lines);
         if !decoded.is_empty() {
             // The decoded secret explains the encoded value better than a generic match on it.
             let fallback: HashSet<&str> = self
@@ -239,10 +252,11 @@ impl Engine {
         matcher: &mut Matcher,
         rel_path: &str,
         content: &[u8],
+        encoded: &[decode::Encoded],
         lines: &mut LineIndex,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
-        for enc in decode::kubernetes_secret_values(content) {
+        for enc in encoded {
             let mut raw = Vec::new();
             matcher.find(&self.rules, &self.prefilter, &enc.decoded, false, &mut raw);
             drop_generic_overlaps(&self.rules, &mut raw);
@@ -285,16 +299,18 @@ fn drop_paired(rules: &[Rule], findings: &mut Vec<Finding>) {
     });
 }
 
-/// Drops a fallback-rule match (generic assignment, config-file credential) whose
-/// secret overlaps a specific rule's match: the specific rule says more.
+/// Drops a fallback-rule match whose secret overlaps a more specific rule's match:
+/// a vendor rule beats a config-file rule, which beats a generic assignment rule.
 fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
-    let specific: Vec<(usize, usize)> = raw
-        .iter()
-        .filter(|m| !rules[m.rule].is_fallback())
-        .map(|m| (m.start, m.end))
-        .collect();
+    let rank = |m: &RawMatch| match rules[m.rule].spec.family.as_str() {
+        "generic" => 2,
+        "config-file" => 1,
+        _ => 0,
+    };
+    let ranked: Vec<(usize, usize, u8)> = raw.iter().map(|m| (m.start, m.end, rank(m))).collect();
     raw.retain(|m| {
-        !rules[m.rule].is_fallback() || !specific.iter().any(|&(s, e)| m.start < e && s < m.end)
+        let r = rank(m);
+        r == 0 || !ranked.iter().any(|&(s, e, other)| other < r && m.start < e && s < m.end)
     });
 }
 

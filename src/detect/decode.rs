@@ -68,7 +68,7 @@ fn encoded_value(body: &[u8], body_start: usize) -> Option<Encoded> {
         quote = 1;
         value = rest.strip_suffix(&[*q]).unwrap_or(rest);
     }
-    if value.len() < 16
+    if value.len() < 8
         || !value
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))

@@ -45,8 +45,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "{{",
     "}}",
     "$(",
-    "%s",
-    "%(",
     "****",
     "....",
     "replace_with",
@@ -67,13 +65,42 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// Whether the candidate secret is a placeholder, a template reference, or a run of
 /// repeated or sequential characters.
 pub fn is_placeholder(secret: &str) -> bool {
-    let lower = secret.to_ascii_lowercase();
-    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
+    if KNOWN_EXAMPLES.iter().any(|e| secret.contains(e)) {
         return true;
     }
-    // Long secrets (PEM bodies, JWTs) legitimately hold runs like `AAAAAA`.
-    lower.len() <= 100 && (has_long_run(lower.as_bytes(), 6) || has_sequence(lower.as_bytes(), 6))
+    if secret.contains("%s") || secret.contains("%d") || secret.contains("%(") {
+        return true;
+    }
+    // Long secrets (PEM bodies, JWTs) hold any short letter run by chance (`duMMY`,
+    // `AAAAAA`): only template syntax marks them as placeholders.
+    if secret.len() > 100 {
+        return [
+            "<", ">", "${", "{{", "}}", "$(", "....", "xxxxxxxx", "XXXXXXXX",
+        ]
+        .iter()
+        .any(|m| secret.contains(m));
+    }
+    let lower = secret.to_ascii_lowercase();
+    PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+        || has_long_run(lower.as_bytes(), 6)
+        || has_sequence(lower.as_bytes(), 6)
 }
+
+/// Credentials that vendors and standards publish in their documentation; scanners
+/// meet them in READMEs, SDK tests and tutorials, and none of them grants anything.
+const KNOWN_EXAMPLES: &[&str] = &[
+    // Google Maps JavaScript API documentation.
+    "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
+    // The jwt.io debugger's default token signature.
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    // Stripe API reference test keys.
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    // AWS documentation (also caught by `example`).
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    // Azure Storage emulator (Azurite) well-known account key.
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+];
 
 /// A run of `n` identical alphanumeric characters (`aaaaaa`, `000000`).
 fn has_long_run(s: &[u8], n: usize) -> bool {
@@ -123,16 +150,18 @@ fn class_count(s: &str) -> (bool, bool, bool, bool) {
 }
 
 /// Value-shape checks for generic `password = ...` style rules: the value must look
-/// random, not like a word, identifier, path, URL, reference, or hash.
-pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
+/// random, not like a word, identifier, path, URL, reference, or hash. `quoted` says
+/// the value stood between quotes (then a leading symbol is part of it).
+pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool {
     let v = value.trim_matches(|c| c == '"' || c == '\'' || c == '`');
-    if v.len() < 8 || v.len() > 200 {
+    if v.len() < 8 || v.len() > 200 || v.contains(' ') {
         return false;
     }
     let lower = v.to_ascii_lowercase();
     // References to variables, secret stores and code rather than literal values.
     const REFERENCE_MARKERS: &[&str] = &[
-        "$",
+        "${",
+        "$(",
         "env.",
         "env[",
         "environ",
@@ -158,15 +187,13 @@ pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
         "->",
         "=>",
         "file:",
-        "http://",
-        "https://",
-        "/",
+        "://",
         "\\",
     ];
-    if REFERENCE_MARKERS.iter().any(|m| lower.contains(m)) {
+    if v.starts_with('$') || REFERENCE_MARKERS.iter().any(|m| lower.contains(m)) {
         return false;
     }
-    if v.contains(' ') {
+    if looks_like_path(v) {
         return false;
     }
     // Obvious development values: words people type, not generated secrets.
@@ -177,16 +204,16 @@ pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
     if WEAK_WORDS.iter().any(|w| lower.contains(w)) {
         return false;
     }
-    // Right after `name:` or `name =`, a second `:` or `=` is a path (`Token::X`) or
-    // an operator (`==`), not a value.
-    if v.starts_with([':', '=', '.', '-', '!', '&', '|', '?', '*', '#', '@', '%']) {
+    // Right after `name:` or `name =`, a second `:` or `=` is a path (`Token::X`) or an
+    // operator (`==`); unquoted, a leading symbol is syntax, not part of a value.
+    if v.starts_with([':', '=']) || (!quoted && v.starts_with(|c: char| !c.is_ascii_alphanumeric()))
+    {
         return false;
     }
-    let (lo, up, digit, other) = class_count(v);
+    let (lo, up, digit, _) = class_count(v);
     if !digit || !(lo || up) {
         return false;
     }
-    let _ = other;
     // CONSTANT_NAMES and snake_case identifiers with a digit (`MSV1_0_KEY`, `tls_v1_2`).
     let segments: Vec<&str> = v.split(['_', '-', '.']).collect();
     if segments.len() > 1
@@ -201,17 +228,31 @@ pub fn generic_value_is_plausible(value: &str, line: &str) -> bool {
     {
         return false;
     }
-    // snake_case / kebab-case / dotted identifiers and CONSTANT_NAMES.
-    if v.bytes()
-        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.')
-    {
-        return false;
-    }
     if is_hash_like(v, line) || is_uuid(v) {
         return false;
     }
     let entropy = shannon_entropy(v.as_bytes());
     entropy >= 3.0 + (v.len().min(32) as f64 / 32.0) * 0.5
+}
+
+/// File-system paths (`/etc/x`, `./a/b`, `conf/app.yml`); base64 with `/` is not one.
+fn looks_like_path(v: &str) -> bool {
+    if !v.contains('/') {
+        return false;
+    }
+    if v.starts_with(['/', '.', '~']) || v.contains("//") {
+        return true;
+    }
+    // A file name at the end (`dir/name.ext`) or word-only segments (`team/service`).
+    let last = v.rsplit('/').next().unwrap_or("");
+    let has_ext = last.rsplit_once('.').is_some_and(|(_, e)| {
+        (1..=5).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    has_ext
+        || v.split('/').all(|seg| {
+            seg.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+        })
 }
 
 /// Name parts that, after a secret-like word, say the value is not the secret itself
@@ -420,23 +461,23 @@ mod tests {
 
     #[test]
     fn generic_values() {
-        assert!(generic_value_is_plausible(
-            "q8Zr2LmX9vPaT4kW",
-            "password = q8Zr2LmX9vPaT4kW"
-        ));
-        assert!(!generic_value_is_plausible(
-            "password123",
-            "password = password123"
-        ));
-        assert!(!generic_value_is_plausible("my_database_password", "x"));
-        assert!(!generic_value_is_plausible("os.environ['X']", "x"));
+        let ok = |v: &str, quoted: bool| generic_value_is_plausible(v, "x", quoted);
+        assert!(ok("q8Zr2LmX9vPaT4kW", false));
+        assert!(ok("!1mQz8Kp2Xr7Tn5L", true));
+        assert!(!ok("!1mQz8Kp2Xr7Tn5L", false));
+        assert!(ok("k9$Qz8Kp2X!r7Tn5L", true));
+        assert!(ok("Zq4Wm8Kp2Xr7/Tn5Lb9Vc3+Hd6Jf", false));
+        assert!(!ok("conf/app2.yml", false));
+        assert!(!ok("/etc/ssl/key2.pem", false));
+        assert!(!ok("password123", false));
+        assert!(!ok("my_database_password", false));
+        assert!(!ok("os.environ['X']", false));
+        assert!(!ok("$DB_PASSWORD_2", false));
         assert!(!generic_value_is_plausible(
             "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "sha256 = 9f86d0..."
+            "sha256 = 9f86d0...",
+            true
         ));
-        assert!(!generic_value_is_plausible(
-            "123e4567-e89b-12d3-a456-426614174000",
-            "token: x"
-        ));
+        assert!(!ok("123e4567-e89b-12d3-a456-426614174000", true));
     }
 }

@@ -123,6 +123,7 @@ fn confirm(
         } else {
             whole.end() + 1
         };
+        let mut name = (whole.start(), whole.start());
         let (start, end) = if compiled.secret_group == 0 {
             (whole.start(), whole.end())
         } else {
@@ -132,12 +133,16 @@ fn confirm(
             else {
                 continue;
             };
-            match caps.get(compiled.secret_group) {
-                Some(m) => (m.start(), m.end()),
-                None => continue,
-            }
+            let Some(m) = caps.get(compiled.secret_group) else {
+                continue;
+            };
+            name = match compiled.name_group.and_then(|g| caps.get(g)) {
+                Some(n) => (n.start(), n.end()),
+                None => (whole.start(), m.start()),
+            };
+            (m.start(), m.end())
         };
-        if passes_filters(rule, content, whole.start(), start, end, code_file) {
+        if passes_filters(rule, content, name, start, end, code_file) {
             let m = RawMatch {
                 rule: rule_idx,
                 start,
@@ -151,12 +156,12 @@ fn confirm(
 }
 
 /// Checksum, entropy, placeholder and (for generic rules) name and value-shape
-/// filters. `match_start..start` is the text the regex matched before the secret (the
-/// assignment's name, for generic rules).
+/// filters. `name` is the byte range of the assignment's name: the rule's `name`
+/// group, else the text the regex matched before the secret.
 pub fn passes_filters(
     rule: &Rule,
     content: &[u8],
-    match_start: usize,
+    name: (usize, usize),
     start: usize,
     end: usize,
     code_file: bool,
@@ -182,9 +187,10 @@ pub fn passes_filters(
             return false;
         }
         let line = line_of(content, start, end);
-        let name = String::from_utf8_lossy(&content[match_start.min(start)..start]);
+        let (ns, ne) = name;
+        let name = String::from_utf8_lossy(&content[ns.min(ne)..ne]);
         if !filters::generic_name_is_secret_like(&name)
-            || !filters::generic_value_is_plausible(&secret, &String::from_utf8_lossy(line))
+            || !filters::generic_value_is_plausible(&secret, &String::from_utf8_lossy(line), quoted)
         {
             return false;
         }

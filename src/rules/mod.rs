@@ -93,6 +93,9 @@ pub struct CompiledRegex {
     pub regex: Regex,
     /// Capture group index of the secret.
     pub secret_group: usize,
+    /// Capture group `name`, when the pattern names the assignment's key apart from
+    /// the text before the secret (a Kubernetes `name:` / `value:` pair).
+    pub name_group: Option<usize>,
 }
 
 impl Rule {
@@ -159,9 +162,11 @@ fn compile(pattern: &str) -> Result<CompiledRegex, regex::Error> {
         .capture_names()
         .position(|n| n == Some("secret"))
         .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+    let name_group = regex.capture_names().position(|n| n == Some("name"));
     Ok(CompiledRegex {
         regex,
         secret_group,
+        name_group,
     })
 }
 
