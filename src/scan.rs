@@ -177,8 +177,9 @@ impl Engine {
                 }
             }
         }
+        let has_markers = !findings.is_empty() && suppress::has_inline_markers(content);
         for f in findings {
-            if suppress::inline_allows(content, f.span.start_line, &f.rule_id) {
+            if has_markers && suppress::inline_allows(content, f.span.start_line, &f.rule_id) {
                 out.suppressed_inline.push(f);
             } else {
                 out.findings.push(f);

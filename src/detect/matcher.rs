@@ -10,6 +10,9 @@ use crate::rules::Rule;
 /// (minified files): bounds the regex work per hit.
 const MAX_WINDOW_REACH: usize = 4096;
 
+/// Keyword hits of one rule in one file past which its regex runs over the whole file.
+const MANY_HITS: usize = 32;
+
 /// A confirmed match: which rule, and the byte range of the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawMatch {
@@ -58,7 +61,9 @@ impl Matcher {
             }
             let rule = &rules[rule_idx];
             self.windows.clear();
-            if rule.spec.whole_file {
+            // Many hits of a short keyword (`pat`, `key`): one pass of the regex over the
+            // file (its own literal prefilter skips ahead) beats hundreds of windows.
+            if rule.spec.whole_file || j - i > MANY_HITS {
                 self.windows.push((0, content.len()));
             } else {
                 for h in &self.hits[i..j] {
@@ -80,19 +85,10 @@ impl Matcher {
 /// The line holding the hit plus the next line, bounded for very long lines.
 fn window_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
     let floor = start.saturating_sub(MAX_WINDOW_REACH);
-    let ws = content[floor..start]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(floor, |p| floor + p + 1);
+    let ws = memchr::memrchr(b'\n', &content[floor..start]).map_or(floor, |p| floor + p + 1);
     let ceil = (end + MAX_WINDOW_REACH).min(content.len());
-    let line_end = content[end..ceil]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(ceil, |p| end + p + 1);
-    let next_end = content[line_end..ceil]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(ceil, |p| line_end + p);
+    let line_end = memchr::memchr(b'\n', &content[end..ceil]).map_or(ceil, |p| end + p + 1);
+    let next_end = memchr::memchr(b'\n', &content[line_end..ceil]).map_or(ceil, |p| line_end + p);
     (ws, next_end)
 }
 
