@@ -2,9 +2,9 @@
 //! one file's bytes, turns matches into findings, and applies inline suppression.
 
 use crate::audit;
-use crate::detect::{decode, filters};
 use crate::detect::matcher::{Matcher, RawMatch, is_code_path, is_lock_file};
 use crate::detect::prefilter::Prefilter;
+use crate::detect::{decode, filters};
 use crate::finding::{Finding, FindingBuilder, FindingKind, Severity, Span, redact};
 use crate::rules::Rule;
 use crate::suppress;
@@ -311,7 +311,10 @@ fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
     let ranked: Vec<(usize, usize, u8)> = raw.iter().map(|m| (m.start, m.end, rank(m))).collect();
     raw.retain(|m| {
         let r = rank(m);
-        r == 0 || !ranked.iter().any(|&(s, e, other)| other < r && m.start < e && s < m.end)
+        r == 0
+            || !ranked
+                .iter()
+                .any(|&(s, e, other)| other < r && m.start < e && s < m.end)
     });
 }
 

@@ -78,10 +78,16 @@ fn is_comment_only(line: &str) -> bool {
 /// Whether `content` holds any inline suppression marker at all: one automaton pass
 /// per file, so files without markers skip the per-finding line lookups.
 pub fn has_inline_markers(content: &[u8]) -> bool {
-    static MARKERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    static MARKERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
     MARKERS
         .get_or_init(|| {
-            aho_corasick::AhoCorasick::new(["tokenward:allow", "gitleaks:allow", "pragma: allowlist"]).ok()
+            aho_corasick::AhoCorasick::new([
+                "tokenward:allow",
+                "gitleaks:allow",
+                "pragma: allowlist",
+            ])
+            .ok()
         })
         .as_ref()
         .is_none_or(|ac| ac.is_match(content))
