@@ -32,7 +32,11 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             f.message
         )?;
         if !f.snippet.is_empty() {
-            writeln!(w, "    secret: {}", f.snippet)?;
+            let label = match f.kind {
+                crate::finding::FindingKind::Secret => "secret",
+                _ => "code",
+            };
+            writeln!(w, "    {label}: {}", f.snippet)?;
         }
         if let Some(c) = &f.commit {
             writeln!(w, "    commit: {} ({}, {})", c.id, c.author, c.date)?;
