@@ -1,4 +1,4 @@
-//! Command-line interface (clap derive): `scan`, `rules`.
+//! Command-line interface (clap derive): `scan`, `baseline`, `rules`, `install-hook`, `inventory`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -20,14 +20,14 @@ pub enum Command {
     Scan(ScanArgs),
     /// List rules and audits, explain one, or check every rule's examples.
     Rules(RulesArgs),
+    /// Print a baseline (sorted JSON of finding fingerprints) of the current findings;
+    /// takes the options of `scan` (`--format` is ignored).
+    Baseline(ScanArgs),
     /// Write a git pre-commit hook that runs `tokenward scan --staged --pre-commit`.
     InstallHook(InstallHookArgs),
     /// List every machine credential the repository holds or its pipelines use: secrets,
     /// cloud and registry logins, token permissions, hard-coded credentials, owners.
     Inventory(crate::inventory::InventoryArgs),
-    /// Print a baseline (sorted JSON of finding fingerprints) of the current findings;
-    /// takes the options of `scan` (`--format` is ignored).
-    Baseline(ScanArgs),
 }
 
 /// Output formats.
