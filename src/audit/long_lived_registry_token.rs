@@ -34,7 +34,7 @@ trusted publishing, `rust-lang/crates-io-auth-action`, `rubygems/release-gem`, \
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Registry {
+pub(crate) enum Registry {
     Npm,
     PyPi,
     Crates,
@@ -43,6 +43,17 @@ enum Registry {
 }
 
 impl Registry {
+    /// Lowercase id, as in inventory output (`npm`, `pypi`, `crates.io`, ...).
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Registry::Npm => "npm",
+            Registry::PyPi => "pypi",
+            Registry::Crates => "crates.io",
+            Registry::RubyGems => "rubygems",
+            Registry::NuGet => "nuget",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Registry::Npm => "npm",
@@ -55,7 +66,7 @@ impl Registry {
 }
 
 /// Environment variables that carry a registry's publish token.
-fn env_registry(name: &str) -> Option<Registry> {
+pub(crate) fn env_registry(name: &str) -> Option<Registry> {
     let n = name.to_ascii_uppercase();
     let r = match n.as_str() {
         "NODE_AUTH_TOKEN" | "NPM_TOKEN" | "NPM_AUTH_TOKEN" | "NPM_CONFIG__AUTHTOKEN" => {

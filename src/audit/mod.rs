@@ -11,7 +11,7 @@ mod dangerous_trigger;
 mod excessive_permissions;
 mod hardcoded_credential;
 mod long_lived_cloud_credentials;
-mod long_lived_registry_token;
+pub(crate) mod long_lived_registry_token;
 mod persist_credentials;
 mod secrets_all;
 mod secrets_in_workflow_env;

@@ -75,31 +75,9 @@ const CLOUD_ENV: &[(&str, &str)] = &[
     ("GCLOUD_SERVICE_KEY", "gcp"),
 ];
 
-/// Environment variables that carry a registry's publish token.
+/// Environment variables that carry a registry's publish token (the audit's table).
 fn registry_env(name: &str) -> Option<&'static str> {
-    let n = name.to_ascii_uppercase();
-    let r = match n.as_str() {
-        "NODE_AUTH_TOKEN" | "NPM_TOKEN" | "NPM_AUTH_TOKEN" | "NPM_CONFIG__AUTHTOKEN" => "npm",
-        "TWINE_PASSWORD"
-        | "TWINE_TOKEN"
-        | "PYPI_TOKEN"
-        | "PYPI_API_TOKEN"
-        | "UV_PUBLISH_TOKEN"
-        | "UV_PUBLISH_PASSWORD"
-        | "FLIT_PASSWORD"
-        | "HATCH_INDEX_AUTH"
-        | "MATURIN_PYPI_TOKEN"
-        | "MATURIN_PASSWORD"
-        | "PDM_PUBLISH_PASSWORD" => "pypi",
-        "CARGO_REGISTRY_TOKEN" | "CARGO_REGISTRIES_CRATES_IO_TOKEN" | "CRATES_IO_TOKEN" => {
-            "crates.io"
-        }
-        "GEM_HOST_API_KEY" | "RUBYGEMS_API_KEY" => "rubygems",
-        "NUGET_API_KEY" => "nuget",
-        _ if n.starts_with("POETRY_PYPI_TOKEN_") => "pypi",
-        _ => return None,
-    };
-    Some(r)
+    crate::audit::long_lived_registry_token::env_registry(name).map(|r| r.id())
 }
 
 /// The registry a script line publishes to.
