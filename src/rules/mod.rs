@@ -206,8 +206,12 @@ pub fn format_toml_error(origin: &str, text: &str, err: &toml::de::Error) -> Str
 /// Loads every embedded rule; fails on duplicate ids.
 pub fn builtin_rules() -> Result<Vec<Rule>, String> {
     let mut rules = Vec::new();
-    for (name, text) in EMBEDDED_RULE_FILES {
-        rules.extend(parse_rule_file(&format!("rules/{name}"), text)?);
+    for (name, json) in EMBEDDED_RULE_FILES {
+        let file: RuleFile =
+            serde_json::from_str(json).map_err(|e| format!("rules/{name}: {e}"))?;
+        for spec in file.rule {
+            rules.push(Rule::new(spec).map_err(|e| format!("rules/{name}: {e}"))?);
+        }
     }
     check_unique(&rules)?;
     Ok(rules)
