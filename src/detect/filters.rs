@@ -214,6 +214,14 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     if !digit || !(lo || up) {
         return false;
     }
+    // Timestamps (`2016-09-08T21:47:36Z`) and documentation fillers (`abcd1234`).
+    if v.len() >= 10 && v.as_bytes()[..4].iter().all(u8::is_ascii_digit) && v.as_bytes()[4] == b'-'
+    {
+        return false;
+    }
+    if has_sequence(lower.as_bytes(), 4) {
+        return false;
+    }
     // CONSTANT_NAMES and snake_case identifiers with a digit (`MSV1_0_KEY`, `tls_v1_2`).
     let segments: Vec<&str> = v.split(['_', '-', '.']).collect();
     if segments.len() > 1
@@ -342,15 +350,74 @@ const NON_SECRET_NAME_SUFFIXES: &[&str] = &[
     "message",
 ];
 
+/// Words before `token` that name a token that grants nothing: pagination cursors
+/// (`NextToken`, `continuation_token`), idempotency keys (`ClientToken`), anti-forgery
+/// tokens (`csrf_token`).
+const NON_CREDENTIAL_TOKEN_KINDS: &[&str] = &[
+    "next",
+    "continuation",
+    "page",
+    "pagination",
+    "purchase",
+    "client",
+    "idempotency",
+    "resume",
+    "sync",
+    "cursor",
+    "backward",
+    "forward",
+    "marker",
+    "request",
+    "cancel",
+    "csrf",
+    "xsrf",
+    "verification",
+    "confirmation",
+    "start",
+    "end",
+    "prev",
+    "previous",
+    "change",
+    "update",
+    "upload",
+    "continue",
+    "workunit",
+    "capacityreservation",
+];
+
 /// Whether the assignment's name (the text before the value) names a secret itself
 /// rather than something about one (`token_type`, `password_file`).
 pub fn generic_name_is_secret_like(name: &str) -> bool {
-    let ident = name
-        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+    let trimmed = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+    // `"AWS::ApiGateway::ApiKey": ...` names a resource type, not a credential.
+    let key = trimmed
+        .rsplit(|c: char| {
+            c.is_ascii_whitespace() || matches!(c, '"' | '\'' | '(' | ',' | '{' | '[')
+        })
+        .next()
+        .unwrap_or("");
+    if key.contains("::") {
+        return false;
+    }
+    let ident = trimmed
         .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
         .next()
         .unwrap_or("");
     let lower = ident.to_ascii_lowercase();
+    // AWS SigV4 query parameters of presigned URLs (`X-Amz-Security-Token=`, ...).
+    if lower.starts_with("x-amz-") {
+        return false;
+    }
+    // Pagination, idempotency and anti-forgery tokens are not credentials.
+    if let Some(p) = lower.rfind("token") {
+        let before = lower[..p].trim_end_matches(['_', '-', '.']);
+        if NON_CREDENTIAL_TOKEN_KINDS
+            .iter()
+            .any(|k| before.ends_with(k))
+        {
+            return false;
+        }
+    }
     let secret_words = [
         "password",
         "passwd",
@@ -457,6 +524,13 @@ mod tests {
         assert!(!generic_name_is_secret_like("token_type = "));
         assert!(!generic_name_is_secret_like("password_file: "));
         assert!(!generic_name_is_secret_like("tokenizer = "));
+        assert!(!generic_name_is_secret_like("\"NextToken\": \""));
+        assert!(!generic_name_is_secret_like("next_page_token="));
+        assert!(!generic_name_is_secret_like(
+            "\"AWS::ApiGateway::ApiKey\": \""
+        ));
+        assert!(generic_name_is_secret_like("\"access_token\": \""));
+        assert!(generic_name_is_secret_like("refresh_token="));
     }
 
     #[test]

@@ -183,7 +183,19 @@ pub fn passes_filters(
             return false;
         }
         let line = line_of(content, start, end);
-        let (ns, ne) = name;
+        let (mut ns, ne) = name;
+        // The regex starts at the keyword: take the rest of the identifier before it
+        // (`NextToken`, `DB_PASSWORD`) so the name check sees the whole key.
+        let floor = ns.saturating_sub(64);
+        while ns > floor
+            && matches!(content[ns - 1], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.')
+        {
+            ns -= 1;
+        }
+        // `Type::Name = ...` and `AWS::X::ApiKey` are paths, not assignments.
+        if ns >= 2 && &content[ns - 2..ns] == b"::" {
+            return false;
+        }
         let name = String::from_utf8_lossy(&content[ns.min(ne)..ne]);
         if !filters::generic_name_is_secret_like(&name)
             || !filters::generic_value_is_plausible(&secret, &String::from_utf8_lossy(line), quoted)
@@ -197,10 +209,10 @@ pub fn passes_filters(
 /// Whether a path names a source-code file (by extension).
 pub fn is_code_path(path: &str) -> bool {
     const CODE: &[&str] = &[
-        "rs", "go", "java", "kt", "kts", "scala", "c", "h", "cc", "cpp", "cxx", "hpp", "cs", "js",
-        "jsx", "mjs", "cjs", "ts", "tsx", "py", "rb", "php", "swift", "m", "mm", "dart", "lua",
-        "pl", "pm", "r", "jl", "ex", "exs", "erl", "hs", "ml", "clj", "groovy", "vue", "svelte",
-        "fs", "vb", "zig", "nim",
+        "rs", "go", "java", "kt", "kts", "scala", "pyi", "c", "h", "cc", "cpp", "cxx", "hpp", "cs",
+        "js", "jsx", "mjs", "cjs", "ts", "tsx", "py", "rb", "php", "swift", "m", "mm", "dart",
+        "lua", "pl", "pm", "r", "jl", "ex", "exs", "erl", "hs", "ml", "clj", "groovy", "vue",
+        "svelte", "fs", "vb", "zig", "nim",
     ];
     let name = path.rsplit('/').next().unwrap_or(path);
     name.rsplit_once('.')
