@@ -157,6 +157,11 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     if v.len() < 8 || v.len() > 200 || v.contains(' ') {
         return false;
     }
+    // Base64 of readable text (`bm90IG15IHJlYWwgcGFzc3dvcmQ=`, "not my real password"):
+    // judge what it says, not how it is spelled.
+    if let Some(text) = base64_text(v) {
+        return generic_value_is_plausible(&text, line, true);
+    }
     let lower = v.to_ascii_lowercase();
     // References to variables, secret stores and code rather than literal values.
     const REFERENCE_MARKERS: &[&str] = &[
@@ -241,6 +246,17 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     }
     let entropy = shannon_entropy(v.as_bytes());
     entropy >= 3.0 + (v.len().min(32) as f64 / 32.0) * 0.5
+}
+
+/// The decoded text of a padded base64 value that decodes to printable ASCII.
+fn base64_text(v: &str) -> Option<String> {
+    use base64::Engine as _;
+    if v.len() < 12 || v.len() % 4 != 0 || !v.ends_with('=') {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+    let printable = bytes.iter().all(|b| (0x20..0x7f).contains(b));
+    printable.then(|| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// File-system paths (`/etc/x`, `./a/b`, `conf/app.yml`); base64 with `/` is not one.
@@ -547,6 +563,7 @@ mod tests {
         assert!(!ok("my_database_password", false));
         assert!(!ok("os.environ['X']", false));
         assert!(!ok("$DB_PASSWORD_2", false));
+        assert!(!ok("bm90IG15IHJlYWwgcGFzc3dvcmQ=", true));
         assert!(!generic_value_is_plausible(
             "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "sha256 = 9f86d0...",
