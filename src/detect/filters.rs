@@ -251,7 +251,7 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
 /// The decoded text of a padded base64 value that decodes to printable ASCII.
 fn base64_text(v: &str) -> Option<String> {
     use base64::Engine as _;
-    if v.len() < 12 || v.len() % 4 != 0 || !v.ends_with('=') {
+    if v.len() < 12 || !v.len().is_multiple_of(4) || !v.ends_with('=') {
         return None;
     }
     let bytes = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
