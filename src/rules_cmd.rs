@@ -180,7 +180,7 @@ pub fn check_examples_for(
         .collect();
     let generic: std::collections::HashSet<String> = rules
         .iter()
-        .filter(|r| r.spec.family == "generic")
+        .filter(|r| r.is_fallback())
         .map(|r| r.id().to_string())
         .collect();
     let engine = Engine::new(rules, EngineOptions::default())?;

@@ -305,7 +305,7 @@ fn drop_paired(rules: &[Rule], findings: &mut Vec<Finding>) {
 fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
     let rank = |m: &RawMatch| match rules[m.rule].spec.family.as_str() {
         "generic" => 2,
-        "config-file" => 1,
+        "config-file" | "http" => 1,
         _ => 0,
     };
     let ranked: Vec<(usize, usize, u8)> = raw.iter().map(|m| (m.start, m.end, rank(m))).collect();

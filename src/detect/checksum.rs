@@ -7,6 +7,9 @@ pub enum Checksum {
     GithubCrc32,
     /// npm's token format: `npm_` + 30 base62 chars + 6 base62 chars of CRC32.
     NpmCrc32,
+    /// A JSON Web Token whose payload decodes to a JSON object with registered claims
+    /// and no documentation filler (`"some": "payload"`, `John Doe`).
+    Jwt,
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -17,6 +20,7 @@ impl Checksum {
         match name {
             "github-crc32" => Some(Checksum::GithubCrc32),
             "npm-crc32" => Some(Checksum::NpmCrc32),
+            "jwt" => Some(Checksum::Jwt),
             _ => None,
         }
     }
@@ -25,6 +29,7 @@ impl Checksum {
     pub fn verify(self, token: &str) -> bool {
         match self {
             Checksum::GithubCrc32 | Checksum::NpmCrc32 => verify_prefixed_crc32(token),
+            Checksum::Jwt => verify_jwt(token),
         }
     }
 }
@@ -43,6 +48,36 @@ fn verify_prefixed_crc32(token: &str) -> bool {
         Some(value) => value == u64::from(crc32fast::hash(body.as_bytes())),
         None => false,
     }
+}
+
+/// Decodes a JWT's payload and checks it looks like a token a service issued.
+fn verify_jwt(token: &str) -> bool {
+    use base64::Engine as _;
+    let Some(payload) = token.split('.').nth(1) else {
+        return false;
+    };
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+    let claims = [
+        "\"exp\"", "\"iat\"", "\"iss\"", "\"sub\"", "\"aud\"", "\"nbf\"", "\"jti\"", "\"role\"",
+    ];
+    const FILLER: &[&str] = &[
+        "payload",
+        "john doe",
+        "example",
+        "\"some\"",
+        "foo",
+        "\"bar\"",
+        "1234567890",
+        "test",
+    ];
+    text.starts_with('{')
+        && claims.iter().any(|c| text.contains(c))
+        && !FILLER.iter().any(|f| text.contains(f))
 }
 
 fn decode_base62(s: &str) -> Option<u64> {

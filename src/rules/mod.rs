@@ -123,9 +123,12 @@ impl Rule {
     }
 
     /// Whether this rule is a fallback that yields to a specific rule reporting the
-    /// same bytes: generic assignments and config-file credential rules.
+    /// same bytes: generic assignments, config-file credentials, HTTP headers and JWTs.
     pub fn is_fallback(&self) -> bool {
-        matches!(self.spec.family.as_str(), "generic" | "config-file")
+        matches!(
+            self.spec.family.as_str(),
+            "generic" | "config-file" | "http"
+        )
     }
 
     /// The rule id.
