@@ -51,16 +51,7 @@ fn inline_allow_naming_another_rule_does_not_hide_the_secret() {
 }
 
 fn baseline(args: &[&str]) -> (i32, String, String) {
-    let out = tokenward()
-        .arg("baseline")
-        .args(args)
-        .output()
-        .expect("run");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run("baseline", args)
 }
 
 #[test]

@@ -15,16 +15,7 @@ const REPO: &str = "fixtures/inventory/repo";
 const EXPECTED: &str = "fixtures/inventory/expected.json";
 
 fn inventory(args: &[&str]) -> (i32, String, String) {
-    let out = tokenward()
-        .arg("inventory")
-        .args(args)
-        .output()
-        .expect("run");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run("inventory", args)
 }
 
 fn fixture_json() -> serde_json::Value {

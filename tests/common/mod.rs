@@ -75,7 +75,16 @@ pub fn pem_private_key(seed: u64) -> String {
 
 /// Runs `tokenward scan` with `args` and returns (exit code, stdout, stderr).
 pub fn scan(args: &[&str]) -> (i32, String, String) {
-    let out = tokenward().arg("scan").args(args).output().expect("run");
+    run("scan", args)
+}
+
+/// Runs `tokenward SUBCOMMAND args...` and returns (exit code, stdout, stderr).
+pub fn run(subcommand: &str, args: &[&str]) -> (i32, String, String) {
+    let out = tokenward()
+        .arg(subcommand)
+        .args(args)
+        .output()
+        .expect("run");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
