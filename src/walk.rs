@@ -12,6 +12,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// Bytes at the start of a file searched for a NUL to call the file binary.
+const BINARY_SNIFF_LEN: usize = 8192;
+
 /// How the walk chooses files.
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -188,10 +191,21 @@ impl Worker<'_> {
             return self.result.skip("too-large");
         }
         self.buf.clear();
-        if let Err(e) = (&mut file)
-            .take(self.opts.max_file_size + 1)
+        // The head first: a binary file (NUL in its first 8 KiB, as git and ripgrep
+        // judge) is skipped without reading the rest of it.
+        let read = (&mut file)
+            .take(BINARY_SNIFF_LEN as u64)
             .read_to_end(&mut self.buf)
-        {
+            .and_then(|_| {
+                if self.buf.contains(&0) || self.buf.len() < BINARY_SNIFF_LEN {
+                    return Ok(0);
+                }
+                let rest = (self.opts.max_file_size + 1).saturating_sub(self.buf.len() as u64);
+                self.buf
+                    .reserve((len as usize).saturating_sub(self.buf.len()) + 1);
+                (&mut file).take(rest).read_to_end(&mut self.buf)
+            });
+        if let Err(e) = read {
             return self.result.error("unreadable", format!("{shown}: {e}"));
         }
         if self.buf.len() as u64 > self.opts.max_file_size {
@@ -201,7 +215,7 @@ impl Worker<'_> {
     }
 
     fn scan_bytes(&mut self, shown: &str) {
-        let head = &self.buf[..self.buf.len().min(8192)];
+        let head = &self.buf[..self.buf.len().min(BINARY_SNIFF_LEN)];
         if head.contains(&0) {
             return self.result.skip("binary");
         }

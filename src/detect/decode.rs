@@ -19,8 +19,14 @@ pub struct Encoded {
 /// Finds base64 values under `data:` in Kubernetes `Secret` manifests (YAML). Cheap
 /// when the file is not one: a substring test first.
 pub fn kubernetes_secret_values(content: &[u8]) -> Vec<Encoded> {
+    static SECRET: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
     let mut out = Vec::new();
-    if !contains(content, b"kind: Secret") && !contains(content, b"kind: \"Secret\"") {
+    // One pass over most files (a prebuilt finder for the rarer common part).
+    let secret = SECRET.get_or_init(|| memchr::memmem::Finder::new(b"Secret"));
+    if secret.find(content).is_none()
+        || (!contains(content, b"kind: Secret") && !contains(content, b"kind: \"Secret\""))
+    {
         return out;
     }
     let mut data_indent: Option<usize> = None;
