@@ -6,6 +6,9 @@
 #
 #   DIR             tree to scan; it is copied to /dev/shm first. Default: a generated,
 #                   deterministic, realistic tree of --size MB (scripts/bench/gen_tree.py).
+#   --sources       instead of generating, copy the real open-source trees this machine
+#                   holds: Python's stdlib and site-packages, cargo's registry sources,
+#                   /usr/include and npm's global node_modules (what is present)
 #   --size MB       size of the generated tree (default 320)
 #   --seed N        generator seed (default 1)
 #   --rounds N      timed rounds; each tool runs once a round, in turn (default 3)
@@ -30,18 +33,20 @@ ROUNDS=3
 PEERS=1
 INSTALL=0
 KEEP=0
+SOURCES=0
 JSON=""
 DIR=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
   --size) SIZE="$2"; shift 2 ;;
+  --sources) SOURCES=1; shift ;;
   --seed) SEED="$2"; shift 2 ;;
   --rounds) ROUNDS="$2"; shift 2 ;;
   --no-peers) PEERS=0; shift ;;
   --install) INSTALL=1; shift ;;
   --keep) KEEP=1; shift ;;
   --json) JSON="$2"; shift 2 ;;
-  -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   -*) echo "bench: unknown option $1" >&2; exit 2 ;;
   *) DIR="$1"; shift ;;
   esac
@@ -100,7 +105,24 @@ print("\n".join(sorted(kws)))
 PY
 echo "bench: $(wc -l <"$WORK/keywords.txt") rule keywords" >&2
 
-if [[ -n "$DIR" ]]; then
+if [[ $SOURCES == 1 ]]; then
+  [[ -z "$DIR" ]] || { echo "bench: give either DIR or --sources" >&2; exit 2; }
+  TREE="$WORK/tree"
+  mkdir -p "$TREE"
+  PY_LIBS="$(python3 -c 'import sysconfig as s; p = s.get_paths(); print(p["stdlib"]); print(p["purelib"])')"
+  n=0
+  for src in $PY_LIBS "${CARGO_HOME:-$HOME/.cargo}/registry/src" /usr/include "$(npm root -g 2>/dev/null || true)"; do
+    [[ -n "$src" && -d "$src" ]] || continue
+    n=$((n + 1))
+    echo "bench: copying $src to tmpfs" >&2
+    # site-packages sits inside the stdlib folder: copy it once, as its own part.
+    cp -a "$src" "$TREE/$n-$(basename "$src")"
+  done
+  rm -rf "$TREE"/1-*/site-packages 2>/dev/null || true
+  find "$TREE" -name __pycache__ -type d -prune -exec rm -rf {} +
+  ((n > 0)) || { echo "bench: no source trees found for --sources" >&2; exit 2; }
+  KEEP=1 # nothing generated to remove
+elif [[ -n "$DIR" ]]; then
   [[ -d "$DIR" ]] || { echo "bench: $DIR is not a directory" >&2; exit 2; }
   need_kb=$(du -sk "$DIR" | cut -f1)
   free_kb=$(df -k --output=avail "$SHM" | tail -1)

@@ -119,10 +119,10 @@ fn full_match(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<S
         .map_or(0, |p| p + 1);
     let line = line_of(content, start, end);
     compiled.regex.captures_iter(line).find_map(|c| {
-        let s = c.get(compiled.secret_group)?;
-        let whole = c.get(0)?;
-        (s.start() + ls == start && s.end() + ls == end)
-            .then(|| String::from_utf8_lossy(whole.as_bytes()).into_owned())
+        let s = c.get_group(compiled.secret_group)?;
+        let whole = c.get_match()?;
+        (s.start + ls == start && s.end + ls == end)
+            .then(|| String::from_utf8_lossy(&line[whole.range()]).into_owned())
     })
 }
 

@@ -65,26 +65,57 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// Whether the candidate secret is a placeholder, a template reference, or a run of
 /// repeated or sequential characters.
 pub fn is_placeholder(secret: &str) -> bool {
-    if KNOWN_EXAMPLES.iter().any(|e| secret.contains(e)) {
-        return true;
-    }
-    if secret.contains("%s") || secret.contains("%d") || secret.contains("%(") {
+    let markers = placeholder_automata();
+    if markers.exact.is_match(secret) {
         return true;
     }
     // Long secrets (PEM bodies, JWTs) hold any short letter run by chance (`duMMY`,
     // `AAAAAA`): only template syntax marks them as placeholders.
     if secret.len() > 100 {
-        return [
-            "<", ">", "${", "{{", "}}", "$(", "....", "xxxxxxxx", "XXXXXXXX",
-        ]
-        .iter()
-        .any(|m| secret.contains(m));
+        return markers.template.is_match(secret);
     }
-    let lower = secret.to_ascii_lowercase();
-    PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
-        || has_long_run(lower.as_bytes(), 6)
-        || has_sequence(lower.as_bytes(), 6)
+    markers.words.is_match(secret)
+        || has_long_run(secret.as_bytes(), 6)
+        || has_sequence(secret.as_bytes(), 6)
 }
+
+/// The placeholder marker lists as automata: `is_placeholder` runs on every regex
+/// match, so one pass per list instead of one substring search per marker.
+struct PlaceholderAutomata {
+    /// Published example keys and format-string markers (case-sensitive).
+    exact: aho_corasick::AhoCorasick,
+    /// Template syntax, the only marker trusted in long values.
+    template: aho_corasick::AhoCorasick,
+    /// [`PLACEHOLDER_MARKERS`], ASCII-case-insensitive.
+    words: aho_corasick::AhoCorasick,
+}
+
+fn placeholder_automata() -> &'static PlaceholderAutomata {
+    static AUTOMATA: std::sync::OnceLock<PlaceholderAutomata> = std::sync::OnceLock::new();
+    AUTOMATA.get_or_init(|| {
+        let build = |patterns: &[&str], nocase: bool| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(nocase)
+                .build(patterns)
+                .unwrap_or_else(|e| panic!("placeholder markers are valid patterns: {e}"))
+        };
+        let exact: Vec<&str> = KNOWN_EXAMPLES
+            .iter()
+            .copied()
+            .chain(["%s", "%d", "%("])
+            .collect();
+        PlaceholderAutomata {
+            exact: build(&exact, false),
+            template: build(TEMPLATE_MARKERS, false),
+            words: build(PLACEHOLDER_MARKERS, true),
+        }
+    })
+}
+
+/// Template and elision syntax: a value holding one is not a literal credential.
+const TEMPLATE_MARKERS: &[&str] = &[
+    "<", ">", "${", "{{", "}}", "$(", "....", "xxxxxxxx", "XXXXXXXX",
+];
 
 /// Credentials that vendors and standards publish in their documentation; scanners
 /// meet them in READMEs, SDK tests and tutorials, and none of them grants anything.
@@ -106,7 +137,7 @@ const KNOWN_EXAMPLES: &[&str] = &[
 fn has_long_run(s: &[u8], n: usize) -> bool {
     let mut run = 1;
     for w in s.windows(2) {
-        if w[0] == w[1] && w[0].is_ascii_alphanumeric() {
+        if w[0].eq_ignore_ascii_case(&w[1]) && w[0].is_ascii_alphanumeric() {
             run += 1;
             if run >= n {
                 return true;
@@ -123,6 +154,7 @@ fn has_sequence(s: &[u8], n: usize) -> bool {
     let (mut up, mut down) = (1, 1);
     for w in s.windows(2) {
         let alnum = w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric();
+        let w = [w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase()];
         up = if alnum && w[1] == w[0].wrapping_add(1) {
             up + 1
         } else {

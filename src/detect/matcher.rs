@@ -4,7 +4,8 @@
 
 use super::filters;
 use super::prefilter::{Hit, Prefilter};
-use crate::rules::Rule;
+use crate::rules::{CompiledRegex, Rule};
+use regex_automata::{Anchored, Input, Span};
 
 /// How far a window reaches from a keyword hit when the line is very long
 /// (minified files): bounds the regex work per hit.
@@ -64,13 +65,23 @@ impl Matcher {
                 j += 1;
             }
             let rule = &rules[rule_idx];
+            let Some(compiled) = rule.regex() else {
+                i = j;
+                continue;
+            };
+            let hits = &self.hits[i..j];
+            if compiled.anchored_at_keyword && !rule.spec.whole_file {
+                confirm_at_hits(rule, rule_idx, compiled, content, hits, self.code_file, out);
+                i = j;
+                continue;
+            }
             self.windows.clear();
             // Very many hits (a short keyword in a huge file): one pass of the regex over
             // the file beats a thousand windows.
-            if rule.spec.whole_file || j - i > MANY_HITS {
+            if rule.spec.whole_file || hits.len() > MANY_HITS {
                 self.windows.push((0, content.len()));
             } else {
-                for h in &self.hits[i..j] {
+                for h in hits {
                     let w = window_around(content, h.start, h.end);
                     match self.windows.last_mut() {
                         Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
@@ -79,7 +90,16 @@ impl Matcher {
                 }
             }
             for &(ws, we) in &self.windows {
-                confirm(rule, rule_idx, content, ws, we, self.code_file, out);
+                confirm(
+                    rule,
+                    rule_idx,
+                    compiled,
+                    content,
+                    ws,
+                    we,
+                    self.code_file,
+                    out,
+                );
             }
             i = j;
         }
@@ -90,10 +110,53 @@ impl Matcher {
 fn window_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
     let floor = start.saturating_sub(MAX_WINDOW_REACH);
     let ws = memchr::memrchr(b'\n', &content[floor..start]).map_or(floor, |p| floor + p + 1);
+    (ws, window_end(content, end))
+}
+
+/// Where the window of a hit ending at `end` ends: the end of the line after the hit's.
+fn window_end(content: &[u8], end: usize) -> usize {
     let ceil = (end + MAX_WINDOW_REACH).min(content.len());
     let line_end = memchr::memchr(b'\n', &content[end..ceil]).map_or(ceil, |p| end + p + 1);
-    let next_end = memchr::memchr(b'\n', &content[line_end..ceil]).map_or(ceil, |p| line_end + p);
-    (ws, next_end)
+    memchr::memchr(b'\n', &content[line_end..ceil]).map_or(ceil, |p| line_end + p)
+}
+
+/// For a rule whose every match starts with a keyword: the regex runs anchored at each
+/// hit (in text order, skipping hits inside the previous match, as a left-to-right scan
+/// would), bounded by the hit's window.
+#[allow(clippy::too_many_arguments)]
+fn confirm_at_hits(
+    rule: &Rule,
+    rule_idx: usize,
+    compiled: &CompiledRegex,
+    content: &[u8],
+    hits: &[Hit],
+    code_file: bool,
+    out: &mut Vec<RawMatch>,
+) {
+    let mut free_from = 0;
+    let mut last_start = usize::MAX;
+    for h in hits {
+        if h.start < free_from || h.start == last_start {
+            continue;
+        }
+        last_start = h.start;
+        let we = window_end(content, h.end);
+        let input = Input::new(&content[..we])
+            .range(h.start..)
+            .anchored(Anchored::Yes);
+        if let Some(whole) = compiled.regex.search(&input) {
+            free_from = whole.end().max(whole.start() + 1);
+            accept(
+                rule,
+                rule_idx,
+                compiled,
+                content,
+                whole.span(),
+                code_file,
+                out,
+            );
+        }
+    }
 }
 
 /// Runs the rule's regex over `content[ws..we]` and keeps captures passing the filters.
@@ -101,21 +164,19 @@ fn window_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
 fn confirm(
     rule: &Rule,
     rule_idx: usize,
+    compiled: &CompiledRegex,
     content: &[u8],
     ws: usize,
     we: usize,
     code_file: bool,
     out: &mut Vec<RawMatch>,
 ) {
-    let Some(compiled) = rule.regex() else {
-        return;
-    };
     let hay = &content[..we];
     let mut pos = ws;
     while pos <= hay.len() {
         // Find the match with the fast DFA first; resolve capture groups only on the
         // matched bytes (captures over a whole window fall back to the slow PikeVM).
-        let Some(whole) = compiled.regex.find_at(hay, pos) else {
+        let Some(whole) = compiled.regex.search(&Input::new(hay).range(pos..)) else {
             break;
         };
         pos = if whole.end() > whole.start() {
@@ -123,34 +184,53 @@ fn confirm(
         } else {
             whole.end() + 1
         };
-        let mut name = (whole.start(), whole.start());
-        let (start, end) = if compiled.secret_group == 0 {
-            (whole.start(), whole.end())
-        } else {
-            let Some(caps) = compiled
-                .regex
-                .captures_at(&hay[..whole.end()], whole.start())
-            else {
-                continue;
-            };
-            let Some(m) = caps.get(compiled.secret_group) else {
-                continue;
-            };
-            name = match compiled.name_group.and_then(|g| caps.get(g)) {
-                Some(n) => (n.start(), n.end()),
-                None => (whole.start(), m.start()),
-            };
-            (m.start(), m.end())
+        // Windows of one rule are merged and disjoint, so a match is never seen twice.
+        accept(
+            rule,
+            rule_idx,
+            compiled,
+            content,
+            whole.span(),
+            code_file,
+            out,
+        );
+    }
+}
+
+/// Resolves the secret (and name) groups of a match and keeps it if the filters pass.
+fn accept(
+    rule: &Rule,
+    rule_idx: usize,
+    compiled: &CompiledRegex,
+    content: &[u8],
+    whole: Span,
+    code_file: bool,
+    out: &mut Vec<RawMatch>,
+) {
+    let mut name = (whole.start, whole.start);
+    let (start, end) = if compiled.secret_group == 0 {
+        (whole.start, whole.end)
+    } else {
+        let mut caps = compiled.regex.create_captures();
+        let input = Input::new(&content[..whole.end])
+            .range(whole.start..)
+            .anchored(Anchored::Yes);
+        compiled.regex.search_captures(&input, &mut caps);
+        let Some(m) = caps.get_group(compiled.secret_group) else {
+            return;
         };
-        if passes_filters(rule, content, name, start, end, code_file) {
-            let m = RawMatch {
-                rule: rule_idx,
-                start,
-                end,
-            };
-            // Windows of one rule are merged and disjoint, so a match is never seen twice.
-            out.push(m);
-        }
+        name = match compiled.name_group.and_then(|g| caps.get_group(g)) {
+            Some(n) => (n.start, n.end),
+            None => (whole.start, m.start),
+        };
+        (m.start, m.end)
+    };
+    if passes_filters(rule, content, name, start, end, code_file) {
+        out.push(RawMatch {
+            rule: rule_idx,
+            start,
+            end,
+        });
     }
 }
 
@@ -185,7 +265,7 @@ pub fn passes_filters(
         if code_file && !quoted {
             return false;
         }
-        let line = line_of(content, start, end);
+        let line = line_near(content, start, end);
         let (mut ns, ne) = name;
         // The regex starts at the keyword: take the rest of the identifier before it
         // (`NextToken`, `DB_PASSWORD`) so the name check sees the whole key.
@@ -249,6 +329,19 @@ pub fn is_lock_file(path: &str) -> bool {
     ];
     let name = path.rsplit('/').next().unwrap_or(path);
     LOCKS.contains(&name) || name.ends_with(".lockfile")
+}
+
+/// How far [`line_near`] looks for the line's ends (minified files have megabyte lines).
+const LINE_REACH: usize = 512;
+
+/// The line(s) holding `content[start..end]`, cut at [`LINE_REACH`] bytes each side:
+/// the context the generic filters read around a value.
+fn line_near(content: &[u8], start: usize, end: usize) -> &[u8] {
+    let floor = start.saturating_sub(LINE_REACH);
+    let ls = memchr::memrchr(b'\n', &content[floor..start]).map_or(floor, |p| floor + p + 1);
+    let ceil = (end + LINE_REACH).min(content.len());
+    let le = memchr::memchr(b'\n', &content[end..ceil]).map_or(ceil, |p| end + p);
+    &content[ls..le]
 }
 
 /// The full line(s) holding `content[start..end]`.

@@ -3,10 +3,12 @@
 
 use crate::detect::checksum::Checksum;
 use crate::finding::{Confidence, Lifetime, Severity};
-use regex::bytes::Regex;
+use regex_automata::meta::Regex;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::sync::OnceLock;
+
+mod leading;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
@@ -96,6 +98,9 @@ pub struct CompiledRegex {
     /// Capture group `name`, when the pattern names the assignment's key apart from
     /// the text before the secret (a Kubernetes `name:` / `value:` pair).
     pub name_group: Option<usize>,
+    /// Every match starts with one of the rule's keywords: the matcher runs the regex
+    /// anchored at each keyword hit.
+    pub anchored_at_keyword: bool,
 }
 
 impl Rule {
@@ -141,35 +146,47 @@ impl Rule {
     /// built-in rules in tests, user rules by [`Rule::compile_now`] at load time.
     pub fn regex(&self) -> Option<&CompiledRegex> {
         self.regex
-            .get_or_init(|| compile(&self.spec.regex).ok())
+            .get_or_init(|| compile(&self.spec.regex, &self.spec.keywords).ok())
             .as_ref()
     }
 
     /// Compiles the regex now, returning a clear error for a bad pattern.
     pub fn compile_now(&self) -> Result<(), String> {
-        let compiled = compile(&self.spec.regex)
+        let compiled = compile(&self.spec.regex, &self.spec.keywords)
             .map_err(|e| format!("rule `{}`: bad regex: {e}", self.spec.id))?;
         let _ = self.regex.set(Some(compiled));
         Ok(())
     }
 }
 
-fn compile(pattern: &str) -> Result<CompiledRegex, regex::Error> {
-    // ASCII semantics (`\w`, `\b`, `(?i)`): token formats are ASCII, and Unicode
-    // classes make the lazy DFA give up and fall back to the slow PikeVM.
-    let regex = regex::bytes::RegexBuilder::new(pattern)
+fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> {
+    // ASCII semantics (`\w`, `\b`, `(?i)`) on bytes: token formats are ASCII, and
+    // Unicode classes make the lazy DFA give up and fall back to the slow PikeVM.
+    let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
-        .size_limit(32 * 1024 * 1024)
-        .build()?;
-    let secret_group = regex
-        .capture_names()
-        .position(|n| n == Some("secret"))
-        .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
-    let name_group = regex.capture_names().position(|n| n == Some("name"));
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())?;
+    let regex = Regex::builder()
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(32 * 1024 * 1024)),
+        )
+        .build_from_hir(&hir)
+        .map_err(|e| e.to_string())?;
+    let info = regex.group_info();
+    let pid = regex_automata::PatternID::ZERO;
+    let secret_group = info
+        .to_index(pid, "secret")
+        .unwrap_or(if info.group_len(pid) > 1 { 1 } else { 0 });
+    let name_group = info.to_index(pid, "name");
     Ok(CompiledRegex {
         regex,
         secret_group,
         name_group,
+        anchored_at_keyword: leading::starts_with_a_keyword(&hir, keywords),
     })
 }
 
@@ -234,6 +251,41 @@ pub fn check_unique(rules: &[Rule]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyword_led_rules_run_anchored_at_their_hits() {
+        let rules = builtin_rules().expect("built-in rules load");
+        let anchored = |id: &str| {
+            rules
+                .iter()
+                .find(|r| r.id() == id)
+                .and_then(Rule::regex)
+                .is_some_and(|c| c.anchored_at_keyword)
+        };
+        for id in [
+            "generic-secret-assignment",
+            "generic-password-assignment",
+            "github-pat-classic",
+            "twilio-api-key",
+        ] {
+            assert!(anchored(id), "{id} should run anchored at its keyword hits");
+        }
+        // Matches that start before the keyword (`https://user:pass@`, `- name:`).
+        for id in [
+            "url-basic-auth-credentials",
+            "generic-kubernetes-env-secret",
+        ] {
+            assert!(!anchored(id), "{id} must search the lines around its hits");
+        }
+        let count = rules
+            .iter()
+            .filter(|r| r.regex().is_some_and(|c| c.anchored_at_keyword))
+            .count();
+        eprintln!(
+            "{count} of {} rules run anchored at keyword hits",
+            rules.len()
+        );
+    }
 
     #[test]
     fn kebab_case() {

@@ -1,0 +1,189 @@
+//! Whether every match of a rule's regex begins with one of the rule's keywords.
+//!
+//! When it does, a match can only start where the keyword automaton reported a hit, so
+//! the matcher runs the regex anchored at each hit instead of searching the lines around
+//! it: no unanchored search over text that cannot start a match, and no reverse search
+//! from every `=` or `:` on the line (what the regex engine does for an assignment
+//! pattern whose only required literal is in the middle).
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Bound on the number of leading strings tracked (case variants multiply them).
+const MAX_LEADING: usize = 4096;
+
+/// Whether every match of `hir` starts with one of `keywords` (ASCII case ignored, as
+/// the keyword automaton ignores it).
+pub fn starts_with_a_keyword(hir: &Hir, keywords: &[String]) -> bool {
+    let keywords: Vec<Vec<u8>> = keywords
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .collect();
+    let mut leading = vec![Vec::new()];
+    extend(hir, &mut leading);
+    leading
+        .iter()
+        .all(|l| keywords.iter().any(|k| !k.is_empty() && l.starts_with(k)))
+}
+
+/// Extends `leading` (strings every match so far starts with, lowercased) by what `hir`
+/// matches next. Returns whether the strings still end exactly where `hir` ends, so that
+/// what follows in a concatenation may extend them further.
+fn extend(hir: &Hir, leading: &mut Vec<Vec<u8>>) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => {
+            let lower = lit.0.to_ascii_lowercase();
+            for l in leading.iter_mut() {
+                l.extend_from_slice(&lower);
+            }
+            true
+        }
+        HirKind::Class(class) => match folded_bytes(class) {
+            Some(bytes) if leading.len() * bytes.len() <= MAX_LEADING => {
+                *leading = leading
+                    .iter()
+                    .flat_map(|l| {
+                        bytes.iter().map(move |&b| {
+                            let mut l = l.clone();
+                            l.push(b);
+                            l
+                        })
+                    })
+                    .collect();
+                true
+            }
+            _ => false,
+        },
+        HirKind::Capture(cap) => extend(&cap.sub, leading),
+        HirKind::Concat(items) => items.iter().all(|item| extend(item, leading)),
+        HirKind::Alternation(alts) => {
+            let mut union = Vec::new();
+            let mut open = true;
+            for alt in alts {
+                let mut branch = leading.clone();
+                open &= extend(alt, &mut branch);
+                union.extend(branch);
+                if union.len() > MAX_LEADING {
+                    // Keep what is known: every match starts with one of `leading`.
+                    return false;
+                }
+            }
+            union.sort_unstable();
+            union.dedup();
+            *leading = union;
+            open
+        }
+        HirKind::Repetition(rep) if rep.min == 0 && rep.max == Some(1) => {
+            // `x?`: the strings without `x` and the strings with it.
+            let mut with = leading.clone();
+            let open = extend(&rep.sub, &mut with);
+            if leading.len() + with.len() > MAX_LEADING {
+                return false;
+            }
+            leading.extend(with);
+            leading.sort_unstable();
+            leading.dedup();
+            open
+        }
+        HirKind::Repetition(rep) => {
+            if rep.min == 0 {
+                return false;
+            }
+            let open = extend(&rep.sub, leading);
+            open && rep.min == 1 && rep.max == Some(1)
+        }
+    }
+}
+
+/// Most distinct bytes (after ASCII case folding) a class may stand for to be followed
+/// through (`[12]`, `[Ss]`); wider classes (`[A-Za-z0-9]`) end the leading strings.
+const MAX_CLASS_BYTES: usize = 4;
+
+/// The lowercased bytes a small class stands for (`[Ss]` is `s`, `[12]` is `1`, `2`).
+fn folded_bytes(class: &Class) -> Option<Vec<u8>> {
+    let ranges: Vec<(u32, u32)> = match class {
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+    };
+    let mut bytes = Vec::new();
+    for (lo, hi) in ranges {
+        if hi - lo >= 2 * MAX_CLASS_BYTES as u32 {
+            return None;
+        }
+        for c in lo..=hi {
+            let b = u8::try_from(c).ok()?.to_ascii_lowercase();
+            if !bytes.contains(&b) {
+                bytes.push(b);
+            }
+        }
+        if bytes.len() > MAX_CLASS_BYTES {
+            return None;
+        }
+    }
+    Some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pattern: &str, keywords: &[&str]) -> bool {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(pattern)
+            .expect("valid pattern");
+        let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        starts_with_a_keyword(&hir, &kws)
+    }
+
+    #[test]
+    fn vendor_prefixes_start_with_their_keyword() {
+        assert!(check(r"\b(ghp_[A-Za-z0-9]{36})\b", &["ghp_"]));
+        assert!(check(r"\b(SK[0-9a-f]{32})\b", &["sk"]));
+        assert!(check(r"(?:ghp|gho)_[a-z]+", &["ghp_", "gho_"]));
+    }
+
+    #[test]
+    fn case_insensitive_alternations_are_followed_through() {
+        let generic = r"(?i)(?:secret|token|api[_-]?key|credentials?)[\w.-]{0,30}\s*=\s*(\S+)";
+        assert!(check(
+            generic,
+            &[
+                "secret",
+                "token",
+                "api_key",
+                "apikey",
+                "api-key",
+                "credential"
+            ]
+        ));
+        // `api[_-]?key` also matches `apikey` and `api-key`: all three must be keywords.
+        assert!(!check(
+            generic,
+            &["secret", "token", "api_key", "credential"]
+        ));
+    }
+
+    #[test]
+    fn patterns_that_can_start_elsewhere_are_not_anchored() {
+        // The keyword is in the middle or optional.
+        assert!(!check(r"[a-z]+://[^:]+:([^@]+)@", &["://"]));
+        assert!(!check(r"(?:FlyV1 )?fm[12]_[a-z]+", &["fm1_", "fm2_"]));
+        assert!(check(r"fm[12]_[a-z]+", &["fm1_", "fm2_"]));
+        assert!(!check(r"-\s*name:\s*(?i:password)", &["password"]));
+        // A keyword longer than what the pattern guarantees.
+        assert!(!check(r"(?i)hec[_.-]?token", &["hec_token"]));
+        // A leading class of several letters.
+        assert!(!check(r"[A-Z]{4}[0-9]{12}", &["akia"]));
+    }
+}
