@@ -70,8 +70,14 @@ impl Matcher {
                 continue;
             };
             let hits = &self.hits[i..j];
+            let candidate = Candidate {
+                rule,
+                index: rule_idx,
+                compiled,
+                code_file: self.code_file,
+            };
             if compiled.anchored_at_keyword && !rule.spec.whole_file {
-                confirm_at_hits(rule, rule_idx, compiled, content, hits, self.code_file, out);
+                candidate.confirm_at_hits(content, hits, out);
                 i = j;
                 continue;
             }
@@ -90,16 +96,7 @@ impl Matcher {
                 }
             }
             for &(ws, we) in &self.windows {
-                confirm(
-                    rule,
-                    rule_idx,
-                    compiled,
-                    content,
-                    ws,
-                    we,
-                    self.code_file,
-                    out,
-                );
+                candidate.confirm(content, ws, we, out);
             }
             i = j;
         }
@@ -120,117 +117,85 @@ fn window_end(content: &[u8], end: usize) -> usize {
     memchr::memchr(b'\n', &content[line_end..ceil]).map_or(ceil, |p| line_end + p)
 }
 
-/// For a rule whose every match starts with a keyword: the regex runs anchored at each
-/// hit (in text order, skipping hits inside the previous match, as a left-to-right scan
-/// would), bounded by the hit's window.
-#[allow(clippy::too_many_arguments)]
-fn confirm_at_hits(
-    rule: &Rule,
-    rule_idx: usize,
-    compiled: &CompiledRegex,
-    content: &[u8],
-    hits: &[Hit],
+/// One candidate rule for the current file, with what confirming its matches needs.
+struct Candidate<'a> {
+    rule: &'a Rule,
+    index: usize,
+    compiled: &'a CompiledRegex,
     code_file: bool,
-    out: &mut Vec<RawMatch>,
-) {
-    let mut free_from = 0;
-    let mut last_start = usize::MAX;
-    for h in hits {
-        if h.start < free_from || h.start == last_start {
-            continue;
-        }
-        last_start = h.start;
-        let we = window_end(content, h.end);
-        let input = Input::new(&content[..we])
-            .range(h.start..)
-            .anchored(Anchored::Yes);
-        if let Some(whole) = compiled.regex.search(&input) {
-            free_from = whole.end().max(whole.start() + 1);
-            accept(
-                rule,
-                rule_idx,
-                compiled,
-                content,
-                whole.span(),
-                code_file,
-                out,
-            );
-        }
-    }
 }
 
-/// Runs the rule's regex over `content[ws..we]` and keeps captures passing the filters.
-#[allow(clippy::too_many_arguments)]
-fn confirm(
-    rule: &Rule,
-    rule_idx: usize,
-    compiled: &CompiledRegex,
-    content: &[u8],
-    ws: usize,
-    we: usize,
-    code_file: bool,
-    out: &mut Vec<RawMatch>,
-) {
-    let hay = &content[..we];
-    let mut pos = ws;
-    while pos <= hay.len() {
-        // Find the match with the fast DFA first; resolve capture groups only on the
-        // matched bytes (captures over a whole window fall back to the slow PikeVM).
-        let Some(whole) = compiled.regex.search(&Input::new(hay).range(pos..)) else {
-            break;
-        };
-        pos = if whole.end() > whole.start() {
-            whole.end()
+impl Candidate<'_> {
+    /// For a rule whose every match starts with a keyword: the regex runs anchored at
+    /// each hit (in text order, skipping hits inside the previous match, as a
+    /// left-to-right scan would), bounded by the hit's window.
+    fn confirm_at_hits(&self, content: &[u8], hits: &[Hit], out: &mut Vec<RawMatch>) {
+        let mut free_from = 0;
+        let mut last_start = usize::MAX;
+        for h in hits {
+            if h.start < free_from || h.start == last_start {
+                continue;
+            }
+            last_start = h.start;
+            let we = window_end(content, h.end);
+            let input = Input::new(&content[..we])
+                .range(h.start..)
+                .anchored(Anchored::Yes);
+            if let Some(whole) = self.compiled.regex.search(&input) {
+                free_from = whole.end().max(whole.start() + 1);
+                self.accept(content, whole.span(), out);
+            }
+        }
+    }
+
+    /// Runs the rule's regex over `content[ws..we]` and keeps matches passing the filters.
+    fn confirm(&self, content: &[u8], ws: usize, we: usize, out: &mut Vec<RawMatch>) {
+        let hay = &content[..we];
+        let mut pos = ws;
+        while pos <= hay.len() {
+            // Find the match with the fast DFA first; resolve capture groups only on the
+            // matched bytes (captures over a whole window fall back to the slow PikeVM).
+            let Some(whole) = self.compiled.regex.search(&Input::new(hay).range(pos..)) else {
+                break;
+            };
+            pos = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                whole.end() + 1
+            };
+            // Windows of one rule are merged and disjoint, so a match is never seen twice.
+            self.accept(content, whole.span(), out);
+        }
+    }
+
+    /// Resolves the secret (and name) groups of a match and keeps it if the filters pass.
+    fn accept(&self, content: &[u8], whole: Span, out: &mut Vec<RawMatch>) {
+        let compiled = self.compiled;
+        let mut name = (whole.start, whole.start);
+        let (start, end) = if compiled.secret_group == 0 {
+            (whole.start, whole.end)
         } else {
-            whole.end() + 1
+            let mut caps = compiled.regex.create_captures();
+            let input = Input::new(&content[..whole.end])
+                .range(whole.start..)
+                .anchored(Anchored::Yes);
+            compiled.regex.search_captures(&input, &mut caps);
+            let Some(m) = caps.get_group(compiled.secret_group) else {
+                return;
+            };
+            name = match compiled.name_group.and_then(|g| caps.get_group(g)) {
+                Some(n) => (n.start, n.end),
+                None => (whole.start, m.start),
+            };
+            (m.start, m.end)
         };
-        // Windows of one rule are merged and disjoint, so a match is never seen twice.
-        accept(
-            rule,
-            rule_idx,
-            compiled,
-            content,
-            whole.span(),
-            code_file,
-            out,
-        );
-    }
-}
-
-/// Resolves the secret (and name) groups of a match and keeps it if the filters pass.
-fn accept(
-    rule: &Rule,
-    rule_idx: usize,
-    compiled: &CompiledRegex,
-    content: &[u8],
-    whole: Span,
-    code_file: bool,
-    out: &mut Vec<RawMatch>,
-) {
-    let mut name = (whole.start, whole.start);
-    let (start, end) = if compiled.secret_group == 0 {
-        (whole.start, whole.end)
-    } else {
-        let mut caps = compiled.regex.create_captures();
-        let input = Input::new(&content[..whole.end])
-            .range(whole.start..)
-            .anchored(Anchored::Yes);
-        compiled.regex.search_captures(&input, &mut caps);
-        let Some(m) = caps.get_group(compiled.secret_group) else {
-            return;
-        };
-        name = match compiled.name_group.and_then(|g| caps.get_group(g)) {
-            Some(n) => (n.start, n.end),
-            None => (whole.start, m.start),
-        };
-        (m.start, m.end)
-    };
-    if passes_filters(rule, content, name, start, end, code_file) {
-        out.push(RawMatch {
-            rule: rule_idx,
-            start,
-            end,
-        });
+        if passes_filters(self.rule, content, name, start, end, self.code_file) {
+            out.push(RawMatch {
+                rule: self.index,
+                start,
+                end,
+            });
+        }
     }
 }
 
