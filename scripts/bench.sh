@@ -87,7 +87,8 @@ fi
 SHM=/dev/shm
 [[ -d $SHM && -w $SHM ]] || { echo "bench: /dev/shm is not writable; set up a tmpfs" >&2; exit 2; }
 WORK="$(mktemp -d "$SHM/tokenward-bench.XXXXXX")"
-KEPT="$SHM/tokenward-bench-gen-${SIZE}mb-seed${SEED}"
+# The generator version is part of the name: a kept tree from an older layout is not reused.
+KEPT="$SHM/tokenward-bench-gen2-${SIZE}mb-seed${SEED}"
 cleanup() {
   rm -rf "$WORK"
   if [[ $KEEP == 0 ]]; then rm -rf "$KEPT" "$KEPT.manifest.json"; fi

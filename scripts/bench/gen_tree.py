@@ -550,6 +550,13 @@ LANGS = [("py", ".py"), ("js", ".js"), ("ts", ".ts"), ("go", ".go"), ("rs", ".rs
          ("java", ".java"), ("c", ".c"), ("rb", ".rb"), ("sh", ".sh")]
 
 
+# Mean of file_size()'s default lognormal (median 3,500, sigma 1.1) and the files per
+# folder real repositories show (Python 3.11 + site-packages, cargo's registry sources and
+# /usr/include: 5.9 files per folder; intermediate folders bring this layout to about 6).
+MEAN_FILE = 6400
+FILES_PER_DIR = 9
+
+
 def file_size(r, median=3500, sigma=1.1, cap=400_000):
     return int(min(cap, max(80, r.lognormvariate(0, sigma) * median)))
 
@@ -589,14 +596,20 @@ def gen_project(w, r, pname, budget, lang):
         w.write(pname + "/" + lock[0], lock[1](r, int(budget * r.uniform(0.04, 0.12))))
     if lang in ("js", "ts") or r.random() < 0.25:
         w.write(pname + "/dist/bundle.min.js", gen_minified(r, int(budget * r.uniform(0.04, 0.1))))
-    # vendored third-party code: a fifth of the project
-    vend_end = w.bytes + int(budget * 0.2)
+    # vendored third-party code: a fifth of the project, in a few packages of a few
+    # folders each (real trees hold about six files per folder, not one)
+    vend_budget = int(budget * 0.2)
+    vend_end = w.bytes + vend_budget
     vdir = "vendor" if lang != "js" else "third_party"
+    vend_dirs = []
+    for _ in range(max(1, vend_budget // (MEAN_FILE * FILES_PER_DIR * 2))):
+        pkg = "%s/%s" % (vdir, snake(r).replace("_", "-"))
+        for sub in r.sample(["src", "lib", "internal", "src/" + r.choice(WORDS)], r.randint(1, 3)):
+            vend_dirs.append("%s/%s" % (pkg, sub))
     i = 0
     while w.bytes < vend_end:
         vl, vext = r.choice(LANGS)
-        pkg = "%s/%s/%s" % (vdir, snake(r).replace("_", "-"), r.choice(["src", "lib", "internal"]))
-        w.write("%s/%s/%s_%d%s" % (pname, pkg, snake(r), i, vext), from_pool(r, vl, file_size(r)))
+        w.write("%s/%s/%s_%d%s" % (pname, r.choice(vend_dirs), snake(r), i, vext), from_pool(r, vl, file_size(r)))
         i += 1
     # docs
     for k in range(r.randint(2, 8)):
@@ -605,11 +618,16 @@ def gen_project(w, r, pname, budget, lang):
     for k in range(r.randint(0, 3)):
         w.write("%s/assets/%s_%d.png" % (pname, snake(r), k), gen_binary(r, file_size(r, 20000, 1.0, 300_000)))
     # source and tests until the budget is spent
+    src_budget = max(0, budget - (w.bytes - start))
+    src_dirs = ["src", "tests", "lib"]
+    for _ in range(max(0, src_budget // (MEAN_FILE * FILES_PER_DIR) - len(src_dirs))):
+        src_dirs.append(r.choice(["src/%s" % snake(r), "src/%s/%s" % (r.choice(WORDS), r.choice(WORDS)),
+                                  "tests/%s" % r.choice(WORDS), "internal/%s" % r.choice(WORDS)]))
     i = 0
     while w.bytes - start < budget:
         l = lang if r.random() < 0.8 else r.choice(LANGS)[0]
         e = dict(LANGS)[l]
-        sub = r.choice(["src", "src/%s" % snake(r), "src/%s/%s" % (r.choice(WORDS), r.choice(WORDS)), "tests", "lib", "internal/%s" % r.choice(WORDS)])
+        sub = r.choice(src_dirs)
         w.write("%s/%s/%s_%d%s" % (pname, sub, snake(r), i, e), from_pool(r, l, file_size(r)))
         i += 1
     _ = ext

@@ -96,6 +96,8 @@ fn placeholder_automata() -> &'static PlaceholderAutomata {
         let build = |patterns: &[&str], nocase: bool| {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(nocase)
+                // Values are short: an NFA searches them as fast and builds cheaper.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(patterns)
                 .unwrap_or_else(|e| panic!("placeholder markers are valid patterns: {e}"))
         };
