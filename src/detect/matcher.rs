@@ -5,6 +5,8 @@
 use super::filters;
 use super::prefilter::{Hit, Prefilter};
 use crate::rules::{CompiledRegex, Rule};
+use regex_automata::meta::Cache;
+use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, Span};
 
 /// How far a window reaches from a keyword hit when the line is very long
@@ -34,6 +36,13 @@ pub struct RawMatch {
 pub struct Matcher {
     hits: Vec<Hit>,
     windows: Vec<(usize, usize)>,
+    /// Each rule regex's search cache and capture slots, made on the rule's first use
+    /// by this thread: the engine's shared cache pool costs a lock per search on every
+    /// thread but the first.
+    scratch: Vec<Option<Scratch>>,
+    /// The rule set `scratch` belongs to (its address): a matcher handed another rule
+    /// set starts afresh instead of searching with another regex's cache.
+    scratch_owner: usize,
     /// The current file is source code: generic rules then need a quoted value
     /// (an unquoted right-hand side in code is an expression, not a literal).
     code_file: bool,
@@ -51,6 +60,10 @@ impl Matcher {
         out: &mut Vec<RawMatch>,
     ) {
         self.code_file = code_file;
+        if self.scratch_owner != rules.as_ptr() as usize {
+            self.scratch.clear();
+            self.scratch_owner = rules.as_ptr() as usize;
+        }
         self.hits.clear();
         prefilter.hits(content, &mut self.hits);
         if self.hits.is_empty() {
@@ -70,11 +83,19 @@ impl Matcher {
                 continue;
             };
             let hits = &self.hits[i..j];
-            let candidate = Candidate {
+            if self.scratch.len() < rules.len() {
+                self.scratch.resize_with(rules.len(), || None);
+            }
+            let scratch = self.scratch[rule_idx].get_or_insert_with(|| Scratch {
+                cache: compiled.regex.create_cache(),
+                caps: compiled.regex.create_captures(),
+            });
+            let mut candidate = Candidate {
                 rule,
                 index: rule_idx,
                 compiled,
                 code_file: self.code_file,
+                scratch,
             };
             if compiled.anchored_at_keyword && !rule.spec.whole_file {
                 candidate.confirm_at_hits(content, hits, out);
@@ -117,19 +138,27 @@ fn window_end(content: &[u8], end: usize) -> usize {
     memchr::memchr(b'\n', &content[line_end..ceil]).map_or(ceil, |p| line_end + p)
 }
 
+/// A rule regex's per-thread search state.
+#[derive(Debug)]
+struct Scratch {
+    cache: Cache,
+    caps: Captures,
+}
+
 /// One candidate rule for the current file, with what confirming its matches needs.
 struct Candidate<'a> {
     rule: &'a Rule,
     index: usize,
     compiled: &'a CompiledRegex,
     code_file: bool,
+    scratch: &'a mut Scratch,
 }
 
 impl Candidate<'_> {
     /// For a rule whose every match starts with a keyword: the regex runs anchored at
     /// each hit (in text order, skipping hits inside the previous match, as a
     /// left-to-right scan would), bounded by the hit's window.
-    fn confirm_at_hits(&self, content: &[u8], hits: &[Hit], out: &mut Vec<RawMatch>) {
+    fn confirm_at_hits(&mut self, content: &[u8], hits: &[Hit], out: &mut Vec<RawMatch>) {
         let mut free_from = 0;
         let mut last_start = usize::MAX;
         for h in hits {
@@ -141,7 +170,11 @@ impl Candidate<'_> {
             let input = Input::new(&content[..we])
                 .range(h.start..)
                 .anchored(Anchored::Yes);
-            if let Some(whole) = self.compiled.regex.search(&input) {
+            if let Some(whole) = self
+                .compiled
+                .regex
+                .search_with(&mut self.scratch.cache, &input)
+            {
                 free_from = whole.end().max(whole.start() + 1);
                 self.accept(content, whole.span(), out);
             }
@@ -149,13 +182,18 @@ impl Candidate<'_> {
     }
 
     /// Runs the rule's regex over `content[ws..we]` and keeps matches passing the filters.
-    fn confirm(&self, content: &[u8], ws: usize, we: usize, out: &mut Vec<RawMatch>) {
+    fn confirm(&mut self, content: &[u8], ws: usize, we: usize, out: &mut Vec<RawMatch>) {
         let hay = &content[..we];
         let mut pos = ws;
         while pos <= hay.len() {
             // Find the match with the fast DFA first; resolve capture groups only on the
             // matched bytes (captures over a whole window fall back to the slow PikeVM).
-            let Some(whole) = self.compiled.regex.search(&Input::new(hay).range(pos..)) else {
+            let input = Input::new(hay).range(pos..);
+            let Some(whole) = self
+                .compiled
+                .regex
+                .search_with(&mut self.scratch.cache, &input)
+            else {
                 break;
             };
             pos = if whole.end() > whole.start() {
@@ -169,17 +207,17 @@ impl Candidate<'_> {
     }
 
     /// Resolves the secret (and name) groups of a match and keeps it if the filters pass.
-    fn accept(&self, content: &[u8], whole: Span, out: &mut Vec<RawMatch>) {
+    fn accept(&mut self, content: &[u8], whole: Span, out: &mut Vec<RawMatch>) {
         let compiled = self.compiled;
         let mut name = (whole.start, whole.start);
         let (start, end) = if compiled.secret_group == 0 {
             (whole.start, whole.end)
         } else {
-            let mut caps = compiled.regex.create_captures();
+            let Scratch { cache, caps } = &mut *self.scratch;
             let input = Input::new(&content[..whole.end])
                 .range(whole.start..)
                 .anchored(Anchored::Yes);
-            compiled.regex.search_captures(&input, &mut caps);
+            compiled.regex.search_captures_with(cache, &input, caps);
             let Some(m) = caps.get_group(compiled.secret_group) else {
                 return;
             };
