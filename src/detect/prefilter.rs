@@ -177,9 +177,7 @@ fn overlapping_matches<A: Automaton>(
         // The prefilter tests compare against the crate's own iterator, so a change of
         // that layout fails them.
         if aut.is_special(s0.min(s1).min(s2).min(s3)) {
-            for (k, s) in [s0, s1, s2, s3].into_iter().enumerate() {
-                report(aut, s, k * part + i + 1, on_match);
-            }
+            report_lanes(aut, [s0, s1, s2, s3], part, i + 1, on_match);
         }
     }
     let sid = [s0, s1, s2, s3];
@@ -203,6 +201,23 @@ fn walk<A: Automaton>(
         if aut.is_special(sid) {
             report(aut, sid, i + 1, on_match);
         }
+    }
+}
+
+/// Reports the matches of the lockstep walk's four states; lane `k`'s offset `end` is
+/// `k * part + end` in the file. Out of line: keeping the four states in memory for
+/// this rare path made the compiler spill them on every step of the hot loop.
+#[cold]
+#[inline(never)]
+fn report_lanes<A: Automaton>(
+    aut: &A,
+    sids: [aho_corasick::automaton::StateID; LANES],
+    part: usize,
+    end: usize,
+    on_match: &mut impl FnMut(PatternID, usize),
+) {
+    for (k, s) in sids.into_iter().enumerate() {
+        report(aut, s, k * part + end, on_match);
     }
 }
 
