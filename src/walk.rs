@@ -136,7 +136,7 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
             opts,
             display: &display,
             matcher: Matcher::default(),
-            buf: Vec::with_capacity(64 * 1024),
+            buf: Vec::new(),
             result: ScanResult::default(),
             total: &total,
         };
@@ -186,45 +186,22 @@ impl Worker<'_> {
             Ok(f) => f,
             Err(e) => return self.result.error("unreadable", format!("{shown}: {e}")),
         };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        if len > self.opts.max_file_size {
-            return self.result.skip("too-large");
+        match read_file(&mut file, &mut self.buf, self.opts.max_file_size) {
+            Ok(Contents::Text(len)) => self.scan_bytes(&shown, len),
+            Ok(Contents::Binary) => self.result.skip("binary"),
+            Ok(Contents::TooLarge) => self.result.skip("too-large"),
+            Err(e) => self.result.error("unreadable", format!("{shown}: {e}")),
         }
-        self.buf.clear();
-        // The head first: a binary file (NUL in its first 8 KiB, as git and ripgrep
-        // judge) is skipped without reading the rest of it.
-        let read = (&mut file)
-            .take(BINARY_SNIFF_LEN as u64)
-            .read_to_end(&mut self.buf)
-            .and_then(|_| {
-                if self.buf.contains(&0) || self.buf.len() < BINARY_SNIFF_LEN {
-                    return Ok(0);
-                }
-                let rest = (self.opts.max_file_size + 1).saturating_sub(self.buf.len() as u64);
-                self.buf
-                    .reserve((len as usize).saturating_sub(self.buf.len()) + 1);
-                (&mut file).take(rest).read_to_end(&mut self.buf)
-            });
-        if let Err(e) = read {
-            return self.result.error("unreadable", format!("{shown}: {e}"));
-        }
-        if self.buf.len() as u64 > self.opts.max_file_size {
-            return self.result.skip("too-large");
-        }
-        self.scan_bytes(&shown);
     }
 
-    fn scan_bytes(&mut self, shown: &str) {
-        let head = &self.buf[..self.buf.len().min(BINARY_SNIFF_LEN)];
-        if head.contains(&0) {
-            return self.result.skip("binary");
-        }
+    fn scan_bytes(&mut self, shown: &str, len: usize) {
+        let content = &self.buf[..len];
         self.result.stats.files += 1;
-        self.result.stats.bytes += self.buf.len() as u64;
-        if std::str::from_utf8(&self.buf).is_err() {
+        self.result.stats.bytes += len as u64;
+        if std::str::from_utf8(content).is_err() {
             self.result.stats.non_utf8 += 1;
         }
-        let outcome = self.engine.scan_file(&mut self.matcher, shown, &self.buf);
+        let outcome = self.engine.scan_file(&mut self.matcher, shown, content);
         self.result.findings.extend(outcome.findings);
         self.result
             .suppressed_inline
@@ -243,7 +220,116 @@ impl Drop for Worker<'_> {
     }
 }
 
+/// What [`read_file`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contents {
+    /// A text file of this many bytes, now in the buffer.
+    Text(usize),
+    /// A NUL in the first [`BINARY_SNIFF_LEN`] bytes (how git and ripgrep judge).
+    Binary,
+    /// More than the size limit.
+    TooLarge,
+}
+
+/// Reads a file into `buf`, which keeps its length (zero-filled when it grows) so that
+/// reads go straight into it: one `read` for most files plus the one that sees the end,
+/// no `stat`. Stops early at a NUL in the head (binary) or past `max` bytes.
+fn read_file(file: &mut impl Read, buf: &mut Vec<u8>, max: u64) -> std::io::Result<Contents> {
+    // One byte over the limit tells a too-large file from one exactly at it.
+    let limit = usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1);
+    let mut filled = 0;
+    let mut sniffed = false;
+    loop {
+        if !sniffed && filled >= BINARY_SNIFF_LEN {
+            if buf[..BINARY_SNIFF_LEN].contains(&0) {
+                return Ok(Contents::Binary);
+            }
+            sniffed = true;
+        }
+        if filled >= limit {
+            return Ok(Contents::TooLarge);
+        }
+        if filled == buf.len() {
+            let grown = (buf.len() * 2).clamp(READ_CHUNK, limit.max(READ_CHUNK));
+            buf.resize(grown, 0);
+        }
+        let end = buf.len().min(limit);
+        match file.read(&mut buf[filled..end]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if !sniffed && buf[..filled].contains(&0) {
+        return Ok(Contents::Binary);
+    }
+    Ok(Contents::Text(filled))
+}
+
+/// Smallest read buffer; it grows to the largest file a thread reads.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// Collapses an error message to one line.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes per call, like a pipe or a slow disk.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn read(data: &[u8], step: usize, max: u64) -> (Contents, Vec<u8>) {
+        let mut buf = Vec::new();
+        let got = read_file(&mut Trickle { data, step }, &mut buf, max).expect("reads");
+        (got, buf)
+    }
+
+    #[test]
+    fn reads_text_whole_in_any_chunking() {
+        let text: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        for step in [1, 7, 4096, 65_536, 1 << 20] {
+            // Byte-at-a-time reads of the whole text would be slow for nothing.
+            let len = if step == 1 { 20_000 } else { text.len() };
+            let (got, buf) = read(&text[..len], step, 1 << 20);
+            assert_eq!(got, Contents::Text(len), "step {step}");
+            assert_eq!(&buf[..len], &text[..len]);
+        }
+        assert_eq!(read(b"", 10, 100).0, Contents::Text(0));
+    }
+
+    #[test]
+    fn a_nul_in_the_head_is_binary_and_later_is_text() {
+        let mut data = vec![b'x'; 100_000];
+        data[8_000] = 0;
+        assert_eq!(read(&data, 100, 1 << 20).0, Contents::Binary);
+        data[8_000] = b'x';
+        data[9_000] = 0;
+        assert_eq!(read(&data, 100, 1 << 20).0, Contents::Text(100_000));
+        assert_eq!(read(b"ab\0", 1, 100).0, Contents::Binary);
+    }
+
+    #[test]
+    fn the_size_limit_is_inclusive() {
+        let data = vec![b'x'; 5_000];
+        assert_eq!(read(&data, 512, 5_000).0, Contents::Text(5_000));
+        assert_eq!(read(&data, 512, 4_999).0, Contents::TooLarge);
+        assert_eq!(read(&data, 512, 0).0, Contents::TooLarge);
+        assert_eq!(read(b"", 512, 0).0, Contents::Text(0));
+    }
 }
