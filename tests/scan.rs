@@ -217,6 +217,50 @@ fn output_is_identical_whatever_the_thread_count() {
 }
 
 #[test]
+fn named_files_are_scanned_as_the_walk_would_scan_them() {
+    // A pre-commit hook names the staged files: they are scanned without starting the
+    // parallel walker, even when an ignore file lists them (as the walker treats roots).
+    let dir = TempDir::new().expect("tempdir");
+    let root = dir.path();
+    write(root, ".gitignore", "ignored.env\n");
+    write(root, "ignored.env", &format!("TOKEN={}\n", github_pat(11)));
+    write(root, "app.env", &format!("X=1\nTOKEN={}\n", github_pat(12)));
+    let ignored = root.join("ignored.env");
+    let app = root.join("app.env");
+    let (code, out, err) = scan(&[
+        app.to_str().expect("path"),
+        ignored.to_str().expect("path"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let mut lines: Vec<(String, u64)> = findings(&v)
+        .into_iter()
+        .map(|(id, line, p)| (format!("{id} {}", p.rsplit('/').next().unwrap_or(&p)), line))
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            ("github-pat-classic app.env".to_string(), 2),
+            ("github-pat-classic ignored.env".to_string(), 1)
+        ]
+    );
+    assert_eq!(v["summary"]["files_scanned"], 2, "{v}");
+    // A named symlink is followed (as by the walker, and by ripgrep for named paths).
+    #[cfg(unix)]
+    {
+        let link = root.join("link.env");
+        std::os::unix::fs::symlink(&app, &link).expect("symlink");
+        let (_, out, err) = scan(&[link.to_str().expect("path"), "--format", "json"]);
+        let v = json(&out);
+        assert_eq!(findings(&v).len(), 1, "{err}");
+        assert_eq!(v["summary"]["files_scanned"], 1, "{v}");
+    }
+}
+
+#[test]
 fn binary_and_oversized_files_are_skipped_and_counted() {
     let dir = TempDir::new().expect("tempdir");
     let pat = github_pat(8);
