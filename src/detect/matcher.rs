@@ -165,6 +165,11 @@ impl Candidate<'_> {
             if h.start < free_from || h.start == last_start {
                 continue;
             }
+            if let Some(first) = &self.compiled.first_bytes
+                && !first.contains(content[h.start])
+            {
+                continue;
+            }
             last_start = h.start;
             let we = window_end(content, h.end);
             let input = Input::new(&content[..we])

@@ -131,19 +131,108 @@ fn folded_bytes(class: &Class) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// The bytes a match can start with, exactly (case kept), as a 256-bit set; `None`
+/// when a match can be empty or the set is unknown.
+pub fn first_bytes(hir: &Hir) -> Option<ByteSet> {
+    let (set, nullable) = first(hir);
+    (!nullable).then_some(set)
+}
+
+/// A set of bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    fn union(&mut self, other: ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+
+    /// Whether `b` is in the set.
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+}
+
+/// The first bytes of `hir`'s matches, and whether it can match the empty string.
+fn first(hir: &Hir) -> (ByteSet, bool) {
+    let mut set = ByteSet::default();
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => (set, true),
+        HirKind::Literal(lit) => match lit.0.first() {
+            Some(&b) => {
+                set.insert(b);
+                (set, false)
+            }
+            None => (set, true),
+        },
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set.insert(b);
+                }
+            }
+            (set, c.ranges().is_empty())
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                for ch in r.start()..=r.end() {
+                    // A non-ASCII scalar starts with a UTF-8 lead byte.
+                    let mut utf8 = [0; 4];
+                    set.insert(ch.encode_utf8(&mut utf8).as_bytes()[0]);
+                }
+            }
+            (set, c.ranges().is_empty())
+        }
+        HirKind::Capture(cap) => first(&cap.sub),
+        HirKind::Repetition(rep) => {
+            let (sub, nullable) = first(&rep.sub);
+            (sub, nullable || rep.min == 0)
+        }
+        HirKind::Concat(items) => {
+            for item in items {
+                let (s, nullable) = first(item);
+                set.union(s);
+                if !nullable {
+                    return (set, false);
+                }
+            }
+            (set, true)
+        }
+        HirKind::Alternation(alts) => {
+            let mut any_nullable = false;
+            for alt in alts {
+                let (s, nullable) = first(alt);
+                set.union(s);
+                any_nullable |= nullable;
+            }
+            (set, any_nullable)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn check(pattern: &str, keywords: &[&str]) -> bool {
-        let hir = regex_syntax::ParserBuilder::new()
+    /// The pattern's syntax tree, parsed as rule regexes are (ASCII, bytes).
+    fn parse(pattern: &str) -> Hir {
+        regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
             .build()
             .parse(pattern)
-            .expect("valid pattern");
+            .expect("valid pattern")
+    }
+
+    fn check(pattern: &str, keywords: &[&str]) -> bool {
         let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
-        starts_with_a_keyword(&hir, &kws)
+        starts_with_a_keyword(&parse(pattern), &kws)
     }
 
     #[test]
@@ -172,6 +261,23 @@ mod tests {
             generic,
             &["secret", "token", "api_key", "credential"]
         ));
+    }
+
+    fn firsts(pattern: &str) -> Option<String> {
+        first_bytes(&parse(pattern)).map(|set| {
+            (0..=255u8)
+                .filter(|&b| set.contains(b))
+                .map(char::from)
+                .collect()
+        })
+    }
+
+    #[test]
+    fn first_bytes_keep_case_and_follow_optional_parts() {
+        assert_eq!(firsts(r"\b(SK[0-9a-f]{32})\b").as_deref(), Some("S"));
+        assert_eq!(firsts(r"(?i)secret|token").as_deref(), Some("STst"));
+        assert_eq!(firsts(r"(?:FlyV1 )?fm[12]_").as_deref(), Some("Ff"));
+        assert_eq!(firsts(r"x?").as_deref(), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-mod leading;
+pub mod leading;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
@@ -101,6 +101,9 @@ pub struct CompiledRegex {
     /// Every match starts with one of the rule's keywords: the matcher runs the regex
     /// anchored at each keyword hit.
     pub anchored_at_keyword: bool,
+    /// The bytes a match can start with (case kept): a hit of a case-insensitive
+    /// keyword at another byte (`sk` in `task` for `SK[0-9a-f]{32}`) cannot start one.
+    pub first_bytes: Option<leading::ByteSet>,
 }
 
 impl Rule {
@@ -191,6 +194,7 @@ fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> 
         secret_group,
         name_group,
         anchored_at_keyword,
+        first_bytes: leading::first_bytes(&hir),
     })
 }
 
