@@ -110,16 +110,20 @@ if [[ $SOURCES == 1 ]]; then
   [[ -z "$DIR" ]] || { echo "bench: give either DIR or --sources" >&2; exit 2; }
   TREE="$WORK/tree"
   mkdir -p "$TREE"
-  PY_LIBS="$(python3 -c 'import sysconfig as s; p = s.get_paths(); print(p["stdlib"]); print(p["purelib"])')"
+  PY_STDLIB="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+  PY_PURELIB="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   n=0
-  for src in $PY_LIBS "${CARGO_HOME:-$HOME/.cargo}/registry/src" /usr/include "$(npm root -g 2>/dev/null || true)"; do
+  for src in "$PY_STDLIB" "$PY_PURELIB" "${CARGO_HOME:-$HOME/.cargo}/registry/src" /usr/include "$(npm root -g 2>/dev/null || true)"; do
     [[ -n "$src" && -d "$src" ]] || continue
     n=$((n + 1))
+    dest="$TREE/$n-$(basename "$src")"
     echo "bench: copying $src to tmpfs" >&2
-    # site-packages sits inside the stdlib folder: copy it once, as its own part.
-    cp -a "$src" "$TREE/$n-$(basename "$src")"
+    cp -a "$src" "$dest"
+    # site-packages usually sits inside the stdlib folder: it is copied as its own part.
+    if [[ "$src" == "$PY_STDLIB" && "$PY_PURELIB" == "$PY_STDLIB"/* ]]; then
+      rm -rf "${dest:?}/${PY_PURELIB#"$PY_STDLIB"/}"
+    fi
   done
-  rm -rf "$TREE"/1-*/site-packages 2>/dev/null || true
   find "$TREE" -name __pycache__ -type d -prune -exec rm -rf {} +
   ((n > 0)) || { echo "bench: no source trees found for --sources" >&2; exit 2; }
   KEEP=1 # nothing generated to remove

@@ -60,8 +60,9 @@ impl Matcher {
         out: &mut Vec<RawMatch>,
     ) {
         self.code_file = code_file;
-        if self.scratch_owner != rules.as_ptr() as usize {
+        if self.scratch_owner != rules.as_ptr() as usize || self.scratch.len() != rules.len() {
             self.scratch.clear();
+            self.scratch.resize_with(rules.len(), || None);
             self.scratch_owner = rules.as_ptr() as usize;
         }
         self.hits.clear();
@@ -86,9 +87,6 @@ impl Matcher {
                 continue;
             };
             let hits = &self.hits[i..j];
-            if self.scratch.len() < rules.len() {
-                self.scratch.resize_with(rules.len(), || None);
-            }
             let scratch = self.scratch[rule_idx].get_or_insert_with(|| Scratch {
                 cache: compiled.regex.create_cache(),
                 caps: compiled.regex.create_captures(),
@@ -129,9 +127,16 @@ impl Matcher {
 
 /// The line holding the hit plus the next line, bounded for very long lines.
 fn window_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
-    let floor = start.saturating_sub(MAX_WINDOW_REACH);
-    let ws = memchr::memrchr(b'\n', &content[floor..start]).map_or(floor, |p| floor + p + 1);
-    (ws, window_end(content, end))
+    (
+        line_start_within(content, start, MAX_WINDOW_REACH),
+        window_end(content, end),
+    )
+}
+
+/// Where the line holding `at` starts, looking back at most `reach` bytes.
+fn line_start_within(content: &[u8], at: usize, reach: usize) -> usize {
+    let floor = at.saturating_sub(reach);
+    memchr::memrchr(b'\n', &content[floor..at]).map_or(floor, |p| floor + p + 1)
 }
 
 /// Where the window of a hit ending at `end` ends: the end of the line after the hit's.
@@ -348,8 +353,7 @@ const LINE_REACH: usize = 512;
 /// The line(s) holding `content[start..end]`, cut at [`LINE_REACH`] bytes each side:
 /// the context the generic filters read around a value.
 fn line_near(content: &[u8], start: usize, end: usize) -> &[u8] {
-    let floor = start.saturating_sub(LINE_REACH);
-    let ls = memchr::memrchr(b'\n', &content[floor..start]).map_or(floor, |p| floor + p + 1);
+    let ls = line_start_within(content, start, LINE_REACH);
     let ceil = (end + LINE_REACH).min(content.len());
     let le = memchr::memchr(b'\n', &content[end..ceil]).map_or(ceil, |p| end + p);
     &content[ls..le]

@@ -3,7 +3,7 @@
 //! keywords occur.
 
 use crate::rules::Rule;
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::noncontiguous;
 use aho_corasick::{Anchored, MatchKind, PatternID, dfa};
 use std::collections::HashMap;
@@ -193,7 +193,7 @@ fn walk<A: Automaton>(
     aut: &A,
     hay: &[u8],
     from: usize,
-    mut sid: aho_corasick::automaton::StateID,
+    mut sid: StateID,
     on_match: &mut impl FnMut(PatternID, usize),
 ) {
     for (i, &b) in hay.iter().enumerate().skip(from) {
@@ -211,7 +211,7 @@ fn walk<A: Automaton>(
 #[inline(never)]
 fn report_lanes<A: Automaton>(
     aut: &A,
-    sids: [aho_corasick::automaton::StateID; LANES],
+    sids: [StateID; LANES],
     part: usize,
     end: usize,
     on_match: &mut impl FnMut(PatternID, usize),
@@ -225,7 +225,7 @@ fn report_lanes<A: Automaton>(
 #[inline]
 fn report<A: Automaton>(
     aut: &A,
-    sid: aho_corasick::automaton::StateID,
+    sid: StateID,
     end: usize,
     on_match: &mut impl FnMut(PatternID, usize),
 ) {
