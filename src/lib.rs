@@ -13,6 +13,7 @@ pub mod git;
 pub mod gitleaks;
 pub mod hook;
 pub mod inventory;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod rules_cmd;

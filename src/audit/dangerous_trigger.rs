@@ -2,9 +2,9 @@
 //! `issue_comment`) that check out and run pull-request code. Its documentation is
 //! [`DOC`].
 
-use super::model::{Job, Step, Workflow, action_matches};
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity, Span};
+use crate::pipeline::github::{Job, Step, Workflow, action_matches};
 
 /// Documentation of `dangerous-trigger`.
 pub const DOC: AuditDoc = AuditDoc {

@@ -1,10 +1,10 @@
 //! Audit `excessive-permissions`: `GITHUB_TOKEN` permissions broader than the jobs need.
 //! Its documentation is [`DOC`].
 
-use super::model::{Job, Step, action_matches, contains_word, uses_github_token};
-use super::yaml::{Node, Value};
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::github::{Job, Step, action_matches, contains_word, uses_github_token};
+use crate::pipeline::yaml::{Node, Value};
 
 /// Documentation of `excessive-permissions`.
 pub const DOC: AuditDoc = AuditDoc {
@@ -229,7 +229,7 @@ fn is_write_all(v: &Node) -> bool {
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let wf = cx.wf;
-    if wf.kind != super::model::FileKind::Workflow || wf.jobs.is_empty() {
+    if wf.kind != crate::pipeline::github::FileKind::Workflow || wf.jobs.is_empty() {
         return;
     }
     let only_call = !wf.triggers.is_empty() && wf.triggers.iter().all(|t| t == "workflow_call");

@@ -1,10 +1,10 @@
 //! Audit `hardcoded-credential`: literal passwords, tokens and keys written into a
 //! workflow instead of referenced from secrets. Its documentation is [`DOC`].
 
-use super::model::words;
-use super::yaml::Node;
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity, Span, redact};
+use crate::pipeline::github::words;
+use crate::pipeline::yaml::Node;
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::LazyLock;

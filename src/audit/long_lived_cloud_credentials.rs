@@ -1,10 +1,10 @@
 //! Audit `long-lived-cloud-credentials`: static AWS, Google Cloud and Azure keys used
 //! where OIDC federation would issue short-lived ones. Its documentation is [`DOC`].
 
-use super::model::{has_expr, secret_ref};
-use super::yaml::Node;
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::github::{has_expr, secret_ref};
+use crate::pipeline::yaml::Node;
 
 /// Documentation of `long-lived-cloud-credentials`.
 pub const DOC: AuditDoc = AuditDoc {

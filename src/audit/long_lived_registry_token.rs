@@ -2,10 +2,10 @@
 //! trusted publishing (OIDC) with a stored API token instead. Its documentation is
 //! [`DOC`].
 
-use super::model::{Job, Step, contains_word, expressions, secret_ref};
-use super::yaml::Node;
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::github::{Job, Step, contains_word, expressions, secret_ref};
+use crate::pipeline::yaml::Node;
 use std::collections::HashSet;
 
 /// Documentation of `long-lived-registry-token`.

@@ -4,9 +4,6 @@
 //! Adding an audit: one file here with a `DOC` and a `run` function, one line in
 //! [`AUDITS`], one fixture folder under `fixtures/workflows/<id>/`, one test.
 
-pub mod model;
-pub mod yaml;
-
 mod dangerous_trigger;
 mod excessive_permissions;
 mod hardcoded_credential;
@@ -21,8 +18,8 @@ mod template_injection;
 mod unpinned_action;
 
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
-use model::{FileKind, Workflow};
-use yaml::Source;
+use crate::pipeline::github::{FileKind, Workflow};
+use crate::pipeline::yaml::{self, Source};
 
 /// Documentation and defaults of one audit; `rules explain ID` prints it.
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 //! a job that later uploads the workspace, pushes, or runs untrusted code. Its
 //! documentation is [`DOC`].
 
-use super::model::{Step, action_matches, contains_word, has_expr};
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::github::{Step, action_matches, contains_word, has_expr};
 
 /// Documentation of `persist-credentials`.
 pub const DOC: AuditDoc = AuditDoc {

@@ -1,9 +1,9 @@
 //! Audit `secrets-all`: expressions that expose the whole `secrets` context
 //! (`toJSON(secrets)`, `secrets[...]` with a computed key). Its documentation is [`DOC`].
 
-use super::model::expressions;
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::github::expressions;
 use std::collections::HashMap;
 
 /// Documentation of `secrets-all`.

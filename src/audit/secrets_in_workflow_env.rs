@@ -1,9 +1,9 @@
 //! Audit `secrets-in-workflow-env`: secrets placed in workflow-level or job-level `env:`,
 //! where every step and action can read them. Its documentation is [`DOC`].
 
-use super::model::secret_ref;
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::github::secret_ref;
 
 /// Documentation of `secrets-in-workflow-env`.
 pub const DOC: AuditDoc = AuditDoc {
@@ -27,7 +27,7 @@ it: `- run: npm publish` with `env: { NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }} 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let wf = cx.wf;
-    if wf.kind != super::model::FileKind::Workflow {
+    if wf.kind != crate::pipeline::github::FileKind::Workflow {
         return;
     }
     // One job with one step: the workflow env reaches only the step that uses it.

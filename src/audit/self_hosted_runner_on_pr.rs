@@ -1,9 +1,9 @@
 //! Audit `self-hosted-runner-on-pr`: jobs on self-hosted runners in workflows that pull
 //! requests trigger. Its documentation is [`DOC`].
 
-use super::yaml::Node;
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::yaml::Node;
 
 /// Documentation of `self-hosted-runner-on-pr`.
 pub const DOC: AuditDoc = AuditDoc {
@@ -27,10 +27,10 @@ fork pull requests; restrict the job with `if: github.event.pull_request.head.re
 
 fn labels(v: &Node) -> Vec<&str> {
     match &v.value {
-        super::yaml::Value::Str(s) => vec![s.as_str()],
-        super::yaml::Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
-        super::yaml::Value::Map(_) => v.get("labels").map(labels).unwrap_or_default(),
-        super::yaml::Value::Null => Vec::new(),
+        crate::pipeline::yaml::Value::Str(s) => vec![s.as_str()],
+        crate::pipeline::yaml::Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
+        crate::pipeline::yaml::Value::Map(_) => v.get("labels").map(labels).unwrap_or_default(),
+        crate::pipeline::yaml::Value::Null => Vec::new(),
     }
 }
 

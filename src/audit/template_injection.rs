@@ -1,10 +1,10 @@
 //! Audit `template-injection`: attacker-controlled `${{ }}` contexts expanded into shell
 //! scripts or `actions/github-script` code. Its documentation is [`DOC`].
 
-use super::model::{Step, expressions};
-use super::yaml::Node;
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::github::{Step, expressions};
+use crate::pipeline::yaml::Node;
 use std::collections::HashMap;
 
 /// Documentation of `template-injection`.
@@ -208,8 +208,8 @@ fn sinks<'a>(step: &Step<'a>) -> Vec<(&'a Node, String)> {
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let wf = cx.wf;
-    let privileged =
-        wf.kind == super::model::FileKind::Action || wf.has_privileged_untrusted_trigger();
+    let privileged = wf.kind == crate::pipeline::github::FileKind::Action
+        || wf.has_privileged_untrusted_trigger();
     for job in &wf.jobs {
         for step in &job.steps {
             let envs = [step.node.get("env"), job.node.get("env"), wf.env];

@@ -57,8 +57,8 @@ fn looks_like_version(r: &str) -> bool {
 fn check(
     cx: &Ctx<'_>,
     out: &mut Vec<Finding>,
-    key: &super::yaml::Node,
-    value: &super::yaml::Node,
+    key: &crate::pipeline::yaml::Node,
+    value: &crate::pipeline::yaml::Node,
     path: &str,
 ) {
     let Some(uses) = value.as_str().map(str::trim) else {

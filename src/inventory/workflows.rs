@@ -1,5 +1,5 @@
 //! Reads the repository's GitHub Actions workflows through the audits' model
-//! ([`crate::audit::model`]) and collects what the inventory lists about them: secret
+//! ([`crate::pipeline::github`]) and collects what the inventory lists about them: secret
 //! uses in the context of the events that can run them, cloud and registry logins, and
 //! each job's `GITHUB_TOKEN` grant with a least-privilege suggestion.
 //!
@@ -11,10 +11,10 @@ use super::codeowners::CodeOwners;
 use super::model::{
     Authentication, EffectivePermissions, PermissionGrant, Scopes, SecretEntry, SecretUse,
 };
-use crate::audit::model::{
+use crate::pipeline::github::{
     FileKind, Job, Step, Workflow, action_matches, contains_word, expressions,
 };
-use crate::audit::yaml::{self, Node, Source, Value};
+use crate::pipeline::yaml::{self, Node, Source, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
