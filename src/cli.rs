@@ -31,9 +31,10 @@ pub enum Command {
 }
 
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Format {
     /// Human-readable lines (default).
+    #[default]
     Text,
     /// Versioned JSON object.
     Json,
@@ -61,7 +62,7 @@ pub enum FailOn {
 }
 
 /// Options of `tokenward scan`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct ScanArgs {
     /// Files or folders to scan.
     #[arg(default_value = ".")]

@@ -563,6 +563,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         select,
         exclude: config.as_ref().and_then(|c| c.exclude.clone()),
         imported: filters,
+        ..EngineOptions::default()
     };
     Ok(Setup {
         args,

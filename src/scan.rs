@@ -21,6 +21,8 @@ pub struct EngineOptions {
     pub exclude: Option<globset::GlobSet>,
     /// Path restrictions and allowlists imported from a gitleaks config.
     pub imported: crate::gitleaks::RuleFilters,
+    /// Keep each CI file's pipeline facts (for `inventory`).
+    pub collect_pipelines: bool,
 }
 
 /// The compiled rule set plus the options every file is scanned with; shared by all
@@ -42,6 +44,8 @@ pub struct FileOutcome {
     pub suppressed_inline: Vec<Finding>,
     /// A one-line problem with this file (e.g. malformed YAML), prefixed by its path.
     pub error: Option<String>,
+    /// The file's pipeline facts, when the engine collects them.
+    pub pipeline: Option<crate::pipeline::Pipeline>,
 }
 
 impl Engine {
@@ -155,6 +159,12 @@ impl Engine {
             findings.extend(decoded);
         }
         drop_paired(&self.rules, &mut findings);
+        if audits && self.options.collect_pipelines && audit::is_pipeline_file(rel_path) {
+            // Parse errors are reported once, by the audits below.
+            if let Ok(text) = std::str::from_utf8(content) {
+                out.pipeline = audit::pipeline_of(rel_path, text).ok().flatten();
+            }
+        }
         if audits && audit::is_pipeline_file(rel_path) {
             match std::str::from_utf8(content) {
                 Ok(text) => match audit::audit_file(rel_path, text, &|id| self.enabled(id)) {

@@ -50,6 +50,8 @@ pub struct ScanResult {
     pub errors: Vec<String>,
     /// Totals.
     pub stats: ScanStats,
+    /// Pipeline facts of the CI files, when the engine collects them.
+    pub pipelines: Vec<crate::pipeline::Pipeline>,
 }
 
 impl ScanResult {
@@ -57,6 +59,7 @@ impl ScanResult {
         self.findings.extend(other.findings);
         self.suppressed_inline.extend(other.suppressed_inline);
         self.errors.extend(other.errors);
+        self.pipelines.extend(other.pipelines);
         self.stats.files += other.stats.files;
         self.stats.bytes += other.stats.bytes;
         self.stats.non_utf8 += other.stats.non_utf8;
@@ -238,6 +241,7 @@ impl<'a> Worker<'a> {
         if let Some(e) = outcome.error {
             self.result.errors.push(e);
         }
+        self.result.pipelines.extend(outcome.pipeline);
     }
 }
 

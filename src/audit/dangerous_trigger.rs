@@ -4,7 +4,9 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity, Span};
-use crate::pipeline::github::{Job, Step, Workflow, action_matches};
+use crate::pipeline::catalog::PR_HEAD_TRIGGERS;
+use crate::pipeline::from_github::same_repo_only;
+use crate::pipeline::github::{Job, Step, action_matches};
 
 /// Documentation of `dangerous-trigger`.
 pub const DOC: AuditDoc = AuditDoc {
@@ -163,25 +165,17 @@ fn executes(step: &Step<'_>) -> bool {
 
 /// Whether the workflow has a trigger that runs with the base repository's privileges
 /// on pull-request input.
-pub(crate) fn privileged(wf: &Workflow<'_>) -> bool {
-    wf.has_trigger("pull_request_target")
-        || wf.has_trigger("workflow_run")
-        || wf.has_trigger("issue_comment")
-}
-
-/// Whether the job is restricted to same-repository pull requests.
-pub(crate) fn same_repo_only(job: &Job<'_>) -> bool {
-    let cond = squash(job.condition());
-    cond.contains("head.repo.full_name==github.repository")
-        || cond.contains("github.repository==github.event.pull_request.head.repo.full_name")
-        || cond.contains("head.repo.fork==false")
-        || cond.contains("!github.event.pull_request.head.repo.fork")
+pub(crate) fn privileged(cx: &Ctx<'_>) -> bool {
+    cx.facts
+        .triggers
+        .iter()
+        .any(|(t, _)| PR_HEAD_TRIGGERS.contains(&t.as_str()))
 }
 
 /// The untrusted checkouts in a job that are followed by steps that run code.
 pub(crate) fn untrusted_runs(cx: &Ctx<'_>, job: &Job<'_>) -> Vec<(usize, Span, String, String)> {
     let mut out = Vec::new();
-    if !privileged(cx.wf) || same_repo_only(job) {
+    if !privileged(cx) || same_repo_only(job) {
         return out;
     }
     for (i, step) in job.steps.iter().enumerate() {
@@ -206,8 +200,8 @@ pub(crate) fn untrusted_runs(cx: &Ctx<'_>, job: &Job<'_>) -> Vec<(usize, Span, S
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let wf = cx.wf;
-    if !privileged(wf) {
+    let Some(wf) = cx.github() else { return };
+    if !privileged(cx) {
         return;
     }
     let trigger = ["pull_request_target", "workflow_run", "issue_comment"]

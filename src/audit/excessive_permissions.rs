@@ -3,7 +3,7 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::pipeline::github::{Job, Step, action_matches, contains_word, uses_github_token};
+use crate::pipeline::github::Job;
 use crate::pipeline::yaml::{Node, Value};
 
 /// Documentation of `excessive-permissions`.
@@ -41,174 +41,22 @@ fn scope_severity(scope: &str) -> Severity {
 }
 
 /// Actions known not to use the token's write scopes.
-const BENIGN: &[&str] = &[
-    "actions/checkout",
-    "actions/cache",
-    "actions/upload-artifact",
-    "actions/download-artifact",
-    "dtolnay/rust-toolchain",
-    "Swatinem/rust-cache",
-    "actions-rs/toolchain",
-    "actions-rs/cargo",
-    "ruby/setup-ruby",
-    "pnpm/action-setup",
-    "oven-sh/setup-bun",
-    "denoland/setup-deno",
-    "astral-sh/setup-uv",
-    "goto-bus-stop/setup-zig",
-    "mlugg/setup-zig",
-    "erlef/setup-beam",
-    "subosito/flutter-action",
-    "shivammathur/setup-php",
-    "conda-incubator/setup-miniconda",
-    "docker/setup-buildx-action",
-    "docker/setup-qemu-action",
-    "docker/metadata-action",
-    "hashicorp/setup-terraform",
-    "azure/setup-helm",
-    "azure/setup-kubectl",
-    "taiki-e/install-action",
-    "jdx/mise-action",
-    "extractions/setup-just",
-    "codecov/codecov-action",
-    "gradle/actions/setup-gradle",
-    "gradle/gradle-build-action",
-    "microsoft/setup-msbuild",
-    "nuget/setup-nuget",
-    "ilammy/msvc-dev-cmd",
-    "jwlawson/actions-setup-cmake",
-    "lukka/get-cmake",
-    "seanmiddleditch/gha-setup-ninja",
-    "haskell-actions/setup",
-    "julia-actions/setup-julia",
-    "r-lib/actions/setup-r",
-    "coursier/setup-action",
-    "sbt/setup-sbt",
-    "bahmutov/npm-install",
-    "cypress-io/github-action",
-    "actions/setup-node",
-    "actions/setup-python",
-    "actions/setup-go",
-    "actions/setup-java",
-    "actions/setup-dotnet",
-];
-
-fn benign(step: &Step<'_>) -> bool {
-    let Some(u) = step.uses() else { return true };
-    let lower = u.to_ascii_lowercase();
-    if lower.starts_with("actions/setup-") {
-        return true;
+/// The fix for an unused write scope: `id-token` is `write` or `none`, nothing between.
+fn lesser(scope: &str) -> String {
+    if scope == "id-token" {
+        "drop it (`id-token` has no read level)".to_string()
+    } else {
+        format!("drop it or use `{scope}: read`")
     }
-    if action_matches(u, "docker/login-action") {
-        return !step
-            .with_str("registry")
-            .is_some_and(|r| r.contains("ghcr.io") || r.contains("docker.pkg.github.com"));
-    }
-    BENIGN.iter().any(|b| action_matches(u, b))
 }
 
-fn text_uses(step: &Step<'_>, needles: &[&str]) -> bool {
-    let Some(s) = step.run_str() else {
-        return false;
-    };
-    needles.iter().any(|n| contains_word(s, n))
-}
-
-/// Whether the job plausibly needs `scope: write`. Unknown actions count as a use.
-fn job_uses(job: &Job<'_>, scope: &str) -> bool {
-    if job.uses().is_some() {
-        return true;
-    }
-    let mut token_in_env = false;
-    if let Some(env) = job.node.get("env") {
-        env.walk_scalars("", &mut |_, _, v| token_in_env |= uses_github_token(v));
-    }
-    for step in &job.steps {
-        if !benign(step) {
-            return true;
-        }
-        let mut token = token_in_env;
-        step.node
-            .walk_scalars("", &mut |_, _, v| token |= uses_github_token(v));
-        let script_api = text_uses(
-            step,
-            &[
-                "gh",
-                "hub",
-                "api.github.com",
-                "GITHUB_TOKEN",
-                "GH_TOKEN",
-                "octokit",
-            ],
-        );
-        // Scripts named like a release or deploy may push or publish with the token the
-        // checkout persisted; a reviewer would not call that scope unused.
-        let releasing = matches!(scope, "contents" | "packages" | "pages" | "deployments")
-            && text_uses(
-                step,
-                &[
-                    "deploy",
-                    "release",
-                    "publish",
-                    "version",
-                    "tag",
-                    "commit",
-                    "push",
-                    "changelog",
-                    "bump",
-                ],
-            );
-        let specific = releasing
-            || match scope {
-                "contents" => text_uses(
-                    step,
-                    &[
-                        "git push",
-                        "git tag",
-                        "gh release",
-                        "git-auto-commit",
-                        "semantic-release",
-                        "release-it",
-                        "goreleaser",
-                    ],
-                ),
-                "packages" => text_uses(
-                    step,
-                    &[
-                        "docker push",
-                        "ghcr.io",
-                        "npm publish",
-                        "docker.pkg.github.com",
-                        "mvn deploy",
-                        "gradle publish",
-                        "dotnet nuget push",
-                    ],
-                ),
-                "id-token" => text_uses(
-                    step,
-                    &[
-                        "ACTIONS_ID_TOKEN_REQUEST_URL",
-                        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-                        "--provenance",
-                        "cosign",
-                        "sigstore",
-                        "npm publish",
-                        "twine upload",
-                        "uv publish",
-                        "cargo publish",
-                        "gem push",
-                        "attest",
-                        "oidc",
-                    ],
-                ),
-                "pages" => text_uses(step, &["gh-pages", "pages"]),
-                _ => false,
-            };
-        if specific || (scope != "id-token" && (token || script_api)) {
-            return true;
-        }
-    }
-    false
+/// Whether job `index` may use `scope` of its token (see
+/// [`crate::pipeline::TokenUse::may_use`]).
+fn job_uses(cx: &Ctx<'_>, index: usize, scope: &str) -> bool {
+    cx.facts
+        .jobs
+        .get(index)
+        .is_none_or(|j| j.token.may_use(scope))
 }
 
 fn write_scopes(perms: &Node) -> Vec<(&Node, &Node, &str)> {
@@ -228,7 +76,7 @@ fn is_write_all(v: &Node) -> bool {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let wf = cx.wf;
+    let Some(wf) = cx.github() else { return };
     if wf.kind != crate::pipeline::github::FileKind::Workflow || wf.jobs.is_empty() {
         return;
     }
@@ -311,15 +159,16 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if let Some((_, perms)) = wf.permissions
         && matches!(perms.value, Value::Map(_))
     {
-        let inheriting: Vec<&Job<'_>> = wf
+        let inheriting: Vec<(usize, &Job<'_>)> = wf
             .jobs
             .iter()
-            .filter(|j| j.permissions().is_none())
+            .enumerate()
+            .filter(|(_, j)| j.permissions().is_none())
             .collect();
         for (k, v, scope) in write_scopes(perms) {
             let report = match inheriting.len() {
                 0 => false,
-                1 => !job_uses(inheriting[0], scope),
+                1 => !job_uses(cx, inheriting[0].0, scope),
                 _ => true,
             };
             if !report {
@@ -327,13 +176,19 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             }
             let msg = if inheriting.len() > 1 {
                 format!(
-                    "`{scope}: write` is granted at workflow level, so all {} jobs without their own `permissions:` inherit it; grant `{scope}: read` (or nothing) at the top and `{scope}: write` only to the job that needs it.",
-                    inheriting.len()
+                    "`{scope}: write` is granted at workflow level, so all {} jobs without their own `permissions:` inherit it; grant {} at the top and `{scope}: write` only to the job that needs it.",
+                    inheriting.len(),
+                    if scope == "id-token" {
+                        "nothing".to_string()
+                    } else {
+                        format!("`{scope}: read` (or nothing)")
+                    }
                 )
             } else {
                 format!(
-                    "`{scope}: write` is granted at workflow level but job `{}` shows no use for it; a compromised step could abuse it: drop it or use `{scope}: read`.",
-                    inheriting[0].id
+                    "`{scope}: write` is granted at workflow level but job `{}` shows no use for it; a compromised step could abuse it: {}.",
+                    inheriting[0].1.id,
+                    lesser(scope)
                 )
             };
             cx.report(
@@ -346,7 +201,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 
     // Job-level write scopes with no visible use.
-    for job in &wf.jobs {
+    for (ji, job) in wf.jobs.iter().enumerate() {
         let Some((_, perms)) = job.permissions() else {
             continue;
         };
@@ -354,12 +209,13 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         for (k, v, scope) in write_scopes(perms) {
-            if job_uses(job, scope) {
+            if job_uses(cx, ji, scope) {
                 continue;
             }
             let msg = format!(
-                "Job `{}` is granted `{scope}: write` but none of its steps shows a use for it; a compromised step could abuse it: drop it or use `{scope}: read`.",
-                job.id
+                "Job `{}` is granted `{scope}: write` but none of its steps shows a use for it; a compromised step could abuse it: {}.",
+                job.id,
+                lesser(scope)
             );
             cx.report(
                 out,

@@ -348,7 +348,7 @@ impl Scan<'_, '_> {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let wf = cx.wf;
+    let Some(wf) = cx.github() else { return };
     let mut s = Scan {
         cx,
         out: Vec::new(),

@@ -3,8 +3,8 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::pipeline::github::{has_expr, secret_ref};
-use crate::pipeline::yaml::Node;
+use crate::pipeline::Method;
+use crate::pipeline::catalog::Provider;
 
 /// Documentation of `long-lived-cloud-credentials`.
 pub const DOC: AuditDoc = AuditDoc {
@@ -33,116 +33,49 @@ secrets.AWS_SECRET_ACCESS_KEY }}\n```\n",
 key.",
 };
 
-const ENV_KEYS: &[(&str, &str)] = &[
-    ("AWS_ACCESS_KEY_ID", "AWS"),
-    ("AWS_SECRET_ACCESS_KEY", "AWS"),
-    ("ARM_CLIENT_SECRET", "Azure"),
-    ("AZURE_CLIENT_SECRET", "Azure"),
-    ("AZURE_CREDENTIALS", "Azure"),
-    ("GOOGLE_CREDENTIALS", "Google Cloud"),
-    ("GOOGLE_APPLICATION_CREDENTIALS", "Google Cloud"),
-    ("GOOGLE_APPLICATION_CREDENTIALS_JSON", "Google Cloud"),
-    ("GOOGLE_CLOUD_KEYFILE_JSON", "Google Cloud"),
-    ("GCP_SA_KEY", "Google Cloud"),
-    ("GCP_CREDENTIALS", "Google Cloud"),
-    ("GCP_SERVICE_ACCOUNT_KEY", "Google Cloud"),
-    ("GCLOUD_SERVICE_KEY", "Google Cloud"),
-];
-
-const FIX_AWS: &str = "grant `id-token: write` and use `role-to-assume` with aws-actions/configure-aws-credentials instead";
-const FIX_GCP: &str = "grant `id-token: write` and use `workload_identity_provider` with google-github-actions/auth instead";
-const FIX_AZURE: &str = "grant `id-token: write` and use `client-id`, `tenant-id` and `subscription-id` with azure/login (federated credential) instead";
-
-fn fix_for(cloud: &str) -> &'static str {
-    match cloud {
-        "AWS" => FIX_AWS,
-        "Azure" => FIX_AZURE,
-        _ => FIX_GCP,
-    }
-}
-
-fn check_env(cx: &Ctx<'_>, out: &mut Vec<Finding>, env: &Node, path: &str) {
-    let mut aws_done = false;
-    for (k, v) in env.entries() {
-        let (Some(name), Some(val)) = (k.as_str(), v.as_str()) else {
-            continue;
-        };
-        let Some((_, cloud)) = ENV_KEYS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else {
-            continue;
-        };
-        let Some(secret) = secret_ref(val) else {
-            continue;
-        };
-        if *cloud == "AWS" {
-            // One finding per env block: the id and the secret key travel together.
-            if aws_done {
-                continue;
-            }
-            aws_done = true;
+fn fix_for(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Aws => {
+            "grant `id-token: write` and use `role-to-assume` with aws-actions/configure-aws-credentials instead"
         }
-        let msg = format!(
-            "`{path}.{name}` exports the long-lived {cloud} credential `secrets.{secret}` to the pipeline; a leak gives lasting cloud access: {}.",
-            fix_for(cloud)
-        );
-        cx.report(
-            out,
-            &DOC,
-            Hit::new(cx.src.pair_span(k, v), format!("{path}.{name}"), msg),
-        );
+        Provider::Azure => {
+            "grant `id-token: write` and use `client-id`, `tenant-id` and `subscription-id` with azure/login (federated credential) instead"
+        }
+        _ => {
+            "grant `id-token: write` and use `workload_identity_provider` with google-github-actions/auth instead"
+        }
     }
 }
 
-/// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let wf = cx.wf;
-    if let Some(env) = wf.env {
-        check_env(cx, out, env, "env");
-    }
-    for job in &wf.jobs {
-        if let Some(env) = job.node.get("env") {
-            check_env(cx, out, env, &format!("{}.env", job.path));
+    for login in &cx.facts.logins {
+        // Literal keys are `hardcoded-credential`'s; the job token is not a cloud key.
+        if !login.provider.is_cloud() || login.method != Method::StaticKey || !login.from_expression
+        {
+            continue;
         }
-        for step in &job.steps {
-            if let Some(env) = step.node.get("env") {
-                check_env(cx, out, env, &format!("{}.env", step.path));
-            }
-            let input = if step.is_action("aws-actions/configure-aws-credentials") {
-                ["aws-access-key-id", "aws-secret-access-key"]
-                    .into_iter()
-                    .find_map(|i| step.with_entry(i).map(|e| (i, e, "AWS")))
-            } else if step.is_action("google-github-actions/auth") {
-                step.with_entry("credentials_json")
-                    .map(|e| ("credentials_json", e, "Google Cloud"))
-            } else if step.is_action("google-github-actions/setup-gcloud") {
-                step.with_entry("service_account_key")
-                    .map(|e| ("service_account_key", e, "Google Cloud"))
-            } else if step.is_action("azure/login") {
-                step.with_entry("creds").map(|e| ("creds", e, "Azure"))
-            } else {
-                None
-            };
-            let Some((name, (k, v), cloud)) = input else {
-                continue;
-            };
-            let Some(val) = v.as_str() else { continue };
-            // Literal keys are `hardcoded-credential`'s; empty values configure nothing.
-            if val.trim().is_empty() || !has_expr(val) {
-                continue;
-            }
-            let msg = format!(
-                "`{}` logs in to {cloud} with the long-lived key in `with.{name}`; a leaked key gives lasting access: {}.",
-                step.uses().unwrap_or("?"),
-                fix_for(cloud)
-            );
-            cx.report(
-                out,
-                &DOC,
-                Hit::new(
-                    cx.src.pair_span(k, v),
-                    format!("{}.with.{name}", step.path),
-                    msg,
-                ),
-            );
-        }
+        let cloud = login.provider.name();
+        let what = match login.secrets.as_slice() {
+            [] => "an expression".to_string(),
+            names => names
+                .iter()
+                .map(|n| format!("`secrets.{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let msg = if login.via.starts_with("with.") {
+            format!(
+                "This step logs in to {cloud} with the long-lived key in `{}` ({what}); a leaked key gives lasting access: {}.",
+                login.via,
+                fix_for(login.provider)
+            )
+        } else {
+            format!(
+                "`{}` exports the long-lived {cloud} credential {what} to the pipeline; a leak gives lasting cloud access: {}.",
+                login.key,
+                fix_for(login.provider)
+            )
+        };
+        cx.report(out, &DOC, Hit::new(login.span, login.key.clone(), msg));
     }
 }

@@ -1,14 +1,17 @@
-//! Pipeline audits: GitHub Actions workflows and action metadata parsed with positions,
-//! one audit per file, all registered in [`AUDITS`].
+//! Pipeline audits: each judges the facts of one CI file (the [`crate::pipeline`]
+//! model) and, where it needs platform syntax, the platform's view; one audit per file,
+//! all registered in [`AUDITS`] with the platforms they cover.
 //!
 //! Adding an audit: one file here with a `DOC` and a `run` function, one line in
-//! [`AUDITS`], one fixture folder under `fixtures/workflows/<id>/`, one test.
+//! [`AUDITS`], one fixture folder under `fixtures/workflows/<id>/`, one test. Adding a
+//! platform: a front end in `src/pipeline/` that fills [`Pipeline`], a [`Platform`]
+//! variant, and its platforms listed on the audits that apply; no audit changes.
 
 mod dangerous_trigger;
 mod excessive_permissions;
 mod hardcoded_credential;
 mod long_lived_cloud_credentials;
-pub(crate) mod long_lived_registry_token;
+mod long_lived_registry_token;
 mod persist_credentials;
 mod secrets_all;
 mod secrets_in_workflow_env;
@@ -20,6 +23,8 @@ mod unpinned_action;
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
 use crate::pipeline::github::{FileKind, Workflow};
 use crate::pipeline::yaml::{self, Source};
+use crate::pipeline::{Pipeline, Platform, from_github};
+use std::cell::RefCell;
 
 /// Documentation and defaults of one audit; `rules explain ID` prints it.
 #[derive(Debug, Clone)]
@@ -38,37 +43,82 @@ pub struct AuditDoc {
     pub remediation: &'static str,
 }
 
-/// One audit: its documentation and the function that runs it on a parsed file.
+/// The function that runs an audit on one file's input.
 type AuditFn = fn(&Ctx<'_>, &mut Vec<Finding>);
 
+/// One registered audit.
+pub struct Audit {
+    /// Its documentation and defaults.
+    pub doc: &'static AuditDoc,
+    /// The platforms it covers; it never sees a file of another.
+    pub platforms: &'static [Platform],
+    run: AuditFn,
+}
+
+/// GitHub Actions workflows and actions.
+const GITHUB: &[Platform] = &[Platform::GitHubWorkflow, Platform::GitHubAction];
+/// GitHub Actions workflows only (actions have no triggers, permissions or jobs).
+const GITHUB_WORKFLOWS: &[Platform] = &[Platform::GitHubWorkflow];
+
+const fn audit(doc: &'static AuditDoc, platforms: &'static [Platform], run: AuditFn) -> Audit {
+    Audit {
+        doc,
+        platforms,
+        run,
+    }
+}
+
 /// The registry: every audit, in `rules list` order.
-const AUDITS: &[(&AuditDoc, AuditFn)] = &[
-    (&excessive_permissions::DOC, excessive_permissions::run),
-    (&dangerous_trigger::DOC, dangerous_trigger::run),
-    (&template_injection::DOC, template_injection::run),
-    (&secrets_inherit::DOC, secrets_inherit::run),
-    (&secrets_all::DOC, secrets_all::run),
-    (&secrets_in_workflow_env::DOC, secrets_in_workflow_env::run),
-    (
+pub const AUDITS: &[Audit] = &[
+    audit(
+        &excessive_permissions::DOC,
+        GITHUB_WORKFLOWS,
+        excessive_permissions::run,
+    ),
+    audit(
+        &dangerous_trigger::DOC,
+        GITHUB_WORKFLOWS,
+        dangerous_trigger::run,
+    ),
+    audit(&template_injection::DOC, GITHUB, template_injection::run),
+    audit(
+        &secrets_inherit::DOC,
+        GITHUB_WORKFLOWS,
+        secrets_inherit::run,
+    ),
+    audit(&secrets_all::DOC, GITHUB, secrets_all::run),
+    audit(
+        &secrets_in_workflow_env::DOC,
+        GITHUB_WORKFLOWS,
+        secrets_in_workflow_env::run,
+    ),
+    audit(
         &long_lived_cloud_credentials::DOC,
+        GITHUB,
         long_lived_cloud_credentials::run,
     ),
-    (
+    audit(
         &long_lived_registry_token::DOC,
+        GITHUB,
         long_lived_registry_token::run,
     ),
-    (&hardcoded_credential::DOC, hardcoded_credential::run),
-    (&persist_credentials::DOC, persist_credentials::run),
-    (&unpinned_action::DOC, unpinned_action::run),
-    (
+    audit(
+        &hardcoded_credential::DOC,
+        GITHUB,
+        hardcoded_credential::run,
+    ),
+    audit(&persist_credentials::DOC, GITHUB, persist_credentials::run),
+    audit(&unpinned_action::DOC, GITHUB, unpinned_action::run),
+    audit(
         &self_hosted_runner_on_pr::DOC,
+        GITHUB_WORKFLOWS,
         self_hosted_runner_on_pr::run,
     ),
 ];
 
 /// Every registered audit's documentation.
 pub fn docs() -> Vec<AuditDoc> {
-    AUDITS.iter().map(|(d, _)| (*d).clone()).collect()
+    AUDITS.iter().map(|a| a.doc.clone()).collect()
 }
 
 /// Whether a path (relative, `/`-separated) is a CI file the audits parse: a workflow
@@ -96,50 +146,87 @@ fn file_kind(rel_path: &str) -> Option<FileKind> {
     None
 }
 
+/// Parses one GitHub Actions file and computes its facts. `Err` is a one-line
+/// description of why it could not be parsed (`line:col: problem`); `Ok(None)` when it
+/// is empty or not a mapping.
+pub fn parse_github<'s>(src: &'s Source<'s>) -> Result<Option<yaml::Node>, String> {
+    let root = yaml::parse_indexed(src)?;
+    Ok(root.filter(yaml::Node::is_map))
+}
+
+/// The facts of one GitHub Actions file (for the inventory), `None` when it is empty.
+pub fn pipeline_of(rel_path: &str, text: &str) -> Result<Option<Pipeline>, String> {
+    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
+    let src = Source::new(text);
+    let Some(root) = parse_github(&src)? else {
+        return Ok(None);
+    };
+    let wf = Workflow::new(&root, kind);
+    Ok(Some(from_github::facts(rel_path, &src, &wf)))
+}
+
 /// Runs the enabled audits on one pipeline file. `Err` is a one-line description of why
-/// the file could not be parsed (`line:col: problem`).
+/// the file could not be parsed (`line:col: problem`), or of a finding an audit could
+/// not build.
 pub fn audit_file(
     rel_path: &str,
     text: &str,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
-    let selected: Vec<&AuditFn> = AUDITS
+    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
+    let platform = match kind {
+        FileKind::Workflow => Platform::GitHubWorkflow,
+        FileKind::Action => Platform::GitHubAction,
+    };
+    let selected: Vec<&Audit> = AUDITS
         .iter()
-        .filter(|(d, _)| enabled(d.id))
-        .map(|(_, f)| f)
+        .filter(|a| a.platforms.contains(&platform) && enabled(a.doc.id))
         .collect();
     if selected.is_empty() {
         return Ok(out);
     }
-    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
     let src = Source::new(text);
-    let Some(root) = yaml::parse_indexed(&src)? else {
+    let Some(root) = parse_github(&src)? else {
         return Ok(out);
     };
-    if !root.is_map() {
-        return Ok(out);
-    }
     let wf = Workflow::new(&root, kind);
+    let facts = from_github::facts(rel_path, &src, &wf);
     let cx = Ctx {
         path: rel_path,
         src: &src,
-        wf: &wf,
+        facts: &facts,
+        syntax: Syntax::GitHub(&wf),
+        errors: RefCell::new(Vec::new()),
     };
-    for f in selected {
-        f(&cx, &mut out);
+    for a in selected {
+        (a.run)(&cx, &mut out);
+    }
+    if let Some(e) = cx.errors.into_inner().into_iter().next() {
+        return Err(format!("internal error: {e}"));
     }
     Ok(out)
 }
 
-/// What every audit gets: the file's path, its indexed source and its workflow view.
+/// A platform's syntax view, for audits that judge what the facts do not carry.
+pub(crate) enum Syntax<'a> {
+    /// A GitHub Actions workflow or action.
+    GitHub(&'a Workflow<'a>),
+}
+
+/// What every audit gets: the file's path, its indexed source, its facts and its
+/// platform's syntax view.
 pub(crate) struct Ctx<'a> {
     /// Path relative to the scan root.
     pub path: &'a str,
     /// The source, for spans.
     pub src: &'a Source<'a>,
-    /// The workflow or action.
-    pub wf: &'a Workflow<'a>,
+    /// The platform-neutral facts.
+    pub facts: &'a Pipeline,
+    /// The platform's syntax view.
+    syntax: Syntax<'a>,
+    /// Findings that could not be built (a bug): reported, never dropped.
+    errors: RefCell<Vec<String>>,
 }
 
 /// A finding about to be reported; severity defaults to the audit's.
@@ -190,7 +277,14 @@ impl Hit {
     }
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The GitHub Actions view, when the file is a workflow or action.
+    pub fn github(&self) -> Option<&'a Workflow<'a>> {
+        match self.syntax {
+            Syntax::GitHub(wf) => Some(wf),
+        }
+    }
+
     /// Builds and records a finding for audit `doc`.
     pub fn report(&self, out: &mut Vec<Finding>, doc: &AuditDoc, hit: Hit) {
         let snippet = hit.snippet.unwrap_or_else(|| {
@@ -218,8 +312,9 @@ impl Ctx<'_> {
             .remediation(doc.remediation)
             .fingerprint_key(hit.key)
             .build();
-        if let Ok(f) = built {
-            out.push(f);
+        match built {
+            Ok(f) => out.push(f),
+            Err(e) => self.errors.borrow_mut().push(format!("{}: {e}", doc.id)),
         }
     }
 }

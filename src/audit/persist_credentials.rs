@@ -74,7 +74,8 @@ fn pushes(step: &Step<'_>) -> bool {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for job in &cx.wf.jobs {
+    let Some(wf) = cx.github() else { return };
+    for job in &wf.jobs {
         let untrusted: Vec<usize> = super::dangerous_trigger::untrusted_runs(cx, job)
             .into_iter()
             .map(|(i, ..)| i)

@@ -59,10 +59,11 @@ fn dynamic_index(inner: &str) -> bool {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let Some(wf) = cx.github() else { return };
     if !cx.src.text_contains_ignore_case("secrets") {
         return;
     }
-    cx.wf.root.walk_scalars("", &mut |path, node, text| {
+    wf.root.walk_scalars("", &mut |path, node, text| {
         if !text.contains("${{") {
             return;
         }

@@ -26,7 +26,7 @@ it: `- run: npm publish` with `env: { NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }} 
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let wf = cx.wf;
+    let Some(wf) = cx.github() else { return };
     if wf.kind != crate::pipeline::github::FileKind::Workflow {
         return;
     }

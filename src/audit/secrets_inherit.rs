@@ -23,7 +23,8 @@ ${{ secrets.DEPLOY_KEY }} }`, and declare them under `on.workflow_call.secrets` 
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for job in &cx.wf.jobs {
+    let Some(wf) = cx.github() else { return };
+    for job in &wf.jobs {
         if job.uses().is_none() {
             continue;
         }

@@ -62,7 +62,7 @@ fn matrix_values<'a>(job: &'a Node, name: &str) -> Vec<&'a str> {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let wf = cx.wf;
+    let Some(wf) = cx.github() else { return };
     if !(wf.has_trigger("pull_request") || wf.has_trigger("pull_request_target")) {
         return;
     }

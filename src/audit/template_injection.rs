@@ -207,7 +207,7 @@ fn sinks<'a>(step: &Step<'a>) -> Vec<(&'a Node, String)> {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let wf = cx.wf;
+    let Some(wf) = cx.github() else { return };
     let privileged = wf.kind == crate::pipeline::github::FileKind::Action
         || wf.has_privileged_untrusted_trigger();
     for job in &wf.jobs {

@@ -28,7 +28,8 @@ or Renovate update the pins. Pin images by digest: `docker://alpine@sha256:...`.
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for job in &cx.wf.jobs {
+    let Some(wf) = cx.github() else { return };
+    for job in &wf.jobs {
         if let Some((k, v)) = job.uses() {
             check(cx, out, k, v, &format!("{}.uses", job.path));
         }

@@ -32,7 +32,11 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The inventory of `root` (a folder inside a git work tree) as of revision `base`.
-pub fn inventory_at(root: &Path, base: &str) -> anyhow::Result<Inventory> {
+pub fn inventory_at(
+    root: &Path,
+    base: &str,
+    settings: &super::Settings,
+) -> anyhow::Result<Inventory> {
     let prefix = String::from_utf8_lossy(&git(root, &["rev-parse", "--show-prefix"])?)
         .trim()
         .to_string();
@@ -75,7 +79,7 @@ pub fn inventory_at(root: &Path, base: &str) -> anyhow::Result<Inventory> {
     if !status.success() {
         anyhow::bail!("tar could not unpack the archive of {base}");
     }
-    super::build(&tree_dir)
+    super::build(&tree_dir, settings)
 }
 
 /// What `current` adds compared with `old`.

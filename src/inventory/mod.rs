@@ -14,8 +14,9 @@ pub mod markdown;
 pub mod model;
 pub mod workflows;
 
+use crate::cli::ScanArgs;
 use crate::finding::FindingKind;
-use crate::scan::{Engine, EngineOptions};
+use crate::scan::Engine;
 use crate::walk::{WalkOptions, walk_and_scan};
 use clap::{Args, ValueEnum};
 use codeowners::CodeOwners;
@@ -49,6 +50,23 @@ pub struct InventoryArgs {
     /// new secrets, new write permissions, new long-lived credentials.
     #[arg(long, value_name = "BASE_REF")]
     pub diff: Option<String>,
+    /// Settings shared with `scan`.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// The settings `inventory` shares with `scan`, so both see the same files and rules.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Settings {
+    /// Read this config file instead of a discovered `tokenward.toml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `tokenward.toml` in the scanned tree.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Also read files excluded by .gitignore and .ignore.
+    #[arg(long)]
+    pub no_ignore: bool,
 }
 
 /// Runs `tokenward inventory`.
@@ -61,13 +79,13 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
             args.path.display()
         );
     }
-    let current = build(&args.path)?;
+    let current = build(&args.path, &args.settings)?;
     for e in &current.errors {
         eprintln!("tokenward: warning: {e}");
     }
     let mut buf = Vec::new();
     if let Some(base) = &args.diff {
-        let old = diff::inventory_at(&args.path, base)?;
+        let old = diff::inventory_at(&args.path, base, &args.settings)?;
         let d = diff::compare(base, &old, &current);
         match args.format {
             InventoryFormat::Markdown => markdown::write_diff(&d, &mut buf)?,
@@ -94,47 +112,49 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(crate::EXIT_CLEAN))
 }
 
-/// Builds the inventory of the repository at `root`.
-pub fn build(root: &Path) -> anyhow::Result<Inventory> {
-    let co = CodeOwners::discover(root);
-    let collected = workflows::collect(root, &co);
-    let hardcoded = hardcoded(root, &co)?;
-    let mut inv = Inventory {
-        version: VERSION,
-        codeowners: co.path.clone(),
-        summary: Summary::default(),
-        secrets: collected.secrets,
-        authentications: collected.authentications,
-        permissions: collected.permissions,
-        hardcoded_credentials: hardcoded,
-        errors: collected.errors,
+/// Builds the inventory of the repository at `root` with the settings `scan` would
+/// use there (config discovery or `--config`, excludes, disabled rules, allow entries,
+/// ignore files): one walk that runs the secret rules and collects the pipeline facts
+/// of every CI file the audits read.
+pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
+    let scan_args = ScanArgs {
+        paths: vec![root.to_path_buf()],
+        config: settings.config.clone(),
+        no_config: settings.no_config,
+        no_ignore: settings.no_ignore,
+        ..ScanArgs::default()
     };
-    inv.summary = summarize(&inv);
-    Ok(inv)
-}
-
-/// Runs the built-in secret rules (and the literal-credential audit) over `root`.
-fn hardcoded(root: &Path, co: &CodeOwners) -> anyhow::Result<Vec<HardcodedCredential>> {
-    let rules = crate::rules::builtin_rules().map_err(anyhow::Error::msg)?;
-    let mut select: std::collections::HashSet<String> =
-        rules.iter().map(|r| r.id().to_string()).collect();
-    select.insert("hardcoded-credential".to_string());
-    let engine = Engine::new(
-        rules,
-        EngineOptions {
-            select: Some(select),
-            ..EngineOptions::default()
+    let mut setup = crate::config::setup(&scan_args, false).map_err(anyhow::Error::msg)?;
+    for w in &setup.warnings {
+        eprintln!("tokenward: warning: {w}");
+    }
+    let mut options = std::mem::take(&mut setup.engine);
+    options.collect_pipelines = true;
+    let engine =
+        Engine::new(std::mem::take(&mut setup.rules), options).map_err(anyhow::Error::msg)?;
+    let args = &setup.args;
+    let opts = WalkOptions {
+        no_ignore: args.no_ignore,
+        max_file_size: args.max_file_size(),
+        threads: args.threads,
+    };
+    let mut result = walk_and_scan(&args.paths, &opts, &engine);
+    crate::suppress::post_scan(
+        &mut result,
+        &crate::suppress::PostScan {
+            allows: &setup.allows,
+            baseline: None,
+            severity: &setup.severity,
+            config_path: setup.config_display.as_deref(),
+            today: crate::suppress::Date::today(),
+            config_examples: &setup.config_examples,
         },
     )
     .map_err(anyhow::Error::msg)?;
-    let opts = WalkOptions {
-        no_ignore: false,
-        max_file_size: crate::cli::DEFAULT_MAX_FILE_SIZE,
-        threads: 0,
-    };
-    let mut result = walk_and_scan(&[root.to_path_buf()], &opts, &engine);
     crate::finding::sort_findings(&mut result.findings);
-    Ok(result
+    let co = CodeOwners::discover(root);
+    let collected = workflows::collect(std::mem::take(&mut result.pipelines), &co);
+    let hardcoded = result
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::Secret || f.rule_id == "hardcoded-credential")
@@ -148,10 +168,23 @@ fn hardcoded(root: &Path, co: &CodeOwners) -> anyhow::Result<Vec<HardcodedCreden
             fingerprint: f.fingerprint.clone(),
             owner: co.owner_or_unowned(&f.path),
         })
-        .collect())
+        .collect();
+    let mut errors = result.errors;
+    errors.sort();
+    let mut inv = Inventory {
+        version: VERSION,
+        codeowners: co.path.clone(),
+        summary: Summary::default(),
+        secrets: collected.secrets,
+        authentications: collected.authentications,
+        permissions: collected.permissions,
+        hardcoded_credentials: hardcoded,
+        errors,
+    };
+    inv.summary = summarize(&inv);
+    Ok(inv)
 }
 
-/// Counts for the summary table.
 fn summarize(inv: &Inventory) -> Summary {
     let mut s = Summary::default();
     // (lifetime, owner) of every credential.

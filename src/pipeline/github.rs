@@ -122,21 +122,11 @@ impl<'a> Workflow<'a> {
     }
 
     /// Whether any trigger runs with the base repository's privileges on input an
-    /// outsider controls (`pull_request_target`, `workflow_run`, comments, issues).
+    /// outsider controls (see [`super::catalog::TRIGGERS`]).
     pub fn has_privileged_untrusted_trigger(&self) -> bool {
-        self.triggers.iter().any(|t| {
-            matches!(
-                t.as_str(),
-                "pull_request_target"
-                    | "workflow_run"
-                    | "issue_comment"
-                    | "issues"
-                    | "discussion"
-                    | "discussion_comment"
-                    | "pull_request_review"
-                    | "pull_request_review_comment"
-            )
-        })
+        self.triggers
+            .iter()
+            .any(|t| super::catalog::exposure(t) == super::catalog::Exposure::Privileged)
     }
 }
 
@@ -259,35 +249,53 @@ pub fn expressions(text: &str) -> Vec<(&str, &str)> {
     out
 }
 
-/// Whether an expression's text references `secrets.X` (other than the automatic
-/// `GITHUB_TOKEN`), returning the first such secret name.
-pub fn secret_ref(text: &str) -> Option<&str> {
-    let lower = text.to_ascii_lowercase();
+/// Every secret name an expression references (`secrets.NAME` or `secrets['NAME']`), in
+/// source case, without duplicates (compared case-insensitively, as GitHub does);
+/// `GITHUB_TOKEN` is the job's token, not a stored secret, and is left out.
+pub fn secret_names(expr: &str) -> Vec<&str> {
+    let lower = expr.to_ascii_lowercase();
+    let bytes = expr.as_bytes();
+    let mut out: Vec<&str> = Vec::new();
     let mut from = 0;
-    while let Some(p) = lower[from..].find("secrets.") {
+    while let Some(p) = lower[from..].find("secrets") {
         let at = from + p;
-        let boundary = at == 0
-            || !lower.as_bytes()[at - 1].is_ascii_alphanumeric()
-                && lower.as_bytes()[at - 1] != b'_'
-                && lower.as_bytes()[at - 1] != b'.';
-        let name_start = at + "secrets.".len();
-        let name_len = text[name_start..]
-            .bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
-            .count();
-        let name = &text[name_start..name_start + name_len];
-        if boundary && name_len > 0 && !name.eq_ignore_ascii_case("GITHUB_TOKEN") {
-            return Some(name);
+        from = at + "secrets".len();
+        let boundary = at == 0 || {
+            let b = bytes[at - 1];
+            !(b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        };
+        if !boundary {
+            continue;
         }
-        from = name_start;
+        let rest = &expr[from..];
+        let name: &str = if let Some(r) = rest.strip_prefix('.') {
+            let n = r
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+                .count();
+            &r[..n]
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let r = r.trim_start();
+            match r.chars().next() {
+                Some(q @ ('\'' | '"')) => r[1..].split(q).next().unwrap_or(""),
+                _ => "",
+            }
+        } else {
+            ""
+        };
+        if !name.is_empty()
+            && !name.eq_ignore_ascii_case("GITHUB_TOKEN")
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(name))
+        {
+            out.push(name);
+        }
     }
-    None
+    out
 }
 
-/// Whether an expression text references `secrets.<anything>` including `GITHUB_TOKEN`.
-pub fn any_secret_ref(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("secrets.") || lower.contains("secrets[")
+/// The first stored secret an expression text references, if any.
+pub fn secret_ref(text: &str) -> Option<&str> {
+    secret_names(text).into_iter().next()
 }
 
 /// Whether a script or value uses the job's `GITHUB_TOKEN`.
@@ -379,6 +387,12 @@ mod tests {
     fn secret_refs() {
         assert_eq!(secret_ref("${{ secrets.NPM_TOKEN }}"), Some("NPM_TOKEN"));
         assert_eq!(secret_ref("${{ secrets.GITHUB_TOKEN }}"), None);
+        assert_eq!(
+            secret_names("secrets.npm_token || secrets['Other-One'] || secrets.NPM_TOKEN"),
+            ["npm_token", "Other-One"]
+        );
+        assert!(secret_names("mysecrets.X").is_empty());
+        assert!(secret_names("toJSON(secrets)").is_empty());
         assert!(contains_word("git push origin", "git push"));
         assert!(!contains_word("git pushx", "git push"));
     }

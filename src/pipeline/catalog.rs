@@ -1,0 +1,689 @@
+//! The catalog of CI knowledge, as data: which variables carry cloud or registry
+//! credentials, which actions log in or publish and through which inputs, which commands
+//! publish, which token scopes an action needs, which triggers an outsider controls.
+//!
+//! Every fact the pipeline front ends compute is looked up here, and nothing else in the
+//! crate keeps a second copy: audits judge the facts, the inventory lists them.
+
+/// What a credential is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Provider {
+    /// Amazon Web Services.
+    Aws,
+    /// Google Cloud.
+    Gcp,
+    /// Microsoft Azure.
+    Azure,
+    /// npm (registry.npmjs.org).
+    Npm,
+    /// PyPI.
+    PyPi,
+    /// crates.io.
+    Crates,
+    /// RubyGems.org.
+    RubyGems,
+    /// nuget.org.
+    NuGet,
+    /// A container registry (Docker Hub, GHCR, ECR, ...).
+    ContainerRegistry,
+}
+
+impl Provider {
+    /// Stable lowercase id (`aws`, `pypi`, `crates.io`, ...), used in the inventory.
+    pub fn id(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Gcp => "gcp",
+            Provider::Azure => "azure",
+            Provider::Npm => "npm",
+            Provider::PyPi => "pypi",
+            Provider::Crates => "crates.io",
+            Provider::RubyGems => "rubygems",
+            Provider::NuGet => "nuget",
+            Provider::ContainerRegistry => "container-registry",
+        }
+    }
+
+    /// Display name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Aws => "AWS",
+            Provider::Gcp => "Google Cloud",
+            Provider::Azure => "Azure",
+            Provider::Npm => "npm",
+            Provider::PyPi => "PyPI",
+            Provider::Crates => "crates.io",
+            Provider::RubyGems => "RubyGems",
+            Provider::NuGet => "NuGet",
+            Provider::ContainerRegistry => "a container registry",
+        }
+    }
+
+    /// Whether this is a cloud provider (as opposed to a package registry).
+    pub fn is_cloud(self) -> bool {
+        matches!(self, Provider::Aws | Provider::Gcp | Provider::Azure)
+    }
+
+    /// Whether this is a package registry that supports trusted publishing (OIDC).
+    pub fn is_package_registry(self) -> bool {
+        matches!(
+            self,
+            Provider::Npm
+                | Provider::PyPi
+                | Provider::Crates
+                | Provider::RubyGems
+                | Provider::NuGet
+        )
+    }
+}
+
+/// Environment variables whose value is a long-lived cloud credential.
+pub const CLOUD_CREDENTIAL_ENV: &[(&str, Provider)] = &[
+    ("AWS_ACCESS_KEY_ID", Provider::Aws),
+    ("AWS_SECRET_ACCESS_KEY", Provider::Aws),
+    ("AWS_SESSION_TOKEN", Provider::Aws),
+    ("ARM_CLIENT_SECRET", Provider::Azure),
+    ("AZURE_CLIENT_SECRET", Provider::Azure),
+    ("AZURE_CREDENTIALS", Provider::Azure),
+    ("GOOGLE_CREDENTIALS", Provider::Gcp),
+    ("GOOGLE_APPLICATION_CREDENTIALS", Provider::Gcp),
+    ("GOOGLE_APPLICATION_CREDENTIALS_JSON", Provider::Gcp),
+    ("GOOGLE_CLOUD_KEYFILE_JSON", Provider::Gcp),
+    ("GCP_SA_KEY", Provider::Gcp),
+    ("GCP_CREDENTIALS", Provider::Gcp),
+    ("GCP_SERVICE_ACCOUNT_KEY", Provider::Gcp),
+    ("GCLOUD_SERVICE_KEY", Provider::Gcp),
+];
+
+/// Environment variables whose value is a package registry's publish token.
+pub const REGISTRY_TOKEN_ENV: &[(&str, Provider)] = &[
+    ("NODE_AUTH_TOKEN", Provider::Npm),
+    ("NPM_TOKEN", Provider::Npm),
+    ("NPM_AUTH_TOKEN", Provider::Npm),
+    ("NPM_CONFIG__AUTHTOKEN", Provider::Npm),
+    ("TWINE_PASSWORD", Provider::PyPi),
+    ("TWINE_TOKEN", Provider::PyPi),
+    ("PYPI_TOKEN", Provider::PyPi),
+    ("PYPI_API_TOKEN", Provider::PyPi),
+    ("UV_PUBLISH_TOKEN", Provider::PyPi),
+    ("UV_PUBLISH_PASSWORD", Provider::PyPi),
+    ("FLIT_PASSWORD", Provider::PyPi),
+    ("HATCH_INDEX_AUTH", Provider::PyPi),
+    ("MATURIN_PYPI_TOKEN", Provider::PyPi),
+    ("MATURIN_PASSWORD", Provider::PyPi),
+    ("PDM_PUBLISH_PASSWORD", Provider::PyPi),
+    ("CARGO_REGISTRY_TOKEN", Provider::Crates),
+    ("CARGO_REGISTRIES_CRATES_IO_TOKEN", Provider::Crates),
+    ("CRATES_IO_TOKEN", Provider::Crates),
+    ("CRATES_TOKEN", Provider::Crates),
+    ("CARGO_TOKEN", Provider::Crates),
+    ("GEM_HOST_API_KEY", Provider::RubyGems),
+    ("RUBYGEMS_API_KEY", Provider::RubyGems),
+    ("RUBYGEMS_AUTH_TOKEN", Provider::RubyGems),
+    ("NUGET_API_KEY", Provider::NuGet),
+];
+
+/// Prefixes of environment variable names that carry a PyPI token (Poetry's
+/// per-repository variables).
+pub const REGISTRY_TOKEN_ENV_PREFIXES: &[(&str, Provider)] = &[
+    ("POETRY_PYPI_TOKEN_", Provider::PyPi),
+    ("POETRY_HTTP_BASIC_PYPI_PASSWORD", Provider::PyPi),
+];
+
+/// The cloud provider whose credential an environment variable carries.
+pub fn cloud_credential_env(name: &str) -> Option<Provider> {
+    CLOUD_CREDENTIAL_ENV
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, p)| *p)
+}
+
+/// The registry whose publish token an environment variable carries.
+pub fn registry_token_env(name: &str) -> Option<Provider> {
+    if let Some((_, p)) = REGISTRY_TOKEN_ENV
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+    {
+        return Some(*p);
+    }
+    let upper = name.to_ascii_uppercase();
+    REGISTRY_TOKEN_ENV_PREFIXES
+        .iter()
+        .find(|(p, _)| upper.starts_with(p))
+        .map(|(_, p)| *p)
+}
+
+/// An action that logs in to a provider: with any of `static_inputs` set it uses a
+/// long-lived credential, with any of `oidc_inputs` set (or, when `oidc_by_default`,
+/// with no static input) it federates through the job's OIDC token.
+#[derive(Debug)]
+pub struct LoginAction {
+    /// `owner/repo` (any ref, any sub-path).
+    pub action: &'static str,
+    /// Who it logs in to.
+    pub provider: Provider,
+    /// Inputs that carry a long-lived credential, most telling first.
+    pub static_inputs: &'static [&'static str],
+    /// Inputs that select OIDC federation.
+    pub oidc_inputs: &'static [&'static str],
+    /// Whether the action federates when no static input is given.
+    pub oidc_by_default: bool,
+    /// Whether logging in here is a package publish (the action uploads).
+    pub publishes: bool,
+}
+
+/// Actions that log in to a cloud or registry.
+pub const LOGIN_ACTIONS: &[LoginAction] = &[
+    LoginAction {
+        action: "aws-actions/configure-aws-credentials",
+        provider: Provider::Aws,
+        static_inputs: &[
+            "aws-access-key-id",
+            "aws-secret-access-key",
+            "aws-session-token",
+        ],
+        oidc_inputs: &["role-to-assume"],
+        oidc_by_default: false,
+        publishes: false,
+    },
+    LoginAction {
+        action: "google-github-actions/auth",
+        provider: Provider::Gcp,
+        static_inputs: &["credentials_json"],
+        oidc_inputs: &["workload_identity_provider"],
+        oidc_by_default: false,
+        publishes: false,
+    },
+    LoginAction {
+        action: "google-github-actions/setup-gcloud",
+        provider: Provider::Gcp,
+        static_inputs: &["service_account_key"],
+        oidc_inputs: &[],
+        oidc_by_default: false,
+        publishes: false,
+    },
+    LoginAction {
+        action: "azure/login",
+        provider: Provider::Azure,
+        static_inputs: &["creds"],
+        oidc_inputs: &["client-id"],
+        oidc_by_default: false,
+        publishes: false,
+    },
+    LoginAction {
+        action: "pypa/gh-action-pypi-publish",
+        provider: Provider::PyPi,
+        static_inputs: &["password"],
+        oidc_inputs: &[],
+        oidc_by_default: true,
+        publishes: true,
+    },
+    LoginAction {
+        action: "JS-DevTools/npm-publish",
+        provider: Provider::Npm,
+        static_inputs: &["token"],
+        oidc_inputs: &[],
+        oidc_by_default: false,
+        publishes: true,
+    },
+    LoginAction {
+        action: "katyo/publish-crates",
+        provider: Provider::Crates,
+        static_inputs: &["registry-token"],
+        oidc_inputs: &[],
+        oidc_by_default: false,
+        publishes: true,
+    },
+    LoginAction {
+        action: "rubygems/configure-rubygems-credentials",
+        provider: Provider::RubyGems,
+        static_inputs: &["api-token"],
+        oidc_inputs: &["role-to-assume"],
+        oidc_by_default: true,
+        publishes: false,
+    },
+    LoginAction {
+        action: "rust-lang/crates-io-auth-action",
+        provider: Provider::Crates,
+        static_inputs: &[],
+        oidc_inputs: &[],
+        oidc_by_default: true,
+        publishes: false,
+    },
+    LoginAction {
+        action: "docker/login-action",
+        provider: Provider::ContainerRegistry,
+        static_inputs: &["password"],
+        oidc_inputs: &[],
+        oidc_by_default: false,
+        publishes: false,
+    },
+];
+
+/// The login action `uses` refers to.
+pub fn login_action(uses: &str) -> Option<&'static LoginAction> {
+    LOGIN_ACTIONS
+        .iter()
+        .find(|a| super::github::action_matches(uses, a.action))
+}
+
+/// Script commands that publish a package, and the registry they publish to.
+pub const PUBLISH_COMMANDS: &[(&str, Provider)] = &[
+    ("npm publish", Provider::Npm),
+    ("yarn publish", Provider::Npm),
+    ("yarn npm publish", Provider::Npm),
+    ("pnpm publish", Provider::Npm),
+    ("lerna publish", Provider::Npm),
+    ("changeset publish", Provider::Npm),
+    ("semantic-release", Provider::Npm),
+    ("twine upload", Provider::PyPi),
+    ("poetry publish", Provider::PyPi),
+    ("uv publish", Provider::PyPi),
+    ("flit publish", Provider::PyPi),
+    ("hatch publish", Provider::PyPi),
+    ("pdm publish", Provider::PyPi),
+    ("maturin publish", Provider::PyPi),
+    ("maturin upload", Provider::PyPi),
+    ("cargo publish", Provider::Crates),
+    ("cargo release", Provider::Crates),
+    ("cargo workspaces publish", Provider::Crates),
+    ("cargo login", Provider::Crates),
+    ("gem push", Provider::RubyGems),
+    ("rake release", Provider::RubyGems),
+    ("nuget push", Provider::NuGet),
+];
+
+/// The registries one script line publishes to (comments and `--dry-run` excluded).
+pub fn publish_commands(line: &str) -> impl Iterator<Item = Provider> + '_ {
+    let l = line.trim();
+    let live = !(l.starts_with('#') || l.contains("--dry-run"));
+    PUBLISH_COMMANDS
+        .iter()
+        .filter(move |(cmd, _)| live && super::github::contains_word(l, cmd))
+        .map(|(_, p)| *p)
+}
+
+/// An input that must be set for an action to publish, and the values it must have
+/// (any value when empty).
+pub type PublishInput = Option<(&'static str, &'static [&'static str])>;
+
+/// Actions that publish without a login of their own: `(action, registry, input)`.
+pub const PUBLISH_ACTIONS: &[(&str, Provider, PublishInput)] = &[
+    ("changesets/action", Provider::Npm, Some(("publish", &[]))),
+    (
+        "PyO3/maturin-action",
+        Provider::PyPi,
+        Some(("command", &["upload", "publish"])),
+    ),
+];
+
+/// Words that mark a secret or script line as a registry credential on a command line.
+pub const REGISTRY_WORDS: &[&str] = &[
+    "npm",
+    "pypi",
+    "twine",
+    "poetry",
+    "cargo",
+    "crates",
+    "gem",
+    "nuget",
+    "yarn",
+    "pnpm",
+    "flit",
+    "hatch",
+    "maturin",
+    "uv_publish",
+];
+
+/// Command-line options and words that pass a token to a publishing command.
+pub const TOKEN_FLAGS: &[&str] = &[
+    "--token",
+    "-t ",
+    "--api-key",
+    "-k ",
+    "-apikey",
+    "--password",
+    "-p ",
+    "_authtoken",
+    "pypi-token",
+    "login",
+    "__token__",
+    "credentials",
+    "api_key",
+    "apikey",
+];
+
+/// `with:` inputs and `env:` names whose secret is an identifier, not a credential.
+pub const IDENTIFIER_INPUTS: &[&str] = &[
+    "role-to-assume",
+    "aws-region",
+    "workload_identity_provider",
+    "service_account",
+    "project_id",
+    "client-id",
+    "tenant-id",
+    "subscription-id",
+    "arm_client_id",
+    "arm_tenant_id",
+    "arm_subscription_id",
+    "azure_client_id",
+    "azure_tenant_id",
+    "azure_subscription_id",
+];
+
+/// Who can cause an event to run a workflow, and with what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Exposure {
+    /// Only people with write access (push, release, tags, `workflow_dispatch`).
+    Trusted,
+    /// A pull request, from a fork too, but with a read-only token and no secrets.
+    ForkPullRequest,
+    /// An outsider's input with the base repository's secrets and write token
+    /// (`pull_request_target`, `workflow_run`, comments, issues).
+    Privileged,
+    /// A schedule.
+    Schedule,
+    /// Run by hand or by another workflow.
+    Manual,
+}
+
+/// Events and their exposure; an event not listed is trusted.
+pub const TRIGGERS: &[(&str, Exposure)] = &[
+    ("pull_request", Exposure::ForkPullRequest),
+    ("pull_request_review", Exposure::ForkPullRequest),
+    ("pull_request_review_comment", Exposure::ForkPullRequest),
+    ("merge_group", Exposure::Trusted),
+    ("pull_request_target", Exposure::Privileged),
+    ("workflow_run", Exposure::Privileged),
+    ("issue_comment", Exposure::Privileged),
+    ("issues", Exposure::Privileged),
+    ("discussion", Exposure::Privileged),
+    ("discussion_comment", Exposure::Privileged),
+    ("schedule", Exposure::Schedule),
+    ("workflow_dispatch", Exposure::Manual),
+    ("repository_dispatch", Exposure::Manual),
+    ("workflow_call", Exposure::Manual),
+];
+
+/// Privileged events whose payload names pull-request code that a job can check out
+/// (the head of a fork's pull request, a workflow run's head, a commented pull request).
+pub const PR_HEAD_TRIGGERS: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+
+/// The exposure of an event.
+pub fn exposure(event: &str) -> Exposure {
+    TRIGGERS
+        .iter()
+        .find(|(e, _)| *e == event)
+        .map_or(Exposure::Trusted, |(_, x)| *x)
+}
+
+/// Actions whose `GITHUB_TOKEN` needs are known: `(action, [(scope, level)])`. An
+/// action with an empty list needs no scope (toolchain installers, caches, artifacts,
+/// logins that use their own credentials). `actions/setup-*` is covered by
+/// [`action_scopes`].
+pub const ACTION_SCOPES: &[(&str, &[(&str, &str)])] = &[
+    ("actions/checkout", &[("contents", "read")]),
+    ("actions/cache", &[]),
+    ("actions/upload-artifact", &[]),
+    ("actions/download-artifact", &[]),
+    ("actions/upload-pages-artifact", &[]),
+    ("actions/configure-pages", &[]),
+    (
+        "actions/deploy-pages",
+        &[("pages", "write"), ("id-token", "write")],
+    ),
+    (
+        "actions/attest-build-provenance",
+        &[("id-token", "write"), ("attestations", "write")],
+    ),
+    (
+        "actions/labeler",
+        &[("contents", "read"), ("pull-requests", "write")],
+    ),
+    (
+        "actions/stale",
+        &[("issues", "write"), ("pull-requests", "write")],
+    ),
+    ("dtolnay/rust-toolchain", &[]),
+    ("Swatinem/rust-cache", &[]),
+    ("actions-rs/toolchain", &[]),
+    ("actions-rs/cargo", &[]),
+    ("ruby/setup-ruby", &[]),
+    ("pnpm/action-setup", &[]),
+    ("oven-sh/setup-bun", &[]),
+    ("denoland/setup-deno", &[]),
+    ("astral-sh/setup-uv", &[]),
+    ("goto-bus-stop/setup-zig", &[]),
+    ("mlugg/setup-zig", &[]),
+    ("erlef/setup-beam", &[]),
+    ("subosito/flutter-action", &[]),
+    ("shivammathur/setup-php", &[]),
+    ("conda-incubator/setup-miniconda", &[]),
+    ("docker/setup-buildx-action", &[]),
+    ("docker/setup-qemu-action", &[]),
+    ("docker/metadata-action", &[]),
+    ("docker/build-push-action", &[]),
+    ("docker/login-action", &[]),
+    ("hashicorp/setup-terraform", &[]),
+    ("azure/setup-helm", &[]),
+    ("azure/setup-kubectl", &[]),
+    ("taiki-e/install-action", &[]),
+    ("jdx/mise-action", &[]),
+    ("extractions/setup-just", &[]),
+    ("codecov/codecov-action", &[]),
+    ("gradle/actions/setup-gradle", &[]),
+    ("gradle/gradle-build-action", &[]),
+    ("microsoft/setup-msbuild", &[]),
+    ("nuget/setup-nuget", &[]),
+    ("ilammy/msvc-dev-cmd", &[]),
+    ("jwlawson/actions-setup-cmake", &[]),
+    ("lukka/get-cmake", &[]),
+    ("seanmiddleditch/gha-setup-ninja", &[]),
+    ("haskell-actions/setup", &[]),
+    ("julia-actions/setup-julia", &[]),
+    ("r-lib/actions/setup-r", &[]),
+    ("coursier/setup-action", &[]),
+    ("sbt/setup-sbt", &[]),
+    ("bahmutov/npm-install", &[]),
+    ("cypress-io/github-action", &[]),
+    ("aws-actions/configure-aws-credentials", &[]),
+    ("aws-actions/amazon-ecr-login", &[]),
+    ("google-github-actions/auth", &[]),
+    ("google-github-actions/setup-gcloud", &[]),
+    ("azure/login", &[]),
+    ("pypa/gh-action-pypi-publish", &[]),
+    ("JS-DevTools/npm-publish", &[]),
+    ("rust-lang/crates-io-auth-action", &[("id-token", "write")]),
+    ("slackapi/slack-github-action", &[]),
+    ("8398a7/action-slack", &[]),
+    ("rtCamp/action-slack-notify", &[]),
+    ("softprops/action-gh-release", &[("contents", "write")]),
+    (
+        "stefanzweifel/git-auto-commit-action",
+        &[("contents", "write")],
+    ),
+    (
+        "peter-evans/create-pull-request",
+        &[("contents", "write"), ("pull-requests", "write")],
+    ),
+    (
+        "marocchino/sticky-pull-request-comment",
+        &[("pull-requests", "write")],
+    ),
+    (
+        "github/codeql-action",
+        &[("contents", "read"), ("security-events", "write")],
+    ),
+];
+
+/// The token scopes action `uses` is known to need, or `None` when it is unknown.
+pub fn action_scopes(uses: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    if let Some((_, s)) = ACTION_SCOPES
+        .iter()
+        .find(|(a, _)| super::github::action_matches(uses, a))
+    {
+        return Some(s);
+    }
+    uses.to_ascii_lowercase()
+        .starts_with("actions/setup-")
+        .then_some(&[])
+}
+
+/// Script text that uses the job's token in a way no scope table can read (raw API
+/// calls): any scope may be needed.
+pub const OPAQUE_TOKEN_USES: &[&str] = &["api.github.com", "octokit"];
+
+/// Script words that hand the job's token to a tool: any scope but `id-token` may be
+/// used.
+pub const TOKEN_WORDS: &[&str] = &["gh", "hub", "GITHUB_TOKEN", "GH_TOKEN"];
+
+/// Script commands that need a write scope of the job's token: every part must appear
+/// on one line.
+pub const SCRIPT_SCOPES: &[(&[&str], &str)] = &[
+    (&["git push"], "contents"),
+    (&["docker push", "ghcr.io"], "packages"),
+    (&["npm publish", "--provenance"], "id-token"),
+    (&["ACTIONS_ID_TOKEN_REQUEST_URL"], "id-token"),
+    (&["ACTIONS_ID_TOKEN_REQUEST_TOKEN"], "id-token"),
+];
+
+/// Script words that make a write scope plausible without proving it (a tool that may
+/// use the token, signing that may mint an OIDC token): the audit does not call such a
+/// scope unused, the inventory does not suggest it.
+pub const SCRIPT_HINTS: &[(&str, &str)] = &[
+    ("git tag", "contents"),
+    ("gh release", "contents"),
+    ("git-auto-commit", "contents"),
+    ("semantic-release", "contents"),
+    ("release-it", "contents"),
+    ("goreleaser", "contents"),
+    ("docker push", "packages"),
+    ("ghcr.io", "packages"),
+    ("npm publish", "packages"),
+    ("docker.pkg.github.com", "packages"),
+    ("mvn deploy", "packages"),
+    ("gradle publish", "packages"),
+    ("dotnet nuget push", "packages"),
+    ("gh-pages", "pages"),
+    ("pages", "pages"),
+    ("--provenance", "id-token"),
+    ("cosign", "id-token"),
+    ("sigstore", "id-token"),
+    ("npm publish", "id-token"),
+    ("twine upload", "id-token"),
+    ("uv publish", "id-token"),
+    ("cargo publish", "id-token"),
+    ("gem push", "id-token"),
+    ("attest", "id-token"),
+    ("oidc", "id-token"),
+];
+
+/// Script words that suggest a release or deploy step ...
+pub const RELEASE_WORDS: &[&str] = &[
+    "deploy",
+    "release",
+    "publish",
+    "version",
+    "tag",
+    "commit",
+    "push",
+    "changelog",
+    "bump",
+];
+
+/// ... which may use these scopes through a tool we cannot read.
+pub const RELEASE_SCOPES: &[&str] = &["contents", "packages", "pages", "deployments"];
+
+/// Container registries that accept the job's token.
+pub const GITHUB_REGISTRIES: &[&str] = &["ghcr.io", "docker.pkg.github.com"];
+
+/// `gh` subcommands that only read.
+pub const GH_READ_SUBCOMMANDS: &[&str] = &["view", "list", "diff", "checks", "status", "download"];
+
+/// `gh` command groups and the scope they need.
+pub const GH_GROUP_SCOPES: &[(&str, &str)] = &[
+    ("release", "contents"),
+    ("pr", "pull-requests"),
+    ("issue", "issues"),
+];
+
+/// Actions whose purpose names what a secret passed to them is for.
+pub const PURPOSE_ACTIONS: &[(&str, &str)] = &[
+    ("slackapi/slack-github-action", "notification"),
+    ("8398a7/action-slack", "notification"),
+    ("rtCamp/action-slack-notify", "notification"),
+];
+
+/// Words in a secret's name or script that mark a notification webhook.
+pub const NOTIFY_WORDS: &[&str] = &["slack", "discord", "teams", "telegram", "webhook"];
+
+/// Hosts of notification webhooks.
+pub const NOTIFY_HOSTS: &[&str] = &["hooks.slack.com", "discord.com/api/webhooks"];
+
+/// Commands that deploy.
+pub const DEPLOY_COMMANDS: &[&str] = &[
+    "kubectl",
+    "helm",
+    "terraform apply",
+    "deploy",
+    "rsync",
+    "scp",
+    "ssh",
+    "flyctl",
+    "vercel",
+    "netlify",
+    "wrangler",
+];
+
+/// Conditions that keep fork pull requests out of a job (compared with whitespace
+/// removed, lowercased).
+pub const SAME_REPO_GUARDS: &[&str] = &[
+    "head.repo.full_name==github.repository",
+    "github.repository==github.event.pull_request.head.repo.full_name",
+    "head.repo.fork==false",
+    "!github.event.pull_request.head.repo.fork",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_are_case_insensitive_where_names_are() {
+        assert_eq!(
+            cloud_credential_env("aws_access_key_id"),
+            Some(Provider::Aws)
+        );
+        assert_eq!(
+            registry_token_env("POETRY_PYPI_TOKEN_PYPI"),
+            Some(Provider::PyPi)
+        );
+        assert_eq!(registry_token_env("HOME"), None);
+        assert!(login_action("Azure/login@v2").is_some());
+        assert_eq!(exposure("pull_request_target"), Exposure::Privileged);
+        assert_eq!(exposure("push"), Exposure::Trusted);
+        assert_eq!(action_scopes("actions/setup-node@v4"), Some(&[][..]));
+        assert_eq!(action_scopes("someone/thing@v1"), None);
+        let p: Vec<_> = publish_commands("npx lerna publish from-git").collect();
+        assert_eq!(p, [Provider::Npm]);
+        assert_eq!(publish_commands("npm publish --dry-run").count(), 0);
+    }
+
+    #[test]
+    fn no_name_is_listed_twice() {
+        let mut env: Vec<&str> = CLOUD_CREDENTIAL_ENV
+            .iter()
+            .chain(REGISTRY_TOKEN_ENV)
+            .map(|(n, _)| *n)
+            .collect();
+        let n = env.len();
+        env.sort_unstable();
+        env.dedup();
+        assert_eq!(env.len(), n);
+        let mut actions: Vec<&str> = ACTION_SCOPES.iter().map(|(a, _)| *a).collect();
+        let n = actions.len();
+        actions.sort_unstable();
+        actions.dedup();
+        assert_eq!(actions.len(), n);
+    }
+}
