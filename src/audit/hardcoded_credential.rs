@@ -131,21 +131,15 @@ fn credential_name(name: &str) -> bool {
             .any(|p| p[1] == "key" && KEY_QUALIFIERS.contains(&p[0].as_str()))
 }
 
-const PLACEHOLDERS: &[&str] = &[
-    "example",
-    "dummy",
+/// Values that CI files use for throwaway service containers and test fixtures (a
+/// `postgres` service with password `postgres`), on top of the secret detector's
+/// placeholder filter ([`crate::detect::filters::is_placeholder`]), which every value
+/// goes through first.
+const THROWAWAY_VALUES: &[&str] = &[
     "fake",
-    "placeholder",
-    "changeme",
-    "change_me",
-    "change-me",
     "your",
     "xxx",
     "***",
-    "<",
-    ">",
-    "redacted",
-    "sample",
     "mock",
     "test",
     "notasecret",
@@ -167,8 +161,6 @@ const PLACEHOLDERS: &[&str] = &[
     "none",
     "null",
     "undefined",
-    "todo",
-    "fixme",
     "local",
     "dev",
     "demo",
@@ -201,7 +193,8 @@ fn plausible_secret(v: &str, min_len: usize) -> bool {
     if matches!(
         lower.as_str(),
         "true" | "false" | "yes" | "no" | "on" | "off"
-    ) || PLACEHOLDERS.iter().any(|p| lower.contains(p))
+    ) || crate::detect::filters::is_placeholder(v)
+        || THROWAWAY_VALUES.iter().any(|p| lower.contains(p))
     {
         return false;
     }

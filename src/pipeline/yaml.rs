@@ -4,7 +4,8 @@
 //! saphyr reports 0-based character columns and character indexes; its end markers are
 //! not trusted for quoted scalars, so token ends are recomputed from the source line.
 //! Anchors and aliases are resolved by saphyr (an alias's children keep the anchor's
-//! positions); `<<` merge keys stay literal keys, as GitHub Actions treats them.
+//! positions); `<<` merge keys stay literal keys, as GitHub Actions treats them, unless
+//! a front end resolves them with [`resolve_merge_keys`].
 
 use crate::finding::Span;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
@@ -458,6 +459,55 @@ fn scalar_value(
     }
 }
 
+/// Resolves YAML merge keys (`<<: *base`, `<<: [*a, *b]`) below `node`: the merged
+/// mappings' entries are added where the mapping does not set the key itself (the
+/// mapping's own keys win, then earlier merged mappings), and keep the positions of
+/// their definition, so a finding about an inherited value lands where it is written.
+/// GitLab CI merges keys; GitHub Actions does not, so its front end leaves them alone.
+pub fn resolve_merge_keys(node: &mut Node) {
+    // An explicit stack: nesting depth comes from the scanned file.
+    let mut stack: Vec<&mut Node> = vec![node];
+    while let Some(n) = stack.pop() {
+        match &mut n.value {
+            Value::Map(entries) => {
+                if entries.iter().any(|(k, _)| k.as_str() == Some("<<")) {
+                    let mut own: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+                    let mut merged: Vec<(Node, Node)> = Vec::new();
+                    for (k, v) in entries.drain(..) {
+                        if k.as_str() == Some("<<") {
+                            let sources: Vec<Node> = match v.value {
+                                Value::Seq(items) => items,
+                                Value::Map(_) => vec![v],
+                                _ => Vec::new(),
+                            };
+                            for src in sources {
+                                if let Value::Map(m) = src.value {
+                                    merged.extend(m);
+                                }
+                            }
+                        } else {
+                            own.push((k, v));
+                        }
+                    }
+                    for (k, v) in merged {
+                        let key = k.as_str().map(str::to_string);
+                        let present = own
+                            .iter()
+                            .any(|(ok, _)| key.is_some() && ok.as_str() == key.as_deref());
+                        if !present {
+                            own.push((k, v));
+                        }
+                    }
+                    *entries = own;
+                }
+                stack.extend(entries.iter_mut().map(|(_, v)| v));
+            }
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Str(_) | Value::Null => {}
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -487,6 +537,24 @@ mod tests {
         let s = src.find_in_node(v, "${{ x }}", 0).unwrap();
         assert_eq!((s.start_line, s.start_column), (3, 8));
         assert_eq!(n.get("next").unwrap().as_str(), Some("1"));
+    }
+
+    #[test]
+    fn merge_keys_resolve_with_their_definition_positions() {
+        let text = ".base: &base\n  image: alpine\n  variables:\n    A: 1\njob:\n  <<: *base\n  image: debian\n";
+        let mut n = parse(text).unwrap().unwrap();
+        resolve_merge_keys(&mut n);
+        let job = n.get("job").unwrap();
+        assert!(job.get("<<").is_none());
+        assert_eq!(job.get("image").unwrap().as_str(), Some("debian"));
+        let vars = job.get("variables").unwrap();
+        assert_eq!(vars.get("A").unwrap().line, 4);
+        let text = "a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: [*a, *b]\n";
+        let mut n = parse(text).unwrap().unwrap();
+        resolve_merge_keys(&mut n);
+        let c = n.get("c").unwrap();
+        assert_eq!(c.get("x").unwrap().as_str(), Some("1"));
+        assert_eq!(c.get("y").unwrap().line, 2);
     }
 
     #[test]
