@@ -14,18 +14,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Privileged trigger runs untrusted pull-request code",
     severity: Severity::High,
     confidence: Confidence::High,
-    description: "**What it finds:** a workflow triggered by `pull_request_target`, \
-`workflow_run` or `issue_comment` (which run with the base repository's secrets and a \
-token that can write) whose job checks out the pull request's code (`actions/checkout` \
-with a `ref` from the PR head, `refs/pull/...`, the triggering run's head, or a \
-`repository` from the fork; or `gh pr checkout` / `git fetch ... pull/...` in a script) \
-and then builds, installs or runs it.\n\n\
-**Why it matters:** this is the \"pwn request\": build scripts, package install hooks and \
-tests from an outsider's fork run with write access and secrets, so anyone who can open a \
-pull request can take over the repository or its releases.\n\n\
-**Example:**\n```yaml\non: pull_request_target\njobs:\n  test:\n    steps:\n      \
-- uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      \
-- run: npm install && npm test\n```\n",
+    description: include_str!("docs/dangerous_trigger.md"),
     remediation: "Run untrusted code under `pull_request` (no secrets, read-only token); if \
 a privileged follow-up is needed, pass results as artifacts to a separate `workflow_run` \
 job that never executes them. Never check out the PR head in a `pull_request_target` job \

@@ -12,20 +12,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Over-broad GITHUB_TOKEN permissions",
     severity: Severity::Medium,
     confidence: Confidence::Medium,
-    description: "**What it finds:** `permissions: write-all` on a workflow or job; a \
-workflow with no `permissions:` anywhere (reported at `on:`) or jobs without one when the \
-workflow sets none (reported at the job), so the repository's default token permissions \
-apply; write scopes granted at workflow level, where every job inherits them; and broad \
-write scopes (`contents`, `packages`, `actions`, `id-token`, `pull-requests`, \
-`deployments`, ...) on a job whose steps show no use for them. Workflows only run by \
-`workflow_call` (the caller sets permissions) and workflows triggered only by \
-`pull_request` (fork tokens are read-only) are not reported for missing blocks.\n\n\
-**Why it matters:** every step, action and build script in a job can use its \
-`GITHUB_TOKEN`. With write scopes it can push code, publish packages, approve pull \
-requests or mint OIDC tokens for your cloud; a single compromised dependency then becomes \
-a repository takeover.\n\n\
-**Example:**\n```yaml\npermissions:\n  contents: write     # every job can push\njobs:\n  \
-test:\n    steps: [{ run: make test }]\n  release:\n    steps: [{ run: gh release create v1 }]\n```\n",
+    description: include_str!("docs/excessive_permissions.md"),
     remediation: "Set `permissions: {}` or `contents: read` at the top of the workflow and \
 grant write scopes only to the job that needs them, e.g. `contents: write` on the release \
 job alone.",

@@ -15,17 +15,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Literal credential in a workflow",
     severity: Severity::High,
     confidence: Confidence::Medium,
-    description: "**What it finds:** literal (not `${{ }}`) credential values in a workflow \
-or action: `env:` entries and `with:` inputs named like passwords, tokens, secrets or API \
-keys; `container.credentials` and `services.*.credentials` passwords; `docker login -p \
-VALUE` / `--password VALUE` in `run:` scripts; and URLs with an embedded password \
-(`https://user:pass@host`). Placeholders, obvious test values and variables are ignored. \
-A line that a secret rule already reported is reported once, by that rule.\n\n\
-**Why it matters:** everything in the repository is readable by everyone with read \
-access, forks and clones, and stays in git history after it is deleted; a credential \
-written there is as good as published.\n\n\
-**Example:**\n```yaml\ncontainer:\n  image: registry.example.com/build:1\n  credentials:\n    \
-username: ci\n    password: Tr0ub4dor-and-3\n```\n",
+    description: include_str!("docs/hardcoded_credential.md"),
     remediation: "Rotate the credential now, store the new one as an encrypted secret \
 (repository or environment) and reference it as `${{ secrets.NAME }}`; better, replace it \
 with short-lived OIDC credentials where the service supports them.",

@@ -12,21 +12,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Static cloud keys where OIDC federation works",
     severity: Severity::High,
     confidence: Confidence::High,
-    description: "**What it finds:** long-lived cloud credentials handed to a pipeline: \
-`aws-actions/configure-aws-credentials` with `aws-access-key-id`/`aws-secret-access-key`, \
-`google-github-actions/auth` with `credentials_json` (or `setup-gcloud` with \
-`service_account_key`), `azure/login` with a `creds` JSON, and the same keys exported \
-through `env:` from secrets (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, \
-`GOOGLE_CREDENTIALS`/`GOOGLE_APPLICATION_CREDENTIALS` content, `ARM_CLIENT_SECRET`, \
-`AZURE_CLIENT_SECRET`, `AZURE_CREDENTIALS`). Literal keys are reported by \
-`hardcoded-credential` instead.\n\n\
-**Why it matters:** a static key works from anywhere until someone rotates it; one leak \
-through a log, a compromised action or a fork gives lasting cloud access. All three clouds \
-accept GitHub's OIDC token and issue credentials that expire within the hour, scoped to \
-this repository and branch.\n\n\
-**Example:**\n```yaml\n- uses: aws-actions/configure-aws-credentials@v4\n  with:\n    \
-aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}\n    aws-secret-access-key: ${{ \
-secrets.AWS_SECRET_ACCESS_KEY }}\n```\n",
+    description: include_str!("docs/long_lived_cloud_credentials.md"),
     remediation: "Use OIDC: grant `id-token: write` to the job and use `role-to-assume` \
 (AWS), `workload_identity_provider` + `service_account` (Google), or `client-id`/\
 `tenant-id`/`subscription-id` with a federated credential (Azure); then delete the static \

@@ -12,18 +12,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Stored registry token where trusted publishing works",
     severity: Severity::Medium,
     confidence: Confidence::High,
-    description: "**What it finds:** a job that publishes to npm, PyPI, crates.io, \
-RubyGems or NuGet and authenticates with a stored secret: `NODE_AUTH_TOKEN`/`NPM_TOKEN`, \
-`TWINE_PASSWORD`, `UV_PUBLISH_TOKEN`, `POETRY_PYPI_TOKEN_*`, `CARGO_REGISTRY_TOKEN`, \
-`GEM_HOST_API_KEY`, a `password:` for `pypa/gh-action-pypi-publish`, or a secret on the \
-command line of `cargo publish`, `twine upload`, `dotnet nuget push --api-key` and the \
-like.\n\n\
-**Why it matters:** registry tokens are long-lived and usually scoped to the whole \
-account; one leak lets an attacker publish a malicious release of your package to every \
-user. These registries accept GitHub's OIDC token (trusted publishing) and mint a \
-short-lived, single-project credential instead.\n\n\
-**Example:**\n```yaml\n- uses: pypa/gh-action-pypi-publish@release/v1\n  with:\n    \
-password: ${{ secrets.PYPI_API_TOKEN }}\n```\n",
+    description: include_str!("docs/long_lived_registry_token.md"),
     remediation: "Configure a trusted publisher for this repository and workflow on the \
 registry, grant the publishing job `id-token: write`, drop the token (e.g. remove \
 `password:` from `pypa/gh-action-pypi-publish`, use `npm publish --provenance` with npm \

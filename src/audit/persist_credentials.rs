@@ -12,14 +12,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Checkout persists the token for later steps",
     severity: Severity::Medium,
     confidence: Confidence::High,
-    description: "**What it finds:** an `actions/checkout` step without \
-`persist-credentials: false` (the default is `true`) in a job that afterwards uploads the \
-workspace as an artifact, pushes with git, or runs pull-request code under a privileged \
-trigger.\n\n\
-**Why it matters:** checkout writes the job's `GITHUB_TOKEN` into `.git/config`, where \
-every later step (and any uploaded artifact that includes `.git`) can read it. Untrusted \
-code or a compromised tool in the job can then push to the repository with it.\n\n\
-**Example:**\n```yaml\n- uses: actions/checkout@v4\n- run: make && git push origin HEAD:gh-pages\n```\n",
+    description: include_str!("docs/persist_credentials.md"),
     remediation: "Set `persist-credentials: false` on the checkout and give the token only \
 to the step that pushes, e.g. `git push https://x-access-token:${GITHUB_TOKEN}@github.com/${{ \
 github.repository }}` with `GITHUB_TOKEN` in that step's `env:`.",

@@ -12,13 +12,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Whole secrets context exposed",
     severity: Severity::High,
     confidence: Confidence::High,
-    description: "**What it finds:** `${{ toJSON(secrets) }}`, a bare `${{ secrets }}`, or \
-`secrets[...]` indexed with a computed key such as `secrets[format('{0}_TOKEN', \
-matrix.env)]` or `secrets[inputs.name]`.\n\n\
-**Why it matters:** GitHub then has to make every secret available to the job, and log \
-masking only covers values it can recognise; one step or action reading the JSON can \
-exfiltrate all of the repository's and organisation's secrets.\n\n\
-**Example:**\n```yaml\n- run: ./deploy.sh\n  env:\n    ALL_SECRETS: ${{ toJSON(secrets) }}\n```\n",
+    description: include_str!("docs/secrets_all.md"),
     remediation: "Reference each needed secret by its literal name (`${{ secrets.DEPLOY_KEY \
 }}`); for per-environment values use GitHub environments with the same secret name.",
 };

@@ -11,15 +11,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Secret exposed to every step through workflow or job env",
     severity: Severity::Medium,
     confidence: Confidence::Medium,
-    description: "**What it finds:** a `${{ secrets.NAME }}` placed in the workflow-level \
-`env:` (every job and step sees it) or in a job-level `env:` of a job with more than one \
-step. `GITHUB_TOKEN` is not reported: every action can read `github.token` anyway.\n\n\
-**Why it matters:** every step then has the secret in its environment, including \
-third-party actions, `npm install` lifecycle scripts and test code, which widens who can \
-steal it far beyond the one step that needs it.\n\n\
-**Example:**\n```yaml\nenv:\n  NPM_TOKEN: ${{ secrets.NPM_TOKEN }}   # visible to checkout, setup, tests...\n\
-jobs:\n  release:\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci && npm test\n      \
-- run: npm publish\n```\n",
+    description: include_str!("docs/secrets_in_workflow_env.md"),
     remediation: "Move the secret to the `env:` (or `with:`) of the single step that uses \
 it: `- run: npm publish` with `env: { NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }} }`.",
 };

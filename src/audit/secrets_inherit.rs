@@ -10,13 +10,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Reusable workflow call inherits every secret",
     severity: Severity::Medium,
     confidence: Confidence::High,
-    description: "**What it finds:** a job that calls a reusable workflow with \
-`secrets: inherit`.\n\n\
-**Why it matters:** the called workflow receives every repository, environment and \
-organisation secret the caller can see, not just the ones it needs. A compromised or \
-later-changed callee (or anything it runs) can read and exfiltrate all of them.\n\n\
-**Example:**\n```yaml\njobs:\n  deploy:\n    uses: org/infra/.github/workflows/deploy.yml@v1\n    \
-secrets: inherit\n```\n",
+    description: include_str!("docs/secrets_inherit.md"),
     remediation: "Pass only the secrets the callee declares, e.g. `secrets: { DEPLOY_KEY: \
 ${{ secrets.DEPLOY_KEY }} }`, and declare them under `on.workflow_call.secrets` in the callee.",
 };

@@ -11,14 +11,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Self-hosted runner used for pull-request jobs",
     severity: Severity::High,
     confidence: Confidence::High,
-    description: "**What it finds:** a job whose `runs-on` includes the `self-hosted` label \
-(directly, in a label list, or through its matrix) in a workflow triggered by \
-`pull_request` or `pull_request_target`.\n\n\
-**Why it matters:** anyone who can open a pull request (including from a fork of a public \
-repository) can run code on the machine. Self-hosted runners are not wiped between jobs, \
-so the attacker can persist on it, read other jobs' secrets and caches, and reach the \
-network it sits in.\n\n\
-**Example:**\n```yaml\non: pull_request\njobs:\n  test:\n    runs-on: [self-hosted, linux]\n```\n",
+    description: include_str!("docs/self_hosted_runner_on_pr.md"),
     remediation: "Run pull-request jobs on GitHub-hosted runners, or on ephemeral, isolated \
 runners (one job per VM) in a runner group that forks cannot use; require approval for \
 fork pull requests; restrict the job with `if: github.event.pull_request.head.repo.full_name \

