@@ -41,7 +41,8 @@ enum Reach {
 
 /// Parses the suppression marker on one line, if any: `tokenward:allow`,
 /// `tokenward:allow[id,id] reason`, `gitleaks:allow`, `pragma: allowlist secret`,
-/// `pragma: allowlist nextline secret`.
+/// `pragma: allowlist nextline secret`, and zizmor's `zizmor: ignore[id,id]` for the
+/// audits with a zizmor counterpart.
 fn parse_marker(line: &str) -> Option<(InlineAllow, Reach)> {
     if let Some(i) = line.find("tokenward:allow") {
         let rest = &line[i + "tokenward:allow".len()..];
@@ -55,6 +56,19 @@ fn parse_marker(line: &str) -> Option<(InlineAllow, Reach)> {
             return Some((InlineAllow::Rules(ids), Reach::SameOrNext));
         }
         return Some((InlineAllow::All, Reach::SameOrNext));
+    }
+    // zizmor's marker, for the audits that have a zizmor counterpart.
+    if let Some(i) = line.find("zizmor: ignore[") {
+        let list = &line[i + "zizmor: ignore[".len()..];
+        let ids: Vec<String> = list
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|z| crate::audit::from_zizmor_id(z.trim()))
+            .map(str::to_string)
+            .collect();
+        return Some((InlineAllow::Rules(ids), Reach::SameOrNext));
     }
     if line.contains("pragma: allowlist nextline secret") {
         return Some((InlineAllow::All, Reach::NextOnly));
@@ -86,6 +100,7 @@ pub fn has_inline_markers(content: &[u8]) -> bool {
                 "tokenward:allow",
                 "gitleaks:allow",
                 "pragma: allowlist",
+                "zizmor: ignore[",
             ])
             .ok()
         })

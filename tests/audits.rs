@@ -167,6 +167,56 @@ fn self_hosted_runner_on_pr() {
 }
 
 #[test]
+fn github_app_token() {
+    check_audit("github-app-token");
+}
+
+#[test]
+fn unredacted_secrets() {
+    check_audit("unredacted-secrets");
+}
+
+#[test]
+fn github_env() {
+    check_audit("github-env");
+}
+
+#[test]
+fn insecure_commands() {
+    check_audit("insecure-commands");
+}
+
+#[test]
+fn runner_debug() {
+    check_audit("runner-debug");
+}
+
+#[test]
+fn cache_poisoning() {
+    check_audit("cache-poisoning");
+}
+
+#[test]
+fn bot_conditions() {
+    check_audit("bot-conditions");
+}
+
+#[test]
+fn unpinned_images() {
+    check_audit("unpinned-images");
+}
+
+#[test]
+fn deploy_without_environment() {
+    check_audit("deploy-without-environment");
+}
+
+#[test]
+fn oidc_session_lifetime() {
+    check_audit("oidc-session-lifetime");
+}
+
+#[test]
 fn every_audit_has_a_fixture_folder_and_test() {
     let src = include_str!("audits.rs");
     for d in docs() {

@@ -111,6 +111,33 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         }
     }
 
+    // `read-all`: read access to every scope, including ones no job uses.
+    let read_all = |v: &Node| v.as_str().is_some_and(|s| s.trim() == "read-all");
+    let mut read_alls: Vec<(&Node, &Node, String, String)> = Vec::new();
+    if let Some((k, v)) = wf.permissions
+        && read_all(v)
+    {
+        read_alls.push((k, v, "permissions".into(), "every job".into()));
+    }
+    for job in &wf.jobs {
+        if let Some((k, v)) = job.permissions()
+            && read_all(v)
+        {
+            read_alls.push((
+                k,
+                v,
+                format!("{}.permissions", job.path),
+                format!("job `{}`", job.id),
+            ));
+        }
+    }
+    for (k, v, key, who) in read_alls {
+        let msg = format!(
+            "`permissions: read-all` gives {who} a token that reads every scope (code, packages, security alerts, deployments, ...) whether it needs them or not; list the scopes it uses, usually just `contents: read`."
+        );
+        cx.report(out, &DOC, Hit::new(cx.src.pair_span(k, v), key, msg));
+    }
+
     // Default permissions.
     if wf.permissions.is_none() && !only_call && !pr_only {
         let without: Vec<&Job<'_>> = wf

@@ -25,7 +25,7 @@ fn fix_for(provider: Provider) -> &'static str {
             "grant `id-token: write` and use `role-to-assume` with aws-actions/configure-aws-credentials instead"
         }
         Provider::Azure => {
-            "grant `id-token: write` and use `client-id`, `tenant-id` and `subscription-id` with azure/login (federated credential) instead"
+            "grant `id-token: write` and log in with `client-id`, `tenant-id` and `subscription-id` on azure/login (federated credential) instead of a client secret or publish profile"
         }
         _ => {
             "grant `id-token: write` and use `workload_identity_provider` with google-github-actions/auth instead"

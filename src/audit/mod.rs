@@ -7,18 +7,28 @@
 //! platform: a front end in `src/pipeline/` that fills [`Pipeline`], a [`Platform`]
 //! variant, and its platforms listed on the audits that apply; no audit changes.
 
+mod bot_conditions;
+mod cache_poisoning;
 mod dangerous_trigger;
+mod deploy_without_environment;
 mod excessive_permissions;
+mod github_app_token;
+mod github_env;
 mod hardcoded_credential;
+mod insecure_commands;
 mod long_lived_cloud_credentials;
 mod long_lived_registry_token;
+mod oidc_session_lifetime;
 mod persist_credentials;
+mod runner_debug;
 mod secrets_all;
 mod secrets_in_workflow_env;
 mod secrets_inherit;
 mod self_hosted_runner_on_pr;
 mod template_injection;
 mod unpinned_action;
+mod unpinned_images;
+mod unredacted_secrets;
 
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
 use crate::pipeline::github::{FileKind, Workflow};
@@ -114,7 +124,60 @@ pub const AUDITS: &[Audit] = &[
         GITHUB_WORKFLOWS,
         self_hosted_runner_on_pr::run,
     ),
+    audit(&github_app_token::DOC, GITHUB, github_app_token::run),
+    audit(&unredacted_secrets::DOC, GITHUB, unredacted_secrets::run),
+    audit(&github_env::DOC, GITHUB_WORKFLOWS, github_env::run),
+    audit(&insecure_commands::DOC, GITHUB, insecure_commands::run),
+    audit(&runner_debug::DOC, GITHUB, runner_debug::run),
+    audit(
+        &cache_poisoning::DOC,
+        GITHUB_WORKFLOWS,
+        cache_poisoning::run,
+    ),
+    audit(&bot_conditions::DOC, GITHUB_WORKFLOWS, bot_conditions::run),
+    audit(
+        &unpinned_images::DOC,
+        GITHUB_WORKFLOWS,
+        unpinned_images::run,
+    ),
+    audit(
+        &deploy_without_environment::DOC,
+        GITHUB_WORKFLOWS,
+        deploy_without_environment::run,
+    ),
+    audit(
+        &oidc_session_lifetime::DOC,
+        GITHUB,
+        oidc_session_lifetime::run,
+    ),
 ];
+
+/// zizmor's audit ids and the tokenward audit with the same concern, so a
+/// `# zizmor: ignore[id]` comment already in a workflow keeps working.
+const ZIZMOR_IDS: &[(&str, &str)] = &[
+    ("excessive-permissions", "excessive-permissions"),
+    ("dangerous-triggers", "dangerous-trigger"),
+    ("template-injection", "template-injection"),
+    ("secrets-inherit", "secrets-inherit"),
+    ("overprovisioned-secrets", "secrets-all"),
+    ("unpinned-uses", "unpinned-action"),
+    ("self-hosted-runner", "self-hosted-runner-on-pr"),
+    ("artipacked", "persist-credentials"),
+    ("hardcoded-container-credentials", "hardcoded-credential"),
+    ("use-trusted-publishing", "long-lived-registry-token"),
+    ("github-env", "github-env"),
+    ("insecure-commands", "insecure-commands"),
+    ("cache-poisoning", "cache-poisoning"),
+    ("bot-conditions", "bot-conditions"),
+    ("unpinned-images", "unpinned-images"),
+    ("unredacted-secrets", "unredacted-secrets"),
+    ("secrets-outside-env", "deploy-without-environment"),
+];
+
+/// The tokenward audit that zizmor's audit `id` corresponds to.
+pub fn from_zizmor_id(id: &str) -> Option<&'static str> {
+    ZIZMOR_IDS.iter().find(|(z, _)| *z == id).map(|(_, t)| *t)
+}
 
 /// Every registered audit's documentation.
 pub fn docs() -> Vec<AuditDoc> {
@@ -319,6 +382,47 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Reports every `env:` entry (workflow, job or step) named in `names` whose value is
+/// true (`true`, `1`, any case), with the message `msg(name)`.
+pub(crate) fn env_flags(
+    cx: &Ctx<'_>,
+    out: &mut Vec<Finding>,
+    doc: &AuditDoc,
+    names: &[&str],
+    msg: impl Fn(&str) -> String,
+) {
+    let Some(wf) = cx.github() else { return };
+    let mut envs: Vec<(&yaml::Node, String)> = Vec::new();
+    if let Some(e) = wf.env {
+        envs.push((e, "env".to_string()));
+    }
+    for job in &wf.jobs {
+        if let Some(e) = job.node.get("env") {
+            envs.push((e, format!("{}.env", job.path)));
+        }
+        for step in &job.steps {
+            if let Some(e) = step.node.get("env") {
+                envs.push((e, format!("{}.env", step.path)));
+            }
+        }
+    }
+    for (env, path) in envs {
+        for (k, v) in env.entries() {
+            let (Some(name), Some(val)) = (k.as_str(), v.as_str()) else {
+                continue;
+            };
+            let on = matches!(val.trim().to_ascii_lowercase().as_str(), "true" | "1");
+            if on && names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                cx.report(
+                    out,
+                    doc,
+                    Hit::new(cx.src.pair_span(k, v), format!("{path}.{name}"), msg(name)),
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -338,11 +442,11 @@ mod tests {
     #[test]
     fn docs_are_complete_and_unique() {
         let docs = docs();
-        assert_eq!(docs.len(), 12);
+        assert_eq!(docs.len(), AUDITS.len());
         let mut ids: Vec<_> = docs.iter().map(|d| d.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), 12);
+        assert_eq!(ids.len(), AUDITS.len());
         for d in &docs {
             assert!(
                 d.description.contains("Example"),
@@ -350,6 +454,13 @@ mod tests {
                 d.id
             );
             assert!(!d.remediation.is_empty());
+        }
+    }
+
+    #[test]
+    fn zizmor_ids_name_registered_audits() {
+        for (_, ours) in ZIZMOR_IDS {
+            assert!(AUDITS.iter().any(|a| a.doc.id == *ours), "{ours}");
         }
     }
 

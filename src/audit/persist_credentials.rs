@@ -103,14 +103,38 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     None => continue,
                 },
             };
-            let msg = format!(
-                "`actions/checkout` in job `{}` leaves the token in `.git/config` (persist-credentials defaults to true) and the job later {reason}, so later steps or the artifact can reuse it; set `persist-credentials: false` and give the token only to the step that needs it.",
-                job.id
-            );
+            let pushes_only = reason == "pushes with git";
+            let (msg, severity) = if explicit.is_some() {
+                (
+                    format!(
+                        "`persist-credentials: true` is set deliberately in job `{}`, and the job later {reason}; {}",
+                        job.id,
+                        if pushes_only {
+                            "that is what it is for, but every step after checkout can read the token from `.git/config` too: pass it only to the pushing step (e.g. `git -c http.extraheader=...`) if the other steps run third-party code."
+                        } else {
+                            "so later steps or the artifact can reuse the token: set `persist-credentials: false` and give the token only to the step that needs it."
+                        }
+                    ),
+                    if pushes_only {
+                        Severity::Low
+                    } else {
+                        DOC.severity
+                    },
+                )
+            } else {
+                (
+                    format!(
+                        "`actions/checkout` in job `{}` leaves the token in `.git/config` (persist-credentials defaults to true) and the job later {reason}, so later steps or the artifact can reuse it; set `persist-credentials: false` and give the token only to the step that needs it.",
+                        job.id
+                    ),
+                    DOC.severity,
+                )
+            };
             cx.report(
                 out,
                 &DOC,
-                Hit::new(span, format!("{}.with.persist-credentials", step.path), msg),
+                Hit::new(span, format!("{}.with.persist-credentials", step.path), msg)
+                    .severity(severity),
             );
         }
     }

@@ -154,7 +154,10 @@ pub(crate) fn is_attacker_controlled(path: &str, whole_object: bool) -> bool {
 
 /// The attacker-controlled context in an expression, if any, resolving `env.NAME` through
 /// the given env lookup.
-fn dangerous_context(inner: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+pub(crate) fn dangerous_context(
+    inner: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
     let whole = inner.to_ascii_lowercase().contains("tojson(");
     for ctx in contexts(inner) {
         if is_attacker_controlled(&ctx, whole) {
@@ -173,7 +176,7 @@ fn dangerous_context(inner: &str, env: &dyn Fn(&str) -> Option<String>) -> Optio
     None
 }
 
-fn env_lookup(envs: &[Option<&Node>], name: &str) -> Option<String> {
+pub(crate) fn env_lookup(envs: &[Option<&Node>], name: &str) -> Option<String> {
     envs.iter().flatten().find_map(|env| {
         env.entries()
             .iter()
@@ -187,10 +190,14 @@ fn sinks<'a>(step: &Step<'a>) -> Vec<(&'a Node, String)> {
     if let Some((_, v)) = step.run() {
         out.push((v, format!("{}.run", step.path)));
     }
-    if step.is_action("actions/github-script")
-        && let Some((_, v)) = step.with_entry("script")
-    {
-        out.push((v, format!("{}.with.script", step.path)));
+    if let Some(u) = step.uses() {
+        for (action, input) in crate::pipeline::catalog::CODE_INPUTS {
+            if crate::pipeline::github::action_matches(u, action)
+                && let Some((_, v)) = step.with_entry(input)
+            {
+                out.push((v, format!("{}.with.{input}", step.path)));
+            }
+        }
     }
     out
 }
@@ -222,9 +229,13 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         .find_in_node(node, raw, this)
                         .unwrap_or_else(|| cx.src.node_span(node));
                     let sink = if path.ends_with(".run") {
-                        "shell script"
+                        "shell script".to_string()
                     } else {
-                        "github-script code"
+                        format!(
+                            "code input (`{}` of `{}`)",
+                            path.rsplit('.').next().unwrap_or(""),
+                            step.uses().unwrap_or("?")
+                        )
                     };
                     let msg = format!(
                         "`{raw}` expands attacker-controlled `{ctx}` into a {sink}: text such as a crafted title or branch name becomes code running with this job's token and secrets; pass it through `env:` and use the quoted variable instead."

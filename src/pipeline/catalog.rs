@@ -211,6 +211,22 @@ pub const LOGIN_ACTIONS: &[LoginAction] = &[
         publishes: false,
     },
     LoginAction {
+        action: "azure/webapps-deploy",
+        provider: Provider::Azure,
+        static_inputs: &["publish-profile"],
+        oidc_inputs: &[],
+        oidc_by_default: false,
+        publishes: false,
+    },
+    LoginAction {
+        action: "azure/functions-action",
+        provider: Provider::Azure,
+        static_inputs: &["publish-profile"],
+        oidc_inputs: &[],
+        oidc_by_default: false,
+        publishes: false,
+    },
+    LoginAction {
         action: "pypa/gh-action-pypi-publish",
         provider: Provider::PyPi,
         static_inputs: &["password"],
@@ -437,6 +453,21 @@ pub const ACTION_SCOPES: &[(&str, &[(&str, &str)])] = &[
         &[("id-token", "write"), ("attestations", "write")],
     ),
     (
+        "actions/attest-sbom",
+        &[("id-token", "write"), ("attestations", "write")],
+    ),
+    (
+        "actions/attest",
+        &[("id-token", "write"), ("attestations", "write")],
+    ),
+    (
+        "sigstore/gh-action-sigstore-python",
+        &[("id-token", "write")],
+    ),
+    ("sigstore/cosign-installer", &[]),
+    ("azure/webapps-deploy", &[]),
+    ("azure/functions-action", &[]),
+    (
         "actions/labeler",
         &[("contents", "read"), ("pull-requests", "write")],
     ),
@@ -596,6 +627,97 @@ pub const RELEASE_SCOPES: &[&str] = &["contents", "packages", "pages", "deployme
 
 /// Container registries that accept the job's token.
 pub const GITHUB_REGISTRIES: &[&str] = &["ghcr.io", "docker.pkg.github.com"];
+
+/// Action inputs that run code: an expression expanded into one is code injection, as
+/// in a `run:` script. `(action, input)`.
+pub const CODE_INPUTS: &[(&str, &str)] = &[
+    ("actions/github-script", "script"),
+    ("azure/cli", "inlineScript"),
+    ("azure/powershell", "inlineScript"),
+    ("appleboy/ssh-action", "script"),
+    ("garygrossgarten/github-action-ssh", "command"),
+    ("nick-fields/retry", "command"),
+    ("nick-invision/retry", "command"),
+    ("Wandalen/wretry.action", "command"),
+    ("mathiasvr/command-output", "run"),
+    ("addnab/docker-run-action", "run"),
+    ("jannekem/run-python-script-action", "script"),
+    ("uraimo/run-on-arch-action", "run"),
+    ("cross-platform-actions/action", "run"),
+    ("cypress-io/github-action", "command"),
+    ("cypress-io/github-action", "build"),
+    ("cypress-io/github-action", "start"),
+];
+
+/// An action that mints a GitHub App installation token.
+#[derive(Debug)]
+pub struct AppTokenAction {
+    /// `owner/repo`.
+    pub action: &'static str,
+    /// Inputs (or input-name prefixes) that narrow the token's permissions.
+    pub permission_inputs: &'static [&'static str],
+    /// The input that widens the token to other repositories when set alone, if any
+    /// (`owner` without `repositories`).
+    pub widening_input: Option<&'static str>,
+    /// The input that narrows the repositories.
+    pub repositories_input: &'static str,
+    /// An input and the value that keeps the token valid after the job.
+    pub keep_alive: Option<(&'static str, &'static str)>,
+}
+
+/// Actions that mint a GitHub App installation token.
+pub const APP_TOKEN_ACTIONS: &[AppTokenAction] = &[
+    AppTokenAction {
+        action: "actions/create-github-app-token",
+        permission_inputs: &["permission-"],
+        widening_input: Some("owner"),
+        repositories_input: "repositories",
+        keep_alive: Some(("skip-token-revoke", "true")),
+    },
+    AppTokenAction {
+        action: "tibdex/github-app-token",
+        permission_inputs: &["permissions"],
+        widening_input: None,
+        repositories_input: "repositories",
+        keep_alive: Some(("revoke", "false")),
+    },
+];
+
+/// Actions that restore a cache, and the input (if any) that turns caching on.
+pub const CACHE_ACTIONS: &[(&str, Option<&str>)] = &[
+    ("actions/cache", None),
+    ("actions/cache/restore", None),
+    ("Swatinem/rust-cache", None),
+    ("actions/setup-node", Some("cache")),
+    ("actions/setup-python", Some("cache")),
+    ("actions/setup-go", None),
+    ("actions/setup-java", Some("cache")),
+    ("actions/setup-dotnet", Some("cache")),
+    ("astral-sh/setup-uv", Some("enable-cache")),
+    ("ruby/setup-ruby", Some("bundler-cache")),
+    ("gradle/actions/setup-gradle", None),
+    ("docker/build-push-action", Some("cache-from")),
+];
+
+/// Contexts holding the login of the actor or of a bot account, which a pull request
+/// author can make a bot's (by having the bot act on their branch).
+pub const ACTOR_CONTEXTS: &[&str] = &["github.actor", "github.triggering_actor"];
+
+/// Cloud login inputs that set how long the federated session lives, and the unit.
+pub const SESSION_LIFETIME_INPUTS: &[(&str, &str)] = &[
+    (
+        "aws-actions/configure-aws-credentials",
+        "role-duration-seconds",
+    ),
+    ("google-github-actions/auth", "access_token_lifetime"),
+];
+
+/// Variables that make the runner run workflow commands from any output (`set-env`,
+/// `add-path`), which lets printed text change the environment.
+pub const INSECURE_COMMANDS_ENV: &[&str] = &["ACTIONS_ALLOW_UNSECURE_COMMANDS"];
+
+/// Variables that turn on debug logging of every step and the runner.
+pub const DEBUG_ENV: &[&str] = &["ACTIONS_STEP_DEBUG", "ACTIONS_RUNNER_DEBUG"];
 
 /// `gh` subcommands that only read.
 pub const GH_READ_SUBCOMMANDS: &[&str] = &["view", "list", "diff", "checks", "status", "download"];
