@@ -42,6 +42,8 @@ struct RawConfig {
     rule: Vec<Spanned<RuleSpec>>,
     #[serde(default)]
     allow: Vec<Spanned<RawAllow>>,
+    #[serde(default)]
+    pin_policy: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +69,8 @@ pub struct Config {
     pub enable: Vec<String>,
     /// Rules and audits that never run.
     pub disable: Vec<String>,
+    /// `[pin-policy]`: action patterns and how they must be pinned.
+    pub pin_policy: Vec<(String, crate::audit::PinPolicy)>,
     /// Severity overrides by rule or audit id.
     pub severity: BTreeMap<String, Severity>,
     /// `fail-on`.
@@ -334,8 +338,22 @@ impl Config {
                 span: src.span(entry.expires.as_ref().map_or(a.span(), |e| e.span())),
             });
         }
+        let mut pin_policy = Vec::new();
+        for (pattern, v) in &raw.pin_policy {
+            let policy = crate::audit::PinPolicy::parse(v.get_ref()).ok_or_else(|| {
+                format!(
+                    "{}: `pin-policy` values are hash-pin, ref-pin or any (got `{}`)",
+                    src.at(v.span()),
+                    v.get_ref()
+                )
+            })?;
+            pin_policy.push((pattern.clone(), policy));
+        }
+        // The most specific pattern first: `my-org/tool` before `my-org/*` before `*`.
+        pin_policy.sort_by_key(|(p, _)| (p.ends_with('*'), std::cmp::Reverse(p.len())));
         Ok(Config {
             path: path.to_path_buf(),
+            pin_policy,
             exclude: glob_set(&src, &raw.exclude, "exclude")?,
             enable: raw.enable.iter().map(|s| s.get_ref().clone()).collect(),
             disable: raw.disable.iter().map(|s| s.get_ref().clone()).collect(),
@@ -563,6 +581,12 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         select,
         exclude: config.as_ref().and_then(|c| c.exclude.clone()),
         imported: filters,
+        audit: crate::audit::AuditSettings {
+            pin_policy: config
+                .as_ref()
+                .map(|c| c.pin_policy.clone())
+                .unwrap_or_default(),
+        },
         ..EngineOptions::default()
     };
     Ok(Setup {

@@ -23,6 +23,8 @@ pub struct EngineOptions {
     pub imported: crate::gitleaks::RuleFilters,
     /// Keep each CI file's pipeline facts (for `inventory`).
     pub collect_pipelines: bool,
+    /// Settings the audits take from the configuration.
+    pub audit: audit::AuditSettings,
 }
 
 /// The compiled rule set plus the options every file is scanned with; shared by all
@@ -167,7 +169,12 @@ impl Engine {
         }
         if audits && audit::is_pipeline_file(rel_path) {
             match std::str::from_utf8(content) {
-                Ok(text) => match audit::audit_file(rel_path, text, &|id| self.enabled(id)) {
+                Ok(text) => match audit::audit_file_with(
+                    rel_path,
+                    text,
+                    &|id| self.enabled(id),
+                    &self.options.audit,
+                ) {
                     Ok(mut audits) => {
                         // A literal credential a secret rule already reported is one finding, not two.
                         let secret_lines: HashSet<usize> =

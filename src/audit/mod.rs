@@ -228,13 +228,83 @@ pub fn pipeline_of(rel_path: &str, text: &str) -> Result<Option<Pipeline>, Strin
     Ok(Some(from_github::facts(rel_path, &src, &wf)))
 }
 
-/// Runs the enabled audits on one pipeline file. `Err` is a one-line description of why
-/// the file could not be parsed (`line:col: problem`), or of a finding an audit could
-/// not build.
+/// How strictly `unpinned-action` wants an action pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinPolicy {
+    /// A full commit SHA.
+    HashPin,
+    /// A SHA or a version tag (not a branch, not nothing).
+    RefPin,
+    /// Anything.
+    Any,
+}
+
+impl PinPolicy {
+    /// Parses `hash-pin`, `ref-pin` or `any`.
+    pub fn parse(s: &str) -> Option<PinPolicy> {
+        match s {
+            "hash-pin" => Some(PinPolicy::HashPin),
+            "ref-pin" => Some(PinPolicy::RefPin),
+            "any" => Some(PinPolicy::Any),
+            _ => None,
+        }
+    }
+}
+
+/// Settings audits take from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct AuditSettings {
+    /// `[pin-policy]`: `owner/repo` glob patterns (`actions/*`, `my-org/*`) and their
+    /// policy, in the config's order; checked before the defaults.
+    pub pin_policy: Vec<(String, PinPolicy)>,
+}
+
+/// The default pin policy: GitHub's own actions may be pinned to a version tag, every
+/// other action to a commit SHA (as zizmor's default).
+const DEFAULT_PIN_POLICY: &[(&str, PinPolicy)] = &[
+    ("actions/*", PinPolicy::RefPin),
+    ("github/*", PinPolicy::RefPin),
+    ("*", PinPolicy::HashPin),
+];
+
+impl AuditSettings {
+    /// The pin policy for action `name` (`owner/repo[/path]`): the first configured
+    /// pattern that matches, else the default.
+    pub fn pin_policy_for(&self, name: &str) -> PinPolicy {
+        let name = name.to_ascii_lowercase();
+        let matches = |pattern: &str| {
+            let p = pattern.to_ascii_lowercase();
+            match p.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == p || name.starts_with(&format!("{p}/")),
+            }
+        };
+        self.pin_policy
+            .iter()
+            .map(|(p, x)| (p.as_str(), *x))
+            .chain(DEFAULT_PIN_POLICY.iter().copied())
+            .find(|(p, _)| matches(p))
+            .map_or(PinPolicy::HashPin, |(_, x)| x)
+    }
+}
+
+/// Runs the enabled audits on one pipeline file with default settings.
 pub fn audit_file(
     rel_path: &str,
     text: &str,
     enabled: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Finding>, String> {
+    audit_file_with(rel_path, text, enabled, &AuditSettings::default())
+}
+
+/// Runs the enabled audits on one pipeline file. `Err` is a one-line description of why
+/// the file could not be parsed (`line:col: problem`), or of a finding an audit could
+/// not build.
+pub fn audit_file_with(
+    rel_path: &str,
+    text: &str,
+    enabled: &dyn Fn(&str) -> bool,
+    settings: &AuditSettings,
 ) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
     let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
@@ -260,6 +330,7 @@ pub fn audit_file(
         src: &src,
         facts: &facts,
         syntax: Syntax::GitHub(&wf),
+        settings,
         errors: RefCell::new(Vec::new()),
     };
     for a in selected {
@@ -288,6 +359,8 @@ pub(crate) struct Ctx<'a> {
     pub facts: &'a Pipeline,
     /// The platform's syntax view.
     syntax: Syntax<'a>,
+    /// Settings from the configuration.
+    pub settings: &'a AuditSettings,
     /// Findings that could not be built (a bug): reported, never dropped.
     errors: RefCell<Vec<String>>,
 }

@@ -1,7 +1,7 @@
 //! Audit `unpinned-action`: `uses:` references not pinned to a full commit SHA or digest.
 //! Its documentation is [`DOC`].
 
-use super::{AuditDoc, Ctx, Hit};
+use super::{AuditDoc, Ctx, Hit, PinPolicy};
 use crate::finding::{Confidence, Finding, Severity};
 
 /// Documentation of `unpinned-action`.
@@ -83,6 +83,10 @@ fn check(
     if r.is_some_and(is_sha) {
         return;
     }
+    let policy = cx.settings.pin_policy_for(name);
+    if policy == PinPolicy::Any {
+        return;
+    }
     let owner = name.split('/').next().unwrap_or("").to_ascii_lowercase();
     let first_party = owner == "actions" || owner == "github";
     let (severity, what) = match r {
@@ -91,14 +95,19 @@ fn check(
             Severity::Medium,
             format!("is pinned to the abbreviated SHA `{r}`, which is ambiguous"),
         ),
-        Some(r) if looks_like_version(r) => (
-            if first_party {
-                Severity::Low
-            } else {
-                Severity::Medium
-            },
-            format!("is pinned to the mutable tag `{r}`"),
-        ),
+        Some(r) if looks_like_version(r) => {
+            if policy != PinPolicy::HashPin {
+                return;
+            }
+            (
+                if first_party {
+                    Severity::Low
+                } else {
+                    Severity::Medium
+                },
+                format!("is pinned to the mutable tag `{r}`"),
+            )
+        }
         Some(r) => (
             Severity::High,
             format!("follows the branch `{r}`, so every push to it runs in this workflow"),

@@ -1,0 +1,96 @@
+//! End-to-end tests of GitHub Actions audit behaviour that depends on more than one
+//! workflow file: `# zizmor: ignore[...]` comments, the `[pin-policy]` configuration,
+//! and the fix text for `id-token`.
+
+mod common;
+
+use common::{json, run, write};
+use std::path::Path;
+
+fn scan(root: &Path, extra: &[&str]) -> Vec<(String, u64, String)> {
+    let mut args = vec![root.to_str().expect("utf-8"), "-f", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run("scan", &args);
+    assert!(code == 0 || code == 1, "{err}");
+    json(&out)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().expect("id").to_string(),
+                f["span"]["start_line"].as_u64().expect("line"),
+                f["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect()
+}
+
+const WF: &str = ".github/workflows/ci.yml";
+
+#[test]
+fn zizmor_ignore_comments_suppress_the_matching_audit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        WF,
+        "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: someone/tool@v1 # zizmor: ignore[unpinned-uses]\n      - uses: someone/other@v1 # zizmor: ignore[template-injection]\n",
+    );
+    let found = scan(dir.path(), &["--no-config"]);
+    let lines: Vec<u64> = found
+        .iter()
+        .filter(|(r, _, _)| r == "unpinned-action")
+        .map(|(_, l, _)| *l)
+        .collect();
+    assert_eq!(lines, [8], "{found:?}");
+}
+
+#[test]
+fn pin_policy_defaults_and_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        WF,
+        "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: my-org/setup@v2\n      - uses: someone/tool@v1\n      - uses: actions/cache@main\n",
+    );
+    let unpinned = |found: &[(String, u64, String)]| -> Vec<u64> {
+        found
+            .iter()
+            .filter(|(r, _, _)| r == "unpinned-action")
+            .map(|(_, l, _)| *l)
+            .collect()
+    };
+    // Default: GitHub's own actions may use a version tag, not a branch.
+    assert_eq!(unpinned(&scan(dir.path(), &["--no-config"])), [8, 9, 10]);
+    write(
+        dir.path(),
+        "tokenward.toml",
+        "[pin-policy]\n\"my-org/*\" = \"ref-pin\"\n\"actions/*\" = \"hash-pin\"\n",
+    );
+    assert_eq!(unpinned(&scan(dir.path(), &[])), [7, 9, 10]);
+    write(
+        dir.path(),
+        "tokenward.toml",
+        "[pin-policy]\n\"*\" = \"sha\"\n",
+    );
+    let (code, _, err) = run("scan", &[dir.path().to_str().expect("utf-8")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("pin-policy"), "{err}");
+}
+
+#[test]
+fn id_token_fix_never_suggests_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        WF,
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n      - run: make\n",
+    );
+    let found = scan(dir.path(), &["--no-config"]);
+    let msg = &found
+        .iter()
+        .find(|(r, _, _)| r == "excessive-permissions")
+        .expect("finding")
+        .2;
+    assert!(!msg.contains("id-token: read"), "{msg}");
+}
