@@ -98,6 +98,7 @@ PATH="$nocargo_path" run release "$tmp/home" "$leaky" --event push
 echo "$(( ($(date +%s%N) - start) / 1000000 ))" >"$tmp/release.ms"
 PATH="$nocargo_path" run fork-pr "$tmp/home" "$leaky" --event fork_pull_request
 PATH="$nocargo_path" run clean "$tmp/home" "$clean" --event push --input format=github --input sarif-file=report.sarif
+# shellcheck disable=SC2016 # the input is shell syntax on purpose, and must stay unexpanded
 PATH="$nocargo_path" run hostile-input "$tmp/home" "$clean" --event push --input 'path=$(touch pwned)' --input upload-sarif=false
 
 # subfolder: the repository holds the scanned tree in a sub-folder.

@@ -577,6 +577,7 @@ fn action_metadata_validates_against_the_github_actions_schema() {
             "--builtin-schema",
             "vendor.github-workflows",
             ".github/workflows/ci.yml",
+            ".github/workflows/release.yml",
         ])
         .output()
         .expect("check-jsonschema");
