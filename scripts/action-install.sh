@@ -110,7 +110,7 @@ if [ "${VERIFY_ATTESTATION:-auto}" != false ]; then
   if command -v gh >/dev/null 2>&1 && [ -n "${GH_TOKEN:-}" ]; then
     gh attestation verify "$work/$ASSET" --repo "$RELEASE_REPO" >"$work/attestation.log" 2>&1 || {
       sed 's/^/  /' "$work/attestation.log" | head -n 20
-      fail "the build-provenance attestation of $ASSET (release $tag) did not verify against $RELEASE_REPO; not running it"
+      fail "the build-provenance attestation of $ASSET (release $tag) did not verify against $RELEASE_REPO; not running it (where gh cannot reach GitHub's attestation API, set verify-attestation: false; the SHA-256 check still runs)"
     }
     echo "tokenward: build-provenance attestation verified for $RELEASE_REPO"
   else
