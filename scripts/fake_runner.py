@@ -3,7 +3,7 @@
 
 Usage: fake_runner.py ACTION_DIR WORKSPACE RESULT_JSON [--input NAME=VALUE ...]
        [--event push|pull_request|fork_pull_request] [--cache-hit-if PATH]
-       [--server-url URL] [--base-sha SHA]
+       [--server-url URL] [--base-sha SHA] [--runner-os OS] [--runner-arch ARCH]
 
 Each `run:` step executes in `bash --noprofile --norc -eo pipefail` (the runner's
 `shell: bash`) with the runner's variables (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH,
@@ -12,7 +12,8 @@ GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE, GITHUB_ACTION_PATH, RUNNER_TEMP, ...), it
 context. `uses:` steps are simulated: actions/cache reports a hit when the file given by
 --cache-hit-if exists, upload-sarif checks that its `sarif_file` exists and is SARIF.
 --server-url sets GITHUB_SERVER_URL (where releases are downloaded from; default a closed
-loopback port, so nothing leaves the machine); --base-sha the pull request's base commit.
+loopback port, so nothing leaves the machine); --base-sha the pull request's base commit;
+--runner-os/--runner-arch the RUNNER_OS/RUNNER_ARCH the steps see (default Linux, X64).
 Writes what happened (steps run or skipped, outcomes, the action's outputs) to RESULT_JSON.
 """
 
@@ -123,6 +124,7 @@ def main():
     action_dir, workspace, result_path = args[:3]
     inputs_given, event, cache_file = {}, "push", None
     server_url, base_sha = "http://127.0.0.1:9", ""
+    runner_os, runner_arch = "Linux", "X64"
     rest = args[3:]
     while rest:
         flag, value, rest = rest[0], rest[1], rest[2:]
@@ -137,6 +139,10 @@ def main():
             server_url = value
         elif flag == "--base-sha":
             base_sha = value
+        elif flag == "--runner-os":
+            runner_os = value
+        elif flag == "--runner-arch":
+            runner_arch = value
         else:
             raise SystemExit(f"unknown option {flag}")
     action = yaml.safe_load(open(os.path.join(action_dir, "action.yml"), encoding="utf-8"))
@@ -165,7 +171,7 @@ def main():
     temp = tempfile.mkdtemp(prefix="runner-temp-")
     files = {k: os.path.join(temp, f"_{k.lower()}") for k in
              ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
-    runner = {"os": "Linux", "arch": "X64", "temp": temp}
+    runner = {"os": runner_os, "arch": runner_arch, "temp": temp}
     for name in set(inputs) - set(inputs_given):  # defaults such as ${{ github.token }}
         inputs[name] = interpolate(inputs[name], {"github": github})
     steps = {}
@@ -174,8 +180,8 @@ def main():
     base_env.update({
         "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": workspace,
         "GITHUB_ACTION_PATH": os.path.abspath(action_dir), "GITHUB_REPOSITORY": repo,
-        "GITHUB_EVENT_NAME": github["event_name"], "RUNNER_TEMP": temp, "RUNNER_OS": "Linux",
-        "RUNNER_ARCH": "X64", "GITHUB_SHA": "0" * 40, "GITHUB_REF": "refs/heads/main",
+        "GITHUB_EVENT_NAME": github["event_name"], "RUNNER_TEMP": temp, "RUNNER_OS": runner_os,
+        "RUNNER_ARCH": runner_arch, "GITHUB_SHA": "0" * 40, "GITHUB_REF": "refs/heads/main",
         "GITHUB_SERVER_URL": server_url,
     })
     extra_path, exported = [], {}

@@ -14,6 +14,9 @@
 #   hostile-input  a `path` input that is shell syntax is passed as data;
 #   subfolder    path=a sub-folder: SARIF locations stay relative to the repository root;
 #   only-changed on a pull request only the files it adds or changes are scanned;
+#   macos-arm64, windows  the asset for the runner's OS and architecture is chosen (this
+#                host's binary served under those names; on "Windows" only the install
+#                is checked, as `tokenward.exe`);
 #   no-cargo     no release at all and no cargo: the build step fails with a clear error.
 # Needs python3 with PyYAML, bash, curl, git, cargo. Prints "action: all checks passed".
 set -euo pipefail
@@ -40,6 +43,11 @@ for d in "${path_dirs[@]}"; do
     nocargo_path="${nocargo_path:+$nocargo_path:}$d"
   fi
 done
+
+if (PATH="$nocargo_path" && command -v cargo >/dev/null 2>&1); then
+  echo "action: cannot make a PATH without cargo for the no-cargo scenarios" >&2
+  exit 1
+fi
 
 leaky="$tmp/leaky"
 clean="$tmp/clean"
@@ -79,9 +87,12 @@ run() { # scenario-name home workspace args...
   HOME="$home" "$python" "$repo/scripts/fake_runner.py" "$repo" "$ws" "$tmp/$name.json" \
     --server-url "$server" --cache-hit-if "$home/.tokenward/bin/tokenward" "$@" 2>&1 | tee "$tmp/$name.log"
 }
-publish() { # binary source-key: (re)writes the release
-  cp "$1" "$rel/$asset"
-  (cd "$rel" && sha256sum "$asset" >SHA256SUMS)
+publish() { # binary source-key: (re)writes the release, one asset per platform
+  local a
+  for a in "$asset" tokenward-aarch64-apple-darwin tokenward-x86_64-pc-windows-msvc.exe; do
+    cp "$1" "$rel/$a"
+  done
+  (cd "$rel" && sha256sum tokenward-* >SHA256SUMS)
   echo "$2" >"$rel/SOURCE-KEY"
 }
 
@@ -100,6 +111,11 @@ PATH="$nocargo_path" run fork-pr "$tmp/home" "$leaky" --event fork_pull_request
 PATH="$nocargo_path" run clean "$tmp/home" "$clean" --event push --input format=github --input sarif-file=report.sarif
 # shellcheck disable=SC2016 # the input is shell syntax on purpose, and must stay unexpanded
 PATH="$nocargo_path" run hostile-input "$tmp/home" "$clean" --event push --input 'path=$(touch pwned)' --input upload-sarif=false
+
+cp -r "$repo/fixtures/clean" "$tmp/clean-mac"
+PATH="$nocargo_path" run macos-arm64 "$tmp/home-mac" "$tmp/clean-mac" --event push --runner-os macOS --runner-arch ARM64
+PATH="$nocargo_path" run windows "$tmp/home-win" "$clean" --event push --runner-os Windows --runner-arch X64 \
+  --input upload-sarif=false
 
 # subfolder: the repository holds the scanned tree in a sub-folder.
 mkdir -p "$tmp/mono/services"
@@ -203,6 +219,14 @@ r = load("hostile-input")
 check(not os.path.exists(os.path.join(clean, "pwned")) and not os.path.exists("pwned"),
       "hostile input: not executed by the shell")
 check(r["outputs"]["exit-code"] == "2" and not r["ok"], "hostile input: reported as a tokenward error (exit 2)")
+
+r = load("macos-arm64")
+check(r["ok"] and "tokenward-aarch64-apple-darwin of release" in log("macos-arm64"),
+      "macOS ARM64: the aarch64-apple-darwin asset is installed and scans")
+r = load("windows")
+check(outcome(r, "install") == "success" and "tokenward-x86_64-pc-windows-msvc.exe of release" in log("windows")
+      and os.path.exists(os.path.join(tmp, "home-win/.tokenward/bin/tokenward.exe")),
+      "Windows: the .exe asset is installed as tokenward.exe")
 
 r = load("subfolder")
 got = uris(r["outputs"]["sarif-file"])
