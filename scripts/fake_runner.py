@@ -9,8 +9,8 @@ Each `run:` step executes in `bash --noprofile --norc -eo pipefail` (the runner'
 `shell: bash`) with the runner's variables (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH,
 GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE, GITHUB_ACTION_PATH, RUNNER_TEMP, ...), its
 `env:` and `if:` expressions evaluated over the inputs, step outputs and a fake `github`
-context. `uses:` steps are simulated: actions/cache reports a hit when the file given by
---cache-hit-if exists, upload-sarif checks that its `sarif_file` exists and is SARIF.
+context. `uses:` steps are simulated: actions/cache (and cache/restore) reports a hit when
+the file given by --cache-hit-if exists, cache/save only logs, upload-sarif checks that its `sarif_file` exists and is SARIF.
 --server-url sets GITHUB_SERVER_URL (where releases are downloaded from; default a closed
 loopback port, so nothing leaves the machine); --base-sha the pull request's base commit;
 --runner-os/--runner-arch the RUNNER_OS/RUNNER_ARCH the steps see (default Linux, X64).
@@ -239,7 +239,10 @@ def main():
             uses = step["uses"]
             with_ = {k: interpolate(v, ctx, job_ok) for k, v in (step.get("with") or {}).items()}
             assert re.search(r"@[0-9a-f]{40}$", uses), f"{uses} is not pinned to a commit"
-            if uses.startswith("actions/cache@"):
+            if uses.startswith("actions/cache/save@"):
+                print(f"   (simulated cache save of {with_['path']} as {with_['key']})")
+                outcome = "success"
+            elif uses.startswith(("actions/cache@", "actions/cache/restore@")):
                 hit = bool(cache_file) and os.path.exists(os.path.expanduser(cache_file))
                 outputs = {"cache-hit": "true" if hit else "false"}
                 outcome = "success"

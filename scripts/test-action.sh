@@ -174,8 +174,8 @@ def check(cond, what):
         failures.append(what)
 
 r = load("untagged")
-check(outcome(r, "install") == "success" and outcome(r, "build") == "success",
-      "untagged: no matching release, built from source")
+check(outcome(r, "install") == "success" and outcome(r, "build") == "success" and outcome(r, "save") == "success",
+      "untagged: no matching release, built from source and cached")
 check("built from other source" in log("untagged") and "building tokenward from source" in log("untagged"),
       "untagged: the log says why it builds")
 check(r["outputs"]["exit-code"] == "1", "untagged: the built binary scans")
@@ -188,7 +188,8 @@ check(outcome(r, "install") == "success" and outcome(r, "build") == "skipped",
       "release: binary downloaded, no build")
 check("matches SHA256SUMS" in log("release") and "attestation of" in log("release"),
       "release: SHA-256 verified; the log says the attestation was not checked without gh")
-check(os.path.exists(os.path.join(tmp, "home/.tokenward/bin/tokenward")), "release: binary installed for the cache")
+check(os.path.exists(os.path.join(tmp, "home/.tokenward/bin/tokenward")) and outcome(r, "save") == "success",
+      "release: binary installed and saved to the cache before the scan")
 sarif_path = r["outputs"]["sarif-file"]
 check(os.path.isabs(sarif_path) and not sarif_path.startswith(leaky), "release: default SARIF file lies outside the scanned tree")
 sarif = json.load(open(sarif_path))
@@ -203,7 +204,7 @@ check(not r["ok"] and r["steps"][-1]["outcome"] == "failure" and r["steps"][-1][
       "release: the job fails in the last step, after the upload")
 
 r = load("fork-pr")
-check(outcome(r, "install") == "skipped" and outcome(r, "build") == "skipped", "fork PR: cached binary reused")
+check(all(outcome(r, s) == "skipped" for s in ("install", "build", "save")), "fork PR: cached binary reused")
 check(outcome(r, "upload") == "skipped", "fork PR: upload skipped")
 check(outcome(r, "annotate") == "success" and ("::error file=" in log("fork-pr") or "::warning file=" in log("fork-pr")),
       "fork PR: findings shown as annotations")
@@ -245,7 +246,7 @@ for name, expect in (("attestation", "attestation of tokenward-x86_64-unknown-li
     r = load(name)
     check(outcome(r, "install") == "failure" and expect in log(name) and "not running it" in log(name),
           f"{name}: the install step fails with a clear error")
-    check(all(outcome(r, s) == "skipped" for s in ("build", "scan", "upload", "annotate")) and not r["ok"],
+    check(all(outcome(r, s) == "skipped" for s in ("build", "save", "scan", "upload", "annotate")) and not r["ok"],
           f"{name}: nothing after it runs, the job fails")
     check(not os.path.exists(os.path.join(tmp, f"home-{name}/.tokenward/bin/tokenward")),
           f"{name}: the rejected binary is not installed or cached")
@@ -255,6 +256,7 @@ check(outcome(r, "install") == "success" and "no release v" in log("no-cargo"),
       "no cargo: the install step finds no release and says so")
 check(outcome(r, "build") == "failure" and "cargo is not installed" in log("no-cargo"),
       "no cargo: the build step says what is missing")
+check(outcome(r, "save") == "skipped", "no cargo: nothing saved to the cache")
 check(outcome(r, "scan") == "skipped" and not r["ok"], "no cargo: later steps skipped, job fails")
 
 if failures:
