@@ -3,7 +3,9 @@
 # For a tokenward without `--root`, whose SARIF locations are relative to the scanned
 # folder DIR: rewrites every result location's `artifactLocation.uri` to be relative to
 # the repository root (the current directory), so code scanning puts the alerts on the
-# right files. Uses jq, else python3; with neither it says the locations are off.
+# right files. Locations that all start with DIR already (a tokenward that writes them
+# relative to the repository root) are left alone. Uses jq, else python3; with neither
+# it says the locations are off.
 set -euo pipefail
 sarif="$1"
 dir="$2"
@@ -20,7 +22,10 @@ tmp="$sarif.tmp"
 if command -v jq >/dev/null 2>&1; then
   jq --arg p "$prefix" '
     ($p | split("/") | map(@uri) | join("/")) as $enc
-    | (.runs[]?.results[]?.locations[]?.physicalLocation.artifactLocation.uri) |= ($enc + "/" + .)
+    | if all(.runs[]?.results[]?.locations[]?.physicalLocation.artifactLocation.uri; startswith($enc + "/"))
+      then .
+      else (.runs[]?.results[]?.locations[]?.physicalLocation.artifactLocation.uri) |= ($enc + "/" + .)
+      end
   ' "$sarif" >"$tmp"
 elif command -v python3 >/dev/null 2>&1; then
   python3 - "$sarif" "$prefix" >"$tmp" <<'EOF'
@@ -28,12 +33,13 @@ import json, sys, urllib.parse
 path, prefix = sys.argv[1], sys.argv[2]
 enc = urllib.parse.quote(prefix, safe="/")
 doc = json.load(open(path, encoding="utf-8"))
-for run in doc.get("runs", []):
-    for result in run.get("results", []):
-        for loc in result.get("locations", []):
-            art = loc.get("physicalLocation", {}).get("artifactLocation")
-            if art and "uri" in art:
-                art["uri"] = enc + "/" + art["uri"]
+arts = [loc.get("physicalLocation", {}).get("artifactLocation") or {}
+        for run in doc.get("runs", []) for result in run.get("results", [])
+        for loc in result.get("locations", [])]
+arts = [a for a in arts if "uri" in a]
+if not all(a["uri"].startswith(enc + "/") for a in arts):
+    for a in arts:
+        a["uri"] = enc + "/" + a["uri"]
 json.dump(doc, sys.stdout, indent=2)
 EOF
 else
