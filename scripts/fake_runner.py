@@ -3,13 +3,17 @@
 
 Usage: fake_runner.py ACTION_DIR WORKSPACE RESULT_JSON [--input NAME=VALUE ...]
        [--event push|pull_request|fork_pull_request] [--cache-hit-if PATH]
+       [--server-url URL] [--base-sha SHA] [--runner-os OS] [--runner-arch ARCH]
 
 Each `run:` step executes in `bash --noprofile --norc -eo pipefail` (the runner's
 `shell: bash`) with the runner's variables (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH,
 GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE, GITHUB_ACTION_PATH, RUNNER_TEMP, ...), its
 `env:` and `if:` expressions evaluated over the inputs, step outputs and a fake `github`
-context. `uses:` steps are simulated: actions/cache reports a hit when the file given by
---cache-hit-if exists, upload-sarif checks that its `sarif_file` exists and is SARIF.
+context. `uses:` steps are simulated: actions/cache (and cache/restore) reports a hit when
+the file given by --cache-hit-if exists, cache/save only logs, upload-sarif checks that its `sarif_file` exists and is SARIF.
+--server-url sets GITHUB_SERVER_URL (where releases are downloaded from; default a closed
+loopback port, so nothing leaves the machine); --base-sha the pull request's base commit;
+--runner-os/--runner-arch the RUNNER_OS/RUNNER_ARCH the steps see (default Linux, X64).
 Writes what happened (steps run or skipped, outcomes, the action's outputs) to RESULT_JSON.
 """
 
@@ -119,6 +123,8 @@ def main():
     args = sys.argv[1:]
     action_dir, workspace, result_path = args[:3]
     inputs_given, event, cache_file = {}, "push", None
+    server_url, base_sha = "http://127.0.0.1:9", ""
+    runner_os, runner_arch = "Linux", "X64"
     rest = args[3:]
     while rest:
         flag, value, rest = rest[0], rest[1], rest[2:]
@@ -129,6 +135,16 @@ def main():
             event = value
         elif flag == "--cache-hit-if":
             cache_file = value
+        elif flag == "--server-url":
+            server_url = value
+        elif flag == "--base-sha":
+            base_sha = value
+        elif flag == "--runner-os":
+            runner_os = value
+        elif flag == "--runner-arch":
+            runner_arch = value
+        else:
+            raise SystemExit(f"unknown option {flag}")
     action = yaml.safe_load(open(os.path.join(action_dir, "action.yml"), encoding="utf-8"))
     assert action["runs"]["using"] == "composite", "not a composite action"
 
@@ -143,23 +159,30 @@ def main():
     github = {
         "event_name": "pull_request" if event.endswith("pull_request") else event,
         "repository": repo,
+        "action_repository": "",  # as for `uses: ./`
+        "server_url": server_url,
+        "token": "fake-token",
         "workspace": workspace,
         "action_path": os.path.abspath(action_dir),
-        "event": {"pull_request": {"head": {"repo": {"full_name": pr_head}}}}
+        "event": {"pull_request": {"head": {"repo": {"full_name": pr_head}},
+                                   "base": {"sha": base_sha}}}
         if event.endswith("pull_request") else {},
     }
     temp = tempfile.mkdtemp(prefix="runner-temp-")
     files = {k: os.path.join(temp, f"_{k.lower()}") for k in
              ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
-    runner = {"os": "Linux", "arch": "X64", "temp": temp}
+    runner = {"os": runner_os, "arch": runner_arch, "temp": temp}
+    for name in set(inputs) - set(inputs_given):  # defaults such as ${{ github.token }}
+        inputs[name] = interpolate(inputs[name], {"github": github})
     steps = {}
     ctx = {"inputs": inputs, "github": github, "runner": runner, "steps": steps, "env": {}}
     base_env = dict(os.environ)
     base_env.update({
         "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": workspace,
         "GITHUB_ACTION_PATH": os.path.abspath(action_dir), "GITHUB_REPOSITORY": repo,
-        "GITHUB_EVENT_NAME": github["event_name"], "RUNNER_TEMP": temp, "RUNNER_OS": "Linux",
-        "RUNNER_ARCH": "X64", "GITHUB_SHA": "0" * 40, "GITHUB_REF": "refs/heads/main",
+        "GITHUB_EVENT_NAME": github["event_name"], "RUNNER_TEMP": temp, "RUNNER_OS": runner_os,
+        "RUNNER_ARCH": runner_arch, "GITHUB_SHA": "0" * 40, "GITHUB_REF": "refs/heads/main",
+        "GITHUB_SERVER_URL": server_url,
     })
     extra_path, exported = [], {}
     record, job_ok = [], True
@@ -216,7 +239,10 @@ def main():
             uses = step["uses"]
             with_ = {k: interpolate(v, ctx, job_ok) for k, v in (step.get("with") or {}).items()}
             assert re.search(r"@[0-9a-f]{40}$", uses), f"{uses} is not pinned to a commit"
-            if uses.startswith("actions/cache@"):
+            if uses.startswith("actions/cache/save@"):
+                print(f"   (simulated cache save of {with_['path']} as {with_['key']})")
+                outcome = "success"
+            elif uses.startswith(("actions/cache@", "actions/cache/restore@")):
                 hit = bool(cache_file) and os.path.exists(os.path.expanduser(cache_file))
                 outputs = {"cache-hit": "true" if hit else "false"}
                 outcome = "success"

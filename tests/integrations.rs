@@ -395,7 +395,13 @@ fn pre_commit_blocks_planted_token(hooks: &Path, rev: &str, id: &str, envs: &[(&
 
     write(dir, "app.py", "import os\nTOKEN = os.environ[\"TOKEN\"]\n");
     git(dir, &["add", "."]);
+    // The first commit installs the hook's environment: its time is the first-install time.
+    let start = std::time::Instant::now();
     let out = run(&["commit", "-m", "clean"]);
+    eprintln!(
+        "pre-commit hook {id}: first commit (environment install + run) took {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
     assert!(out.status.success(), "clean commit passes: {}", text(&out));
     assert!(text(&out).contains("Passed"), "{}", text(&out));
 
@@ -463,6 +469,97 @@ fn pre_commit_rust_hook_installs_this_source_with_cargo() {
     );
 }
 
+/// The version in Cargo.toml, pyproject.toml's (the pre-commit package) and its pin of
+/// the `tokenward` wheel must agree, or the `tokenward-pypi` hook installs another version.
+#[test]
+fn pre_commit_package_pins_the_wheel_of_this_version() {
+    let cargo = std::fs::read_to_string(manifest_dir().join("Cargo.toml")).expect("Cargo.toml");
+    let version = cargo
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("package version");
+    let py = std::fs::read_to_string(manifest_dir().join("pyproject.toml")).expect("pyproject");
+    assert!(py.contains(&format!("\nversion = \"{version}\"\n")), "{py}");
+    assert!(
+        py.contains(&format!("dependencies = [\"tokenward=={version}\"]")),
+        "{py}"
+    );
+    let wheel = std::fs::read_to_string(manifest_dir().join("python/pyproject.toml"))
+        .expect("python/pyproject.toml");
+    assert!(wheel.contains("bindings = \"bin\""), "{wheel}");
+}
+
+/// The `tokenward-pypi` hook with the wheel at hand (built here with maturin; pip may not
+/// use an index): a fresh venv gets a working `tokenward` from the wheel alone, and
+/// pre-commit installs the hook from it in seconds and blocks a staged token.
+#[test]
+fn pre_commit_python_hook_installs_the_prebuilt_wheel() {
+    if !have_module("pre_commit", &["-m", "pre_commit", "--version"])
+        || !have_module("maturin", &["-m", "maturin", "--version"])
+    {
+        return;
+    }
+    let links = TempDir::new().expect("tempdir");
+    // A release build: the same one `cargo build --release` makes, so it is reused.
+    let out = py_tool("maturin")
+        .current_dir(manifest_dir().join("python"))
+        .args(["build", "--release", "--locked", "--out"])
+        .arg(links.path())
+        .output()
+        .expect("maturin build");
+    assert!(out.status.success(), "maturin build: {}", text(&out));
+    // The build backend of the hook package, so pip needs no index at all.
+    let out = py_tool("pip")
+        .args(["download", "--quiet", "--only-binary", ":all:", "--dest"])
+        .arg(links.path())
+        .arg("setuptools>=77")
+        .output()
+        .expect("pip download");
+    assert!(
+        out.status.success(),
+        "pip download setuptools: {}",
+        text(&out)
+    );
+
+    let venv = TempDir::new().expect("venv");
+    let out = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(venv.path())
+        .output()
+        .expect("venv");
+    assert!(out.status.success(), "{}", text(&out));
+    let out = Command::new(venv.path().join("bin/pip"))
+        .args(["install", "--quiet", "--no-index", "--find-links"])
+        .arg(links.path())
+        .arg("tokenward")
+        .output()
+        .expect("pip install");
+    assert!(
+        out.status.success(),
+        "pip install tokenward: {}",
+        text(&out)
+    );
+    let out = Command::new(venv.path().join("bin/tokenward"))
+        .arg("--version")
+        .output()
+        .expect("tokenward from the wheel");
+    assert!(
+        out.status.success() && text(&out).starts_with("tokenward "),
+        "{}",
+        text(&out)
+    );
+
+    let (hooks, rev) = hooks_repo(&crate_files());
+    let links = links.path().display().to_string();
+    pre_commit_blocks_planted_token(
+        hooks.path(),
+        &rev,
+        "tokenward-pypi",
+        &[("PIP_NO_INDEX", "1".to_string()), ("PIP_FIND_LINKS", links)],
+    );
+}
+
 #[test]
 fn action_metadata_validates_against_the_github_actions_schema() {
     if !have_module("check_jsonschema", &["-m", "check_jsonschema", "--version"]) {
@@ -480,6 +577,7 @@ fn action_metadata_validates_against_the_github_actions_schema() {
             "--builtin-schema",
             "vendor.github-workflows",
             ".github/workflows/ci.yml",
+            ".github/workflows/release.yml",
         ])
         .output()
         .expect("check-jsonschema");
@@ -540,7 +638,7 @@ fn readme_examples_are_valid_workflow_and_pre_commit_config() {
     }
     let hooks =
         std::fs::read_to_string(manifest_dir().join(".pre-commit-hooks.yaml")).expect("hooks file");
-    for id in ["tokenward", "tokenward-system"] {
+    for id in ["tokenward", "tokenward-system", "tokenward-pypi"] {
         assert!(hooks.contains(&format!("- id: {id}\n")), "hook {id}");
         assert!(config.contains(&format!("id: {id} ")), "README names {id}");
     }
