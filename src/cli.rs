@@ -121,6 +121,10 @@ pub struct ScanArgs {
         default_missing_value = "HEAD"
     )]
     pub git: Option<String>,
+    /// Also audit workflows in `.github/workflows` folders below the root (vendored
+    /// code, test data), which GitHub never runs.
+    #[arg(long)]
+    pub all_workflows: bool,
     /// Commit-hook mode: short redacted output, nothing when clean, exit 1 blocks.
     #[arg(long, conflicts_with = "no_redact")]
     pub pre_commit: bool,

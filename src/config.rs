@@ -582,6 +582,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         exclude: config.as_ref().and_then(|c| c.exclude.clone()),
         imported: filters,
         audit: crate::audit::AuditSettings {
+            all_workflows: args.all_workflows,
             pin_policy: config
                 .as_ref()
                 .map(|c| c.pin_policy.clone())

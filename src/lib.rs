@@ -173,6 +173,13 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     }
     let mut notices = setup.notices.clone();
     notices.extend(post.notices);
+    if result.stats.unaudited_workflows > 0 {
+        notices.push(format!(
+            "{} workflow file{} in `.github/workflows` folders below the root not audited (GitHub never runs them); --all-workflows audits them",
+            result.stats.unaudited_workflows,
+            if result.stats.unaudited_workflows == 1 { "" } else { "s" }
+        ));
+    }
     if matches!(args.format, Format::Text | Format::Json) && !args.pre_commit {
         for n in &notices {
             eprintln!("tokenward: note: {n}");

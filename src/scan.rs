@@ -48,6 +48,8 @@ pub struct FileOutcome {
     pub error: Option<String>,
     /// The file's pipeline facts, when the engine collects them.
     pub pipeline: Option<crate::pipeline::Pipeline>,
+    /// A workflow GitHub never runs, left unaudited (see `--all-workflows`).
+    pub unaudited_workflow: bool,
 }
 
 impl Engine {
@@ -161,13 +163,21 @@ impl Engine {
             findings.extend(decoded);
         }
         drop_paired(&self.rules, &mut findings);
-        if audits && self.options.collect_pipelines && audit::is_pipeline_file(rel_path) {
+        let audits = audits && audit::is_pipeline_file(rel_path);
+        let audits =
+            if audits && !self.options.audit.all_workflows && audit::is_nested_workflow(rel_path) {
+                out.unaudited_workflow = true;
+                false
+            } else {
+                audits
+            };
+        if audits && self.options.collect_pipelines {
             // Parse errors are reported once, by the audits below.
             if let Ok(text) = std::str::from_utf8(content) {
                 out.pipeline = audit::pipeline_of(rel_path, text).ok().flatten();
             }
         }
-        if audits && audit::is_pipeline_file(rel_path) {
+        if audits {
             match std::str::from_utf8(content) {
                 Ok(text) => match audit::audit_file_with(
                     rel_path,

@@ -37,6 +37,8 @@ pub struct ScanStats {
     pub skipped: BTreeMap<String, u64>,
     /// Files scanned as bytes because they are not valid UTF-8.
     pub non_utf8: u64,
+    /// Workflows below the root that were not audited (GitHub never runs them).
+    pub unaudited_workflows: u64,
 }
 
 /// Everything a scan produced.
@@ -63,6 +65,7 @@ impl ScanResult {
         self.stats.files += other.stats.files;
         self.stats.bytes += other.stats.bytes;
         self.stats.non_utf8 += other.stats.non_utf8;
+        self.stats.unaudited_workflows += other.stats.unaudited_workflows;
         for (k, v) in other.stats.skipped {
             *self.stats.skipped.entry(k).or_default() += v;
         }
@@ -242,6 +245,7 @@ impl<'a> Worker<'a> {
             self.result.errors.push(e);
         }
         self.result.pipelines.extend(outcome.pipeline);
+        self.result.stats.unaudited_workflows += u64::from(outcome.unaudited_workflow);
     }
 }
 

@@ -208,8 +208,48 @@ fn inventory_reads_nested_workflows_and_composite_actions() {
         "actions/login/action.yml",
         "name: login\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo hi\n      env:\n        AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET }}\n",
     );
-    let found = scan(dir.path());
-    let inv = inventory(dir.path(), &[]);
+    // Workflows below the root are audited and listed only on request: GitHub never
+    // runs them.
+    assert_eq!(
+        finding_line(
+            &scan(dir.path()),
+            "long-lived-cloud-credentials",
+            "services/api/.github/workflows/ci.yml"
+        ),
+        None
+    );
+    let (_, _, err) = run(
+        "scan",
+        &[dir.path().to_str().expect("utf-8"), "--no-config"],
+    );
+    assert!(
+        err.contains("1 workflow file in `.github/workflows` folders below the root not audited"),
+        "{err}"
+    );
+    let (code, out, err) = run(
+        "scan",
+        &[
+            dir.path().to_str().expect("utf-8"),
+            "-f",
+            "json",
+            "--no-config",
+            "--all-workflows",
+        ],
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    let found: Vec<(String, String, u64)> = json(&out)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().expect("id").to_string(),
+                f["path"].as_str().expect("path").to_string(),
+                f["span"]["start_line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    let inv = inventory(dir.path(), &["--all-workflows"]);
     for path in [
         "services/api/.github/workflows/ci.yml",
         "actions/login/action.yml",
@@ -252,7 +292,7 @@ fn inventory_honours_config_excludes_and_allows() {
     assert_eq!(paths(&inv), ["app/.env"]);
     assert!(logins(&inv, "old/.github/workflows/ci.yml").is_empty());
     // --no-config: the tree's config is not read.
-    let inv = inventory(dir.path(), &["--no-config"]);
+    let inv = inventory(dir.path(), &["--no-config", "--all-workflows"]);
     assert_eq!(paths(&inv).len(), 2);
     assert_eq!(logins(&inv, "old/.github/workflows/ci.yml").len(), 1);
     // --config FILE: another config's allow entries apply.

@@ -190,6 +190,13 @@ pub fn is_pipeline_file(rel_path: &str) -> bool {
     file_kind(rel_path).is_some()
 }
 
+/// Whether a path is a workflow GitHub never runs: a `.github/workflows` folder below
+/// the root (vendored code, test data, a sub-project's copy).
+pub fn is_nested_workflow(rel_path: &str) -> bool {
+    let p = rel_path.trim_start_matches("./");
+    file_kind(p) == Some(FileKind::Workflow) && !p.starts_with(".github/workflows/")
+}
+
 fn file_kind(rel_path: &str) -> Option<FileKind> {
     let p = rel_path.trim_start_matches("./");
     let (dir, name) = match p.rsplit_once('/') {
@@ -254,6 +261,9 @@ impl PinPolicy {
 /// Settings audits take from the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct AuditSettings {
+    /// Audit workflows below the scan root's own `.github/workflows` too
+    /// (`--all-workflows`); GitHub never runs them.
+    pub all_workflows: bool,
     /// `[pin-policy]`: `owner/repo` glob patterns (`actions/*`, `my-org/*`) and their
     /// policy, in the config's order; checked before the defaults.
     pub pin_policy: Vec<(String, PinPolicy)>,
@@ -510,6 +520,11 @@ mod tests {
         assert!(!is_pipeline_file(".github/workflows/nested/ci.yml"));
         assert!(!is_pipeline_file(".github/dependabot.yml"));
         assert!(!is_pipeline_file("src/ci.yml"));
+        assert!(is_nested_workflow(
+            "node_modules/x/.github/workflows/ci.yml"
+        ));
+        assert!(!is_nested_workflow(".github/workflows/ci.yml"));
+        assert!(!is_nested_workflow("actions/setup/action.yml"));
     }
 
     #[test]

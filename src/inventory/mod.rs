@@ -67,6 +67,9 @@ pub struct Settings {
     /// Also read files excluded by .gitignore and .ignore.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Also read workflows in `.github/workflows` folders below the root.
+    #[arg(long)]
+    pub all_workflows: bool,
 }
 
 /// Runs `tokenward inventory`.
@@ -122,6 +125,7 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
         config: settings.config.clone(),
         no_config: settings.no_config,
         no_ignore: settings.no_ignore,
+        all_workflows: settings.all_workflows,
         ..ScanArgs::default()
     };
     let mut setup = crate::config::setup(&scan_args, false).map_err(anyhow::Error::msg)?;
