@@ -26,8 +26,7 @@ fn release_workflow(wf: &Workflow<'_>) -> bool {
     let Some(on) = wf.root.get("on").or_else(|| wf.root.get("true")) else {
         return false;
     };
-    on.get("push")
-        .is_some_and(|p| p.get("tags").is_some() && p.get("branches").is_none())
+    on.get("push").is_some_and(|p| p.get("tags").is_some())
 }
 
 /// The cache a step restores, if any.

@@ -193,10 +193,12 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if !privileged(cx) {
         return;
     }
-    let trigger = ["pull_request_target", "workflow_run", "issue_comment"]
-        .into_iter()
+    let trigger = PR_HEAD_TRIGGERS
+        .iter()
+        .copied()
         .find(|t| wf.has_trigger(t))
         .unwrap_or("pull_request_target");
+    let mut reported = false;
     for job in &wf.jobs {
         for (_, span, path, what) in untrusted_runs(cx, job) {
             let msg = format!(
@@ -204,6 +206,21 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 job.id
             );
             cx.report(out, &DOC, Hit::new(span, path, msg));
+            reported = true;
         }
+    }
+    // The trigger itself, when no job runs pull-request code yet: a note, not a
+    // failure, so the next change that adds a checkout gets a second look.
+    if !reported && let Some(on) = wf.on_key {
+        let msg = format!(
+            "`{trigger}` runs with the base repository's secrets and a write token on events outsiders cause; no job here runs pull-request code, keep it that way (never check out the pull request's head here) or use `pull_request`."
+        );
+        cx.report(
+            out,
+            &DOC,
+            Hit::new(cx.src.node_span(on), format!("on.{trigger}"), msg)
+                .severity(Severity::Info)
+                .confidence(Confidence::Medium),
+        );
     }
 }

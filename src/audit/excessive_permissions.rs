@@ -139,7 +139,10 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 
     // Default permissions.
-    if wf.permissions.is_none() && !only_call && !pr_only {
+    // Pull-request-only workflows get a read-only token from forks, but the default
+    // (often read-write) one for branches of this repository: low, not silent.
+    let default_severity = if pr_only { Severity::Low } else { DOC.severity };
+    if wf.permissions.is_none() && !only_call {
         let without: Vec<&Job<'_>> = wf
             .jobs
             .iter()
@@ -148,7 +151,11 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if without.len() == wf.jobs.len() {
             if let Some(on) = wf.on_key {
                 let msg = "No `permissions:` block in this workflow, so its jobs get the repository's default `GITHUB_TOKEN` permissions (often read-write); add `permissions: contents: read` at the top and grant writes per job.";
-                cx.report(out, &DOC, Hit::new(cx.src.node_span(on), "on", msg));
+                cx.report(
+                    out,
+                    &DOC,
+                    Hit::new(cx.src.node_span(on), "on", msg).severity(default_severity),
+                );
             }
         } else {
             for job in without {
@@ -163,7 +170,8 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         cx.src.node_span(job.key),
                         format!("{}.permissions", job.path),
                         msg,
-                    ),
+                    )
+                    .severity(default_severity),
                 );
             }
         }

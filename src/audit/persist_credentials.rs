@@ -95,7 +95,30 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             } else {
                 None
             };
-            let Some(reason) = reason else { continue };
+            let Some(reason) = reason else {
+                // Nothing here reuses the token yet: a note, so it shows in reviews
+                // without failing the build.
+                if explicit.is_none()
+                    && let Some((k, v)) = step.uses_entry()
+                {
+                    let msg = format!(
+                        "`actions/checkout` in job `{}` leaves the token in `.git/config` (persist-credentials defaults to true), where every later step can read it; set `persist-credentials: false` unless a later step pushes.",
+                        job.id
+                    );
+                    cx.report(
+                        out,
+                        &DOC,
+                        Hit::new(
+                            cx.src.pair_span(k, v),
+                            format!("{}.with.persist-credentials", step.path),
+                            msg,
+                        )
+                        .severity(Severity::Info)
+                        .confidence(Confidence::Medium),
+                    );
+                }
+                continue;
+            };
             let span = match explicit {
                 Some((k, v)) => cx.src.pair_span(k, v),
                 None => match step.uses_entry() {
