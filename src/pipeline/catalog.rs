@@ -628,6 +628,43 @@ pub const RELEASE_SCOPES: &[&str] = &["contents", "packages", "pages", "deployme
 /// Container registries that accept the job's token.
 pub const GITHUB_REGISTRIES: &[&str] = &["ghcr.io", "docker.pkg.github.com"];
 
+/// Interpreters whose first argument is a program file (`bash scripts/release.sh`).
+pub const SCRIPT_INTERPRETERS: &[&str] = &[
+    "bash",
+    "sh",
+    "zsh",
+    "python",
+    "python3",
+    "node",
+    "deno",
+    "bun",
+    "ruby",
+    "perl",
+    "pwsh",
+    "powershell",
+    "tsx",
+    "ts-node",
+];
+
+/// File endings of programs kept in a repository.
+pub const SCRIPT_EXTENSIONS: &[&str] = &[
+    ".sh", ".bash", ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".ps1",
+];
+
+/// Words in a job's scripts or step names that make `id-token: write` plausible
+/// (trusted publishing, provenance, signing, attestation), matched anywhere.
+pub const ID_TOKEN_HINTS: &[&str] = &[
+    "publish",
+    "provenance",
+    "attest",
+    "sigstore",
+    "cosign",
+    "oidc",
+    "pkg-pr-new",
+    "dist-tag",
+    "trusted",
+];
+
 /// Action inputs that run code: an expression expanded into one is code injection, as
 /// in a `run:` script. `(action, input)`.
 pub const CODE_INPUTS: &[(&str, &str)] = &[
