@@ -571,7 +571,7 @@ pub const TOKEN_WORDS: &[&str] = &["gh", "hub", "GITHUB_TOKEN", "GH_TOKEN"];
 /// Script commands that need a write scope of the job's token: every part must appear
 /// on one line.
 pub const SCRIPT_SCOPES: &[(&[&str], &str)] = &[
-    (&["git push"], "contents"),
+    (GIT_PUSH_COMMANDS, "contents"),
     (&["docker push", "ghcr.io"], "packages"),
     (&["npm publish", "--provenance"], "id-token"),
     (&["ACTIONS_ID_TOKEN_REQUEST_URL"], "id-token"),
@@ -792,6 +792,25 @@ pub const DEPLOY_COMMANDS: &[&str] = &[
     "vercel",
     "netlify",
     "wrangler",
+];
+
+/// Commands that push with the git credentials `actions/checkout` persisted.
+pub const GIT_PUSH_COMMANDS: &[&str] = &["git push"];
+
+/// Actions that push commits with the persisted git credentials.
+pub const PUSHING_ACTIONS: &[&str] = &[
+    "stefanzweifel/git-auto-commit-action",
+    "EndBug/add-and-commit",
+    "ad-m/github-push-action",
+    "actions-js/push",
+    "github-actions-x/commit",
+];
+
+/// Conditions that keep pull-request events out of a job altogether (compared with
+/// whitespace removed).
+pub const NOT_PULL_REQUEST_GUARDS: &[&str] = &[
+    "github.event_name!='pull_request'",
+    "github.event_name=='push'",
 ];
 
 /// Conditions that keep fork pull requests out of a job (compared with whitespace
