@@ -264,10 +264,84 @@ fn rev_args(range: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// What a history scan read, besides findings.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct HistoryStats {
     /// Commits read (merges included; their diffs are not shown by `git log -p`).
     pub commits: u64,
+    /// Commits git could not read in full (an object missing or corrupt), with git's
+    /// message; their readable changes were still scanned.
+    pub unreadable: Vec<(String, String)>,
+}
+
+impl HistoryStats {
+    /// The one line that says the history scan was partial.
+    pub fn partial_message(&self) -> String {
+        let named: Vec<String> = self
+            .unreadable
+            .iter()
+            .take(5)
+            .map(|(c, e)| format!("{} ({e})", c.get(..12).unwrap_or(c)))
+            .collect();
+        let more = self.unreadable.len().saturating_sub(5);
+        format!(
+            "partial history: {} could not be read in full and may hide findings: {}{}",
+            crate::term::plural(self.unreadable.len() as u64, "commit", "commits"),
+            named.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// A remote URL as an absolute URI without credentials: `user:token@` is dropped and
+/// `git@host:path` becomes `https://host/path`; `None` for anything else.
+fn public_uri(url: &str) -> Option<String> {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.rsplit('@').next().unwrap_or(authority);
+        return Some(format!("{scheme}://{host}/{path}"));
+    }
+    let (user_host, path) = url.split_once(':')?;
+    let host = user_host.rsplit('@').next()?;
+    (!host.is_empty() && !path.starts_with('/')).then(|| format!("https://{host}/{path}"))
+}
+
+/// The SARIF provenance of the repository at `root`: origin URL (else the root as a
+/// `file:` URI), the checked-out commit and branch.
+pub fn provenance(root: &Path) -> Option<crate::report::Provenance> {
+    let one = |args: &[&str]| {
+        git_output(root, args)
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let revision_id = one(&["rev-parse", "--verify", "-q", "HEAD"]);
+    let branch = one(&["symbolic-ref", "-q", "--short", "HEAD"]);
+    let repository_uri = one(&["config", "--get", "remote.origin.url"])
+        .and_then(|u| public_uri(&u))
+        .unwrap_or_else(|| {
+            let p = root.to_string_lossy().replace('\\', "/");
+            let p = p.trim_end_matches('/');
+            let p: String = p
+                .chars()
+                .map(|c| {
+                    if c == ' ' {
+                        "%20".to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            format!("file://{}{p}/", if p.starts_with('/') { "" } else { "/" })
+        });
+    Some(crate::report::Provenance {
+        repository_uri,
+        revision_id,
+        branch,
+    })
 }
 
 /// Scans the lines added by each commit in `range` (default `HEAD`: all history

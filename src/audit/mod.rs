@@ -71,7 +71,11 @@ const AUDITS: &[(&AuditDoc, AuditFn)] = &[
 
 /// Every registered audit's documentation.
 pub fn docs() -> Vec<AuditDoc> {
-    AUDITS.iter().map(|(d, _)| (*d).clone()).collect()
+    AUDITS
+        .iter()
+        .map(|(d, _)| (*d).clone())
+        .chain([crate::scan::UNPARSABLE_CI_FILE.clone()])
+        .collect()
 }
 
 /// Whether a path (relative, `/`-separated) is a CI file the audits parse: a workflow
@@ -80,7 +84,34 @@ pub fn is_pipeline_file(rel_path: &str) -> bool {
     file_kind(rel_path).is_some()
 }
 
-fn file_kind(rel_path: &str) -> Option<FileKind> {
+/// The kind of a CI file named on the command line: by its path when that tells, else by
+/// its top-level keys (`jobs:` with `on:` is a workflow, `runs:` an action), so a
+/// workflow kept outside `.github/workflows/` is audited for what it is.
+pub fn named_file_kind(rel_path: &str, text: &str) -> Option<FileKind> {
+    if let Some(k) = file_kind(rel_path) {
+        return Some(k);
+    }
+    let top = |key: &str| {
+        text.lines().any(|l| {
+            [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+                .iter()
+                .any(|k| {
+                    l.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                })
+        })
+    };
+    if top("jobs") && (top("on") || top("true")) {
+        Some(FileKind::Workflow)
+    } else if top("runs") {
+        Some(FileKind::Action)
+    } else {
+        None
+    }
+}
+
+/// The kind of a CI file by its path alone.
+pub fn file_kind(rel_path: &str) -> Option<FileKind> {
     let p = rel_path.trim_start_matches("./");
     let (dir, name) = match p.rsplit_once('/') {
         Some((d, n)) => (d, n),
@@ -106,6 +137,17 @@ pub fn audit_file(
     text: &str,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Finding>, String> {
+    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
+    audit_file_as(rel_path, text, kind, enabled)
+}
+
+/// [`audit_file`] for a file whose kind the caller decided.
+pub fn audit_file_as(
+    rel_path: &str,
+    text: &str,
+    kind: FileKind,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
     let selected: Vec<&AuditFn> = AUDITS
         .iter()
@@ -115,7 +157,6 @@ pub fn audit_file(
     if selected.is_empty() {
         return Ok(out);
     }
-    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
     let src = Source::new(text);
     let Some(root) = yaml::parse_indexed(&src)? else {
         return Ok(out);
@@ -246,11 +287,11 @@ mod tests {
     #[test]
     fn docs_are_complete_and_unique() {
         let docs = docs();
-        assert_eq!(docs.len(), 12);
+        assert_eq!(docs.len(), 13);
         let mut ids: Vec<_> = docs.iter().map(|d| d.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), 12);
+        assert_eq!(ids.len(), 13);
         for d in &docs {
             assert!(
                 d.description.contains("Example"),
@@ -259,6 +300,25 @@ mod tests {
             );
             assert!(!d.remediation.is_empty());
         }
+    }
+
+    #[test]
+    fn named_files_are_judged_by_content() {
+        let wf = "name: deploy\non: push\njobs:\n  a:\n    runs-on: x\n";
+        assert_eq!(
+            named_file_kind("deployments/aws.yml", wf),
+            Some(FileKind::Workflow)
+        );
+        let action = "name: x\nruns:\n  using: composite\n";
+        assert_eq!(
+            named_file_kind("ci/setup.yml", action),
+            Some(FileKind::Action)
+        );
+        assert_eq!(
+            named_file_kind("k8s/pod.yml", "kind: Pod\nspec: {}\n"),
+            None
+        );
+        assert_eq!(named_file_kind("x.yml", "jobs:\n  a: 1\n"), None);
     }
 
     #[test]
