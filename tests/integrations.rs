@@ -599,8 +599,16 @@ fn github_annotations_keep_10_per_level_say_what_was_left_out_and_name_the_commi
         "{out}"
     );
     // The left-out findings are listed as plain lines; the summary is printed once.
-    assert_eq!(out.lines().filter(|l| l.starts_with("  settings.py:")).count(), 45);
-    assert_eq!((out.clone() + &err).matches("tokenward: scanned").count(), 1);
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("  settings.py:"))
+            .count(),
+        45
+    );
+    assert_eq!(
+        (out.clone() + &err).matches("tokenward: scanned").count(),
+        1
+    );
 
     git(dir, &["add", "settings.py"]);
     git(dir, &["commit", "-q", "-m", "leak"]);
