@@ -307,7 +307,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         roots: Some(roots.clone()),
         concise: args.concise,
         hidden: total - result.findings.len(),
-        sarif_category: args.sarif_category.clone(),
+        sarif_category: args.sarif_category.clone().filter(|c| !c.is_empty()),
         provenance: if roots.is_git && args.format == Format::Sarif {
             git::provenance(&roots.root)
         } else {

@@ -492,3 +492,67 @@ fn sarif_has_short_full_descriptions_precision_help_uris_category_and_provenance
         assert!(["high", "medium", "low"].contains(&p));
     }
 }
+
+/// Long flags of `tokenward scan --help`, without `--help`.
+fn help_flags() -> Vec<String> {
+    let (_, out, _) = run("scan", &["--help"]);
+    let mut flags: Vec<String> = out
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            let t = t
+                .strip_prefix("-")
+                .and_then(|r| r.get(3..))
+                .filter(|_| t.as_bytes().get(2) == Some(&b','))
+                .unwrap_or(t);
+            let name = t.strip_prefix("--")?;
+            let name: String = name
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            (name != "help" && !name.is_empty()).then_some(name)
+        })
+        .collect();
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
+/// Long flags in the README's `scan` options table.
+fn readme_flags() -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let table = readme
+        .split("### `scan` options")
+        .nth(1)
+        .expect("scan options section");
+    let mut flags: Vec<String> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cell = l.split('|').nth(1)?;
+            let at = cell.find("--")?;
+            let name: String = cell[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            name.starts_with(|c: char| c.is_ascii_alphanumeric())
+                .then_some(name)
+        })
+        .collect();
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
+#[test]
+fn readme_flag_table_matches_scan_help() {
+    let help = help_flags();
+    assert!(help.contains(&"min-severity".to_string()), "{help:?}");
+    assert_eq!(
+        readme_flags(),
+        help,
+        "README `scan` options table vs `scan --help`"
+    );
+}
