@@ -302,6 +302,12 @@ pub fn to_value(report: &Report) -> Value {
             .build();
         v.revision_id = p.revision_id.clone();
         v.branch = p.branch.clone();
+        // Results' URIs are relative to %SRCROOT%, which is the repository root.
+        v.mapped_to = Some(
+            ArtifactLocation::builder()
+                .uri_base_id("%SRCROOT%".to_string())
+                .build(),
+        );
         run.version_control_provenance = Some(vec![v]);
     }
     let log = Sarif::builder()
