@@ -110,14 +110,14 @@ impl Roots {
     }
 
     /// The root-relative, `/`-separated form of `path` (as given or walked, relative to
-    /// the current folder); a path outside the root is shown as given.
+    /// the current folder); empty for the root itself; a path outside the root is shown
+    /// as given.
     pub fn rel(&self, path: &Path) -> String {
         let abs = absolute(&self.cwd, path);
         match abs.strip_prefix(&self.root) {
             Ok(r) if !r.as_os_str().is_empty() => slash(r),
-            Ok(_) => abs
-                .file_name()
-                .map_or_else(|| ".".to_string(), |n| n.to_string_lossy().into_owned()),
+            // The root itself (a folder): the empty relative path.
+            Ok(_) => String::new(),
             Err(_) => slash(path).trim_start_matches("./").to_string(),
         }
     }

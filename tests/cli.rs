@@ -226,7 +226,7 @@ fn findings_come_most_severe_first_with_each_fix_once_and_a_summary_by_severity(
         "one fix per rule: {out}"
     );
     assert!(
-        err.contains("3 findings (1 high, 2 medium, 3 secrets)"),
+        err.contains("3 findings (1 high, 2 medium; 3 secrets)"),
         "{err}"
     );
     assert!(err.contains("scanned 2 files"), "{err}");
@@ -234,7 +234,7 @@ fn findings_come_most_severe_first_with_each_fix_once_and_a_summary_by_severity(
     assert_eq!(out.lines().count(), 3, "{out}");
     write(dir.path(), "a.env", "x\n");
     let (_, _, err) = tw_in(dir.path(), &["scan"]);
-    assert!(err.contains("1 finding (1 high, 1 secret)"), "{err}");
+    assert!(err.contains("1 finding (1 high; 1 secret)"), "{err}");
 }
 
 #[test]

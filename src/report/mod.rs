@@ -132,17 +132,18 @@ impl Report<'_> {
                     parts.push(format!("{c} {sev}"));
                 }
             }
+            let mut kinds = Vec::new();
             for (kind, one, many) in [
                 (FindingKind::Secret, "secret", "secrets"),
-                (FindingKind::Pipeline, "pipeline", "pipeline"),
-                (FindingKind::Config, "config", "config"),
+                (FindingKind::Pipeline, "pipeline issue", "pipeline issues"),
+                (FindingKind::Config, "config issue", "config issues"),
             ] {
                 let c = self.findings.iter().filter(|f| f.kind == kind).count() as u64;
                 if c > 0 {
-                    parts.push(plural(c, one, many));
+                    kinds.push(plural(c, one, many));
                 }
             }
-            line.push_str(&format!(" ({})", parts.join(", ")));
+            line.push_str(&format!(" ({}; {})", parts.join(", "), kinds.join(", ")));
             let ll = self.long_lived() as u64;
             if ll > 0 {
                 line.push_str(&format!(
