@@ -194,6 +194,9 @@ pub struct Finding {
     /// The raw secret; never serialized, used for redaction decisions and dedup.
     #[serde(skip)]
     pub secret: Option<String>,
+    /// The reason written in the inline `tokenward:allow[id] reason` that hid it.
+    #[serde(skip)]
+    pub suppression_reason: Option<String>,
 }
 
 /// Builds a [`Finding`]; `build` refuses one without rule, location or message.
@@ -301,6 +304,7 @@ impl FindingBuilder {
             owner: None,
             commit: None,
             secret: self.secret,
+            suppression_reason: None,
             rule_id,
         })
     }
