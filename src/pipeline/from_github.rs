@@ -221,17 +221,16 @@ fn script_line(line: &str, job_token: bool, t: &mut TokenUse) {
     if l.starts_with('#') {
         return;
     }
-    for (words, scope) in catalog::SCRIPT_SCOPES {
-        if words.iter().all(|w| contains_word(l, w) || l.contains(w)) {
-            merge_scope(&mut t.needs, scope, "write");
-        }
+    let words = super::script_words::read_line(l);
+    for scope in words.needs {
+        merge_scope(&mut t.needs, scope, "write");
     }
-    for (word, scope) in catalog::SCRIPT_HINTS {
-        if contains_word(l, word) && !t.plausible.contains(scope) {
+    for scope in words.hints {
+        if !t.plausible.contains(&scope) {
             t.plausible.push(scope);
         }
     }
-    if catalog::RELEASE_WORDS.iter().any(|w| contains_word(l, w)) {
+    if words.release {
         for scope in catalog::RELEASE_SCOPES {
             if !t.plausible.contains(scope) {
                 t.plausible.push(scope);
@@ -241,18 +240,11 @@ fn script_line(line: &str, job_token: bool, t: &mut TokenUse) {
     if runs_repo_program(l) {
         t.repo_program = true;
     }
-    let lower = l.to_ascii_lowercase();
-    if catalog::ID_TOKEN_HINTS.iter().any(|h| lower.contains(h))
-        && !t.plausible.contains(&"id-token")
-    {
+    if words.id_token_hint && !t.plausible.contains(&"id-token") {
         t.plausible.push("id-token");
     }
-    if catalog::OPAQUE_TOKEN_USES.iter().any(|w| l.contains(w)) {
-        t.opaque = true;
-    }
-    if catalog::TOKEN_WORDS.iter().any(|w| contains_word(l, w)) {
-        t.handed_out = true;
-    }
+    t.opaque |= words.opaque;
+    t.handed_out |= words.token_word;
     let mut words = l.split_whitespace();
     while let Some(w) = words.next() {
         if w != "gh" || !job_token {

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod from_github;
 pub mod github;
 pub mod repo;
+pub mod script_words;
 pub mod yaml;
 
 use crate::finding::Span;
