@@ -309,14 +309,17 @@ pub const PUBLISH_COMMANDS: &[(&str, Provider)] = &[
     ("nuget push", Provider::NuGet),
 ];
 
-/// The registries one script line publishes to (comments and `--dry-run` excluded).
-pub fn publish_commands(line: &str) -> impl Iterator<Item = Provider> + '_ {
+/// The registries one script line publishes to (comments and `--dry-run` excluded), in
+/// [`PUBLISH_COMMANDS`] order.
+pub fn publish_commands(line: &str) -> impl Iterator<Item = Provider> {
     let l = line.trim();
     let live = !(l.starts_with('#') || l.contains("--dry-run"));
-    PUBLISH_COMMANDS
-        .iter()
-        .filter(move |(cmd, _)| live && super::github::contains_word(l, cmd))
-        .map(|(_, p)| *p)
+    let found = if live {
+        super::script_words::read_line(l).publishes
+    } else {
+        Vec::new()
+    };
+    found.into_iter()
 }
 
 /// An input that must be set for an action to publish, and the values it must have

@@ -15,6 +15,8 @@ enum Origin {
     Scope { entry: usize, part: usize },
     /// Entry of [`catalog::SCRIPT_HINTS`].
     Hint(usize),
+    /// Entry of [`catalog::PUBLISH_COMMANDS`].
+    Publish(usize),
     /// A [`catalog::RELEASE_WORDS`] word.
     Release,
     /// A [`catalog::OPAQUE_TOKEN_USES`] text (anywhere).
@@ -60,6 +62,9 @@ fn matcher() -> &'static Matcher {
         for (i, (w, _)) in catalog::SCRIPT_HINTS.iter().enumerate() {
             add(w, Origin::Hint(i));
         }
+        for (i, (c, _)) in catalog::PUBLISH_COMMANDS.iter().enumerate() {
+            add(c, Origin::Publish(i));
+        }
         for w in catalog::RELEASE_WORDS {
             add(w, Origin::Release);
         }
@@ -88,6 +93,8 @@ pub struct LineWords {
     pub needs: Vec<&'static str>,
     /// Scopes of [`catalog::SCRIPT_HINTS`] entries on the line.
     pub hints: Vec<&'static str>,
+    /// Registries of [`catalog::PUBLISH_COMMANDS`] on the line, in table order.
+    pub publishes: Vec<catalog::Provider>,
     /// A release or deploy word is on the line.
     pub release: bool,
     /// A raw API use is on the line.
@@ -108,6 +115,7 @@ pub fn read_line(line: &str) -> LineWords {
     let bytes = line.as_bytes();
     let mut out = LineWords::default();
     let mut parts_seen: Vec<(usize, usize)> = Vec::new();
+    let mut publish_seen: Vec<usize> = Vec::new();
     for hit in m.automaton.find_overlapping_iter(line) {
         let bounded = (hit.start() == 0 || !is_word(bytes[hit.start() - 1]))
             && (hit.end() >= bytes.len() || !is_word(bytes[hit.end()]));
@@ -118,6 +126,7 @@ pub fn read_line(line: &str) -> LineWords {
             match origin {
                 Origin::Scope { entry, part } => parts_seen.push((entry, part)),
                 Origin::Hint(i) => out.hints.push(catalog::SCRIPT_HINTS[i].1),
+                Origin::Publish(i) => publish_seen.push(i),
                 Origin::Release => out.release = true,
                 Origin::Opaque => out.opaque = true,
                 Origin::TokenWord => out.token_word = true,
@@ -125,6 +134,12 @@ pub fn read_line(line: &str) -> LineWords {
             }
         }
     }
+    publish_seen.sort_unstable();
+    publish_seen.dedup();
+    out.publishes = publish_seen
+        .into_iter()
+        .map(|i| catalog::PUBLISH_COMMANDS[i].1)
+        .collect();
     for (entry, (parts, scope)) in catalog::SCRIPT_SCOPES.iter().enumerate() {
         if (0..parts.len()).all(|p| parts_seen.contains(&(entry, p))) {
             out.needs.push(scope);
