@@ -28,6 +28,9 @@ pub enum Command {
     /// List every machine credential the repository holds or its pipelines use: secrets,
     /// cloud and registry logins, token permissions, hard-coded credentials, owners.
     Inventory(crate::inventory::InventoryArgs),
+    /// Merge the JSON, SARIF and inventory results of many repositories' runs into one
+    /// set (SARIF split within GitHub's upload limits); `--digest` adds the fleet digest.
+    Merge(crate::merge::MergeArgs),
 }
 
 /// Output formats.

@@ -13,6 +13,7 @@ pub mod git;
 pub mod gitleaks;
 pub mod hook;
 pub mod inventory;
+pub mod merge;
 pub mod report;
 pub mod rules;
 pub mod rules_cmd;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => rules_cmd::run(&args),
         Command::InstallHook(args) => hook::install(&args),
         Command::Inventory(args) => inventory::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }
 

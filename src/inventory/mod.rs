@@ -108,6 +108,7 @@ pub fn build(root: &Path) -> anyhow::Result<Inventory> {
         permissions: collected.permissions,
         hardcoded_credentials: hardcoded,
         errors: collected.errors,
+        actions: collected.actions,
     };
     inv.summary = summarize(&inv);
     Ok(inv)

@@ -9,7 +9,8 @@
 
 use super::codeowners::CodeOwners;
 use super::model::{
-    Authentication, EffectivePermissions, PermissionGrant, Scopes, SecretEntry, SecretUse,
+    ActionUse, Authentication, EffectivePermissions, PermissionGrant, Scopes, SecretEntry,
+    SecretUse,
 };
 use crate::audit::model::{
     FileKind, Job, Step, Workflow, action_matches, contains_word, expressions,
@@ -29,6 +30,8 @@ pub struct Collected {
     pub permissions: Vec<PermissionGrant>,
     /// Files that could not be read or parsed.
     pub errors: Vec<String>,
+    /// Actions and reusable workflows from other repositories, sorted.
+    pub actions: Vec<ActionUse>,
 }
 
 /// Events an outsider can cause that run a job with the repository's secrets.
@@ -219,6 +222,7 @@ pub fn collect(root: &Path, co: &CodeOwners) -> Collected {
     out.secrets = repo.secrets(&index);
     out.authentications = repo.authentications();
     out.permissions = repo.grants(&out.authentications);
+    out.actions = repo.actions();
     out
 }
 
@@ -945,6 +949,32 @@ impl<'a> Repo<'a> {
         out
     }
 
+    /// Every `uses:` of a job or step that names another repository or an image.
+    fn actions(&self) -> Vec<ActionUse> {
+        let mut out = Vec::new();
+        for (wi, wf) in self.wfs.iter().enumerate() {
+            let rel = &self.files[wi].rel;
+            for job in &wf.jobs {
+                let uses = job.uses().into_iter().map(|(_, v)| v);
+                let steps = job
+                    .steps
+                    .iter()
+                    .filter_map(|s| s.uses_entry().map(|(_, v)| v));
+                for node in uses.chain(steps) {
+                    if let Some(a) = node.as_str().and_then(|u| action_use(u.trim())) {
+                        out.push(ActionUse {
+                            workflow: rel.clone(),
+                            line: node.line,
+                            ..a
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.name, &a.workflow, a.line).cmp(&(&b.name, &b.workflow, b.line)));
+        out
+    }
+
     fn grants(&self, auths: &[Authentication]) -> Vec<PermissionGrant> {
         let mut out = Vec::new();
         for (wi, wf) in self.wfs.iter().enumerate() {
@@ -1091,6 +1121,38 @@ fn purpose_of(step: Option<&Step<'_>>, key: &str, name: &str) -> Option<String> 
         return Some("deploy".into());
     }
     None
+}
+
+/// Splits a `uses:` value into name, ref and pinned; `None` for local paths and
+/// expressions. The workflow and line are filled in by the caller.
+fn action_use(uses: &str) -> Option<ActionUse> {
+    if uses.is_empty() || uses.starts_with('.') || uses.contains("${{") {
+        return None;
+    }
+    let (name, reference, pinned) = if let Some(image) = uses.strip_prefix("docker://") {
+        let (name, digest) = match image.split_once("@sha256:") {
+            Some((n, d)) => (n, Some(format!("sha256:{d}"))),
+            None => (image, None),
+        };
+        let pinned = digest.is_some();
+        (format!("docker://{name}"), digest, pinned)
+    } else {
+        let (name, r) = match uses.rsplit_once('@') {
+            Some((n, r)) => (n, Some(r.to_string())),
+            None => (uses, None),
+        };
+        let pinned = r
+            .as_deref()
+            .is_some_and(|r| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()));
+        (name.to_string(), r, pinned)
+    };
+    Some(ActionUse {
+        name,
+        reference,
+        pinned,
+        workflow: String::new(),
+        line: 0,
+    })
 }
 
 #[cfg(test)]
