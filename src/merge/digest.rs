@@ -276,8 +276,9 @@ impl Fleet {
     }
 
     fn shared_actions(&self, min_shared: usize) -> Vec<SharedAction> {
-        let mut acts: BTreeMap<&str, (BTreeSet<&str>, BTreeSet<&str>, BTreeSet<&str>)> =
-            BTreeMap::new();
+        // Per action: repositories using it, those using it unpinned, refs in use.
+        type Uses<'a> = (BTreeSet<&'a str>, BTreeSet<&'a str>, BTreeSet<&'a str>);
+        let mut acts: BTreeMap<&str, Uses<'_>> = BTreeMap::new();
         for (repo, inv) in self.inventories() {
             for a in &inv.actions {
                 let owner = a.name.split('/').next().unwrap_or("").to_ascii_lowercase();
