@@ -58,6 +58,7 @@ export TOKENWARD="${TOKENWARD:-tokenward}"
 mkdir -p "$out/results"
 start=$(date +%s)
 # One scan-one.sh per repository, JOBS at a time; a failed scan does not stop the others.
+# shellcheck disable=SC2016 # $1.. expand in the inner bash, not here
 printf '%s\0' "${repos[@]}" |
   xargs -0 -P "$jobs" -I{} bash -c 'bash "$1" "$2" "$3" || echo "$2" >>"$3/../failed.txt"' _ \
     "$here/fleet/scan-one.sh" {} "$out/results" || true

@@ -56,12 +56,12 @@ fn is_result_file(name: &str) -> bool {
 pub fn locate(paths: &[PathBuf]) -> anyhow::Result<Vec<Located>> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).with_context(|| p.display().to_string())?;
+        let meta = std::fs::metadata(p).with_context(|| shown(p))?;
         if meta.is_dir() {
             let before = out.len();
             walk(p, p, &mut out)?;
             if out.len() == before {
-                bail!("{}: no .json or .sarif files in this folder", p.display());
+                bail!("{}: no .json or .sarif files in this folder", shown(p));
             }
         } else {
             out.push(Located {
@@ -76,14 +76,12 @@ pub fn locate(paths: &[PathBuf]) -> anyhow::Result<Vec<Located>> {
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<Located>) -> anyhow::Result<()> {
-    let rd = std::fs::read_dir(dir).with_context(|| dir.display().to_string())?;
+    let rd = std::fs::read_dir(dir).with_context(|| shown(dir))?;
     for entry in rd {
-        let entry = entry.with_context(|| dir.display().to_string())?;
+        let entry = entry.with_context(|| shown(dir))?;
         let path = entry.path();
         // Symlinks are not followed: a result folder holds plain files.
-        let ft = entry
-            .file_type()
-            .with_context(|| path.display().to_string())?;
+        let ft = entry.file_type().with_context(|| shown(&path))?;
         if ft.is_dir() {
             walk(root, &path, out)?;
         } else if ft.is_file() && entry.file_name().to_str().is_some_and(is_result_file) {
@@ -102,15 +100,20 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Located>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A path made safe to print on one line (control characters escaped).
+pub fn shown(p: &Path) -> String {
+    crate::escape::for_display(&p.display().to_string()).into_owned()
+}
+
 fn parent_name(p: &Path) -> anyhow::Result<String> {
-    let abs = std::path::absolute(p).with_context(|| p.display().to_string())?;
+    let abs = std::path::absolute(p).with_context(|| shown(p))?;
     abs.parent()
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "{}: cannot name its repository (put each repository's results in a folder named after it)",
-                p.display()
+                shown(p)
             )
         })
 }
@@ -118,22 +121,22 @@ fn parent_name(p: &Path) -> anyhow::Result<String> {
 /// Reads and recognises one file.
 pub fn read(loc: &Located) -> anyhow::Result<Input> {
     let p = &loc.path;
-    let meta = std::fs::metadata(p).with_context(|| p.display().to_string())?;
+    let meta = std::fs::metadata(p).with_context(|| shown(p))?;
     if meta.len() > MAX_INPUT_BYTES {
         bail!(
             "{}: {} bytes, over the {} MiB limit for one input",
-            p.display(),
+            shown(p),
             meta.len(),
             MAX_INPUT_BYTES >> 20
         );
     }
-    let bytes = std::fs::read(p).with_context(|| p.display().to_string())?;
+    let bytes = std::fs::read(p).with_context(|| shown(p))?;
     let doc: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", p.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", shown(p)))?;
     let kind = classify(&doc).ok_or_else(|| {
         anyhow::anyhow!(
             "{}: not a tokenward scan JSON, SARIF 2.1.0 or inventory JSON file",
-            p.display()
+            shown(p)
         )
     })?;
     Ok(Input {

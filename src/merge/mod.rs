@@ -17,7 +17,6 @@ pub mod key;
 pub mod markdown;
 pub mod sarif;
 
-use crate::escape::for_display;
 use crate::inventory::model::Inventory;
 use clap::Args;
 use input::InputKind;
@@ -73,7 +72,9 @@ struct MergeSummary {
     inputs: BTreeMap<&'static str, usize>,
     repositories: usize,
     findings: usize,
-    duplicates_dropped: usize,
+    /// Findings that more than one input carried (e.g. a scan's JSON and SARIF), counted
+    /// once.
+    findings_in_several_inputs: usize,
     sarif_files: Vec<String>,
     sarif_runs: usize,
     sarif_results: usize,
@@ -94,7 +95,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let mut json_duplicates = 0;
     for loc in &located {
         let inp = input::read(loc)?;
-        let name = for_display(&inp.path.display().to_string()).into_owned();
+        let name = input::shown(&inp.path);
         match inp.kind {
             InputKind::ScanJson => {
                 *counts.entry("scan_json").or_default() += 1;
@@ -211,7 +212,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let d = fleet.digest(args.min_shared);
     summary.repositories = d.totals.repositories;
     summary.findings = d.totals.findings;
-    summary.duplicates_dropped = fleet.duplicates.max(json_duplicates);
+    summary.findings_in_several_inputs = fleet.duplicates;
     if args.digest {
         write_json(&dir.join("digest.json"), &d)?;
         write(
@@ -227,11 +228,12 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("tokenward: {why}");
     }
     eprintln!(
-        "tokenward: merged {} files from {} repositories: {} findings ({} duplicates dropped); reused values {}; wrote {} to {}",
+        "tokenward: merged {} files from {} repositories: {} findings ({} carried by several inputs, counted once; {} repeated scan JSON findings left out of findings.json); reused values {}; wrote {} to {}",
         located.len(),
         summary.repositories,
         summary.findings,
-        summary.duplicates_dropped,
+        summary.findings_in_several_inputs,
+        json_duplicates,
         if d.totals.value_hashes == 0 {
             "not checked (no value_hash in the scan JSON; set TOKENWARD_FLEET_KEY when scanning)"
                 .to_string()
@@ -239,7 +241,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
             d.reused_values.len().to_string()
         },
         summary.outputs.join(", "),
-        for_display(&dir.display().to_string()),
+        input::shown(dir),
     );
     Ok(ExitCode::from(crate::EXIT_CLEAN))
 }
@@ -250,20 +252,20 @@ fn prepare_output_dir(dir: &Path) -> anyhow::Result<()> {
             if rd.next().is_some() {
                 anyhow::bail!(
                     "{}: not empty; give `merge` a new or empty folder so no stale SARIF file is left beside the new ones",
-                    dir.display()
+                    input::shown(dir)
                 );
             }
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))
+            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", input::shown(dir)))
         }
-        Err(e) => Err(anyhow::anyhow!("{}: {e}", dir.display())),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", input::shown(dir))),
     }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", input::shown(path)))
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
