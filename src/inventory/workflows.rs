@@ -1161,6 +1161,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn action_uses_name_ref_and_pin() {
+        let a = action_use("acme/setup@v2").unwrap();
+        assert_eq!(
+            (a.name.as_str(), a.reference.as_deref(), a.pinned),
+            ("acme/setup", Some("v2"), false)
+        );
+        let sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
+        assert!(
+            action_use(&format!("acme/x/.github/workflows/r.yml@{sha}"))
+                .unwrap()
+                .pinned
+        );
+        let d = action_use("docker://alpine@sha256:abc").unwrap();
+        assert_eq!((d.name.as_str(), d.pinned), ("docker://alpine", true));
+        assert!(!action_use("docker://alpine:3").unwrap().pinned);
+        assert!(action_use("./.github/actions/local").is_none());
+        assert!(action_use("${{ matrix.action }}").is_none());
+    }
+
+    #[test]
     fn secret_names_in_expressions() {
         assert_eq!(
             secret_names("secrets.npm_token || secrets['Other-One'] || secrets.GITHUB_TOKEN"),
