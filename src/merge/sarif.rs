@@ -13,7 +13,7 @@
 
 use super::finding_key;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// GitHub's limits, and the ones this merge applies (which may be set lower).
 #[derive(Debug, Clone, Copy)]
@@ -41,8 +41,9 @@ struct Group {
     /// The first input's driver (without its rules) and run fields we keep.
     driver: Map<String, Value>,
     column_kind: Option<Value>,
-    /// Rules by id, from every input.
-    rules: BTreeMap<String, Value>,
+    /// Ids of the rules its results use (the rules themselves are kept once per tool
+    /// in [`SarifMerge`]: a scan's SARIF describes every rule, hundreds per input).
+    used: BTreeSet<String>,
     /// Results, in input order, each with its rule id.
     results: Vec<(String, Vec<u8>)>,
     seen: HashSet<String>,
@@ -53,6 +54,8 @@ struct Group {
 #[derive(Debug, Default)]
 pub struct SarifMerge {
     groups: BTreeMap<(String, String, String), Group>,
+    /// Rules by tool and id (the first description seen), only those results use.
+    rules: HashMap<(String, String), Value>,
     /// Results dropped as duplicates.
     pub duplicates: usize,
     /// Results read.
@@ -103,28 +106,25 @@ impl SarifMerge {
                 .ok_or_else(|| format!("runs[{ri}]: tool.driver has no name"))?
                 .to_string();
             let category = category_of(run, default_category);
-            let rules: Vec<Value> = driver
+            let empty = Vec::new();
+            let rules: &Vec<Value> = driver
                 .get("rules")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+                .unwrap_or(&empty);
             let group = self
                 .groups
-                .entry((repo.to_string(), tool, category))
+                .entry((repo.to_string(), tool.clone(), category))
                 .or_default();
             if group.driver.is_empty() {
-                group.driver = driver.clone();
-                group.driver.remove("rules");
+                group.driver = driver
+                    .iter()
+                    .filter(|(k, _)| *k != "rules")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 group.column_kind = run.get("columnKind").cloned();
             }
-            for r in &rules {
-                if let Some(id) = r.get("id").and_then(Value::as_str) {
-                    group
-                        .rules
-                        .entry(id.to_string())
-                        .or_insert_with(|| r.clone());
-                }
-            }
+            // Rules this input describes that no earlier input did, and its results use.
+            let mut wanted: BTreeSet<String> = BTreeSet::new();
             let results = run.get("results").and_then(Value::as_array);
             for (i, res) in results.into_iter().flatten().enumerate() {
                 self.results_read += 1;
@@ -154,7 +154,20 @@ impl SarifMerge {
                 res.remove("ruleIndex");
                 res.insert("ruleId".into(), Value::String(rule_id.clone()));
                 let bytes = serde_json::to_vec(&res).map_err(|e| e.to_string())?;
+                if !self.rules.contains_key(&(tool.clone(), rule_id.clone())) {
+                    wanted.insert(rule_id.clone());
+                }
+                group.used.insert(rule_id.clone());
                 group.results.push((rule_id, bytes));
+            }
+            for r in rules.iter().filter(|_| !wanted.is_empty()) {
+                if let Some(id) = r.get("id").and_then(Value::as_str)
+                    && wanted.contains(id)
+                {
+                    self.rules
+                        .entry((tool.clone(), id.to_string()))
+                        .or_insert_with(|| r.clone());
+                }
             }
         }
         Ok(())
@@ -166,8 +179,17 @@ impl SarifMerge {
         let mut results = 0;
         let mut split_runs = Vec::new();
         // Room for the run's own fields beside its results.
-        for ((repo, _tool, category), g) in self.groups {
-            let chunks = chunk(&g, limits);
+        for ((repo, tool, category), g) in self.groups {
+            let rules: BTreeMap<&str, &Value> = g
+                .used
+                .iter()
+                .filter_map(|id| {
+                    self.rules
+                        .get(&(tool.clone(), id.clone()))
+                        .map(|r| (id.as_str(), r))
+                })
+                .collect();
+            let chunks = chunk(&g, &rules, limits);
             if chunks.len() > 1 {
                 split_runs.push(format!("{repo} ({} runs)", chunks.len()));
             }
@@ -179,7 +201,7 @@ impl SarifMerge {
                 } else {
                     String::new()
                 };
-                runs.push(build_run(&g, &repo, &category, &part, range));
+                runs.push(build_run(&g, &rules, &repo, &category, &part, range));
             }
         }
         let run_count = runs.len();
@@ -194,9 +216,8 @@ impl SarifMerge {
 
 /// Splits a group's results into ranges of at most `results_per_run` results and
 /// about half a file's bytes, so that every run fits a file with room to spare.
-fn chunk(g: &Group, limits: Limits) -> Vec<std::ops::Range<usize>> {
-    let rules_bytes: usize = g
-        .rules
+fn chunk(g: &Group, rules: &BTreeMap<&str, &Value>, limits: Limits) -> Vec<std::ops::Range<usize>> {
+    let rules_bytes: usize = rules
         .values()
         .map(|r| serde_json::to_vec(r).map_or(0, |v| v.len()))
         .sum();
@@ -223,6 +244,7 @@ fn chunk(g: &Group, limits: Limits) -> Vec<std::ops::Range<usize>> {
 
 fn build_run(
     g: &Group,
+    all_rules: &BTreeMap<&str, &Value>,
     repo: &str,
     category: &str,
     part: &str,
@@ -235,9 +257,9 @@ fn build_run(
     }
     let mut rules = Vec::new();
     for (id, idx) in used.iter_mut() {
-        if let Some(r) = g.rules.get(*id) {
+        if let Some(r) = all_rules.get(*id) {
             *idx = rules.len();
-            rules.push(r.clone());
+            rules.push((*r).clone());
         } else {
             *idx = usize::MAX;
         }
