@@ -48,7 +48,7 @@ def main():
         for w in range(r.randint(1, 2)):
             files[".github/workflows/ci%d.yml" % w] = workflow(r)
         if i % 50 == 7:
-            files["deploy/shared.env"] = "SHARED_TOKEN=%s\n" % shared[i % 5]
+            files["deploy/shared.env"] = "SHARED_TOKEN=%s\n" % shared[(i // 50) % 5]
         for rel, text in files.items():
             p = os.path.join(repo, rel)
             os.makedirs(os.path.dirname(p), exist_ok=True)
