@@ -170,3 +170,30 @@ pub fn render(d: &Digest, top: usize) -> String {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::digest::Fleet;
+    use serde_json::json;
+
+    #[test]
+    fn names_from_inputs_cannot_break_the_tables() {
+        let mut f = Fleet::default();
+        let finding = json!({"rule_id": "r", "kind": "secret", "severity": "high",
+            "path": "a", "fingerprint": "1", "owner": "@x|y",
+            "span": {"start_line": 1, "start_column": 1}});
+        f.add_json(
+            "evil|repo\n::error::x",
+            finding.as_object().expect("object"),
+        );
+        let md = render(&f.digest(2), 10);
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| 1 |"))
+            .expect("repository row");
+        assert!(row.contains("evil\\|repo\\n::error::x"), "{row}");
+        assert!(row.contains("@x\\|y"), "{row}");
+        assert!(!md.lines().any(|l| l.starts_with("::")));
+    }
+}
