@@ -451,7 +451,7 @@ pub struct Totals {
     pub by_kind: BTreeMap<String, usize>,
     /// Hard-coded credentials of long-lived types.
     pub long_lived_credentials: usize,
-    /// Findings carrying a keyed value hash (0: value reuse was not checked; scan with
+    /// Findings carrying a keyed value hash (0: values were not compared; scan with
     /// `TOKENWARD_FLEET_KEY` set).
     pub value_hashes: usize,
 }

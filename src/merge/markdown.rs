@@ -43,7 +43,7 @@ pub fn render(d: &Digest, top: usize) -> String {
     if t.value_hashes == 0 {
         let _ = writeln!(
             o,
-            "Secret values were **not** compared across repositories: no scan JSON carried a `value_hash` (scan with `TOKENWARD_FLEET_KEY` set, the same key for every repository).\n"
+            "Secret values were **not** compared across repositories: no finding carried a `value_hash` (no secret was found, or the scans ran without `TOKENWARD_FLEET_KEY`; set it, with one key for every repository).\n"
         );
     }
 

@@ -235,7 +235,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         summary.findings_in_several_inputs,
         json_duplicates,
         if d.totals.value_hashes == 0 {
-            "not checked (no value_hash in the scan JSON; set TOKENWARD_FLEET_KEY when scanning)"
+            "not compared (no finding carried a value_hash: no secrets, or scanned without TOKENWARD_FLEET_KEY)"
                 .to_string()
         } else {
             d.reused_values.len().to_string()
