@@ -50,6 +50,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+    /// Merge the JSON, SARIF and inventory results of many repositories' runs into one
+    /// set (SARIF split within GitHub's upload limits); `--digest` adds the fleet digest.
+    Merge(crate::merge::MergeArgs),
 }
 
 /// Shells `completions` writes scripts for.

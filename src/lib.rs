@@ -13,6 +13,7 @@ pub mod git;
 pub mod gitleaks;
 pub mod hook;
 pub mod inventory;
+pub mod merge;
 pub mod paths;
 pub mod pipeline;
 pub mod report;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::InstallHook(args) => hook::install(&args),
         Command::Inventory(args) => inventory::run(&args),
         Command::Completions { shell } => completions(shell),
+        Command::Merge(args) => merge::run(&args),
     }
 }
 

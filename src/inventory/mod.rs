@@ -186,6 +186,7 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
         permissions: collected.permissions,
         hardcoded_credentials: hardcoded,
         errors,
+        actions: collected.actions,
     };
     inv.summary = summarize(&inv);
     Ok(inv)

@@ -36,6 +36,26 @@ pub struct Inventory {
     pub hardcoded_credentials: Vec<HardcodedCredential>,
     /// Files that could not be read or parsed (`path: problem`).
     pub errors: Vec<String>,
+    /// Every action and reusable workflow from another repository that a workflow uses
+    /// (`uses:`), sorted by name, workflow and line. Absent in older inventories.
+    #[serde(default)]
+    pub actions: Vec<ActionUse>,
+}
+
+/// One `uses:` of an action or reusable workflow kept in another repository.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActionUse {
+    /// `owner/repo` or `owner/repo/path` (reusable workflows keep their path), or
+    /// `docker://image` for a container action.
+    pub name: String,
+    /// The ref after `@` (tag, branch, SHA or digest), when there is one.
+    pub reference: Option<String>,
+    /// Whether the ref is a full 40-character commit SHA or an image digest.
+    pub pinned: bool,
+    /// The workflow file.
+    pub workflow: String,
+    /// Line of the `uses:`.
+    pub line: usize,
 }
 
 /// The summary table's numbers.

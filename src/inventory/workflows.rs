@@ -10,7 +10,8 @@
 
 use super::codeowners::CodeOwners;
 use super::model::{
-    Authentication, EffectivePermissions, PermissionGrant, SecretEntry, SecretUse, UNOWNED,
+    ActionUse, Authentication, EffectivePermissions, PermissionGrant, SecretEntry, SecretUse,
+    UNOWNED,
 };
 use crate::pipeline::catalog::{self, Exposure, Provider};
 use crate::pipeline::repo::{Repo, RunContext};
@@ -26,6 +27,8 @@ pub struct Collected {
     pub authentications: Vec<Authentication>,
     /// One grant per job, sorted by workflow and line.
     pub permissions: Vec<PermissionGrant>,
+    /// Every `uses:` of code kept elsewhere, sorted by name, workflow and line.
+    pub actions: Vec<ActionUse>,
 }
 
 /// Renders the facts of `pipelines` (every CI file of one repository).
@@ -45,6 +48,7 @@ pub fn collect(pipelines: Vec<Pipeline>, co: &CodeOwners) -> Collected {
         secrets: r.secrets(),
         permissions: r.grants(&authentications),
         authentications,
+        actions: r.actions(),
     }
 }
 
@@ -295,6 +299,25 @@ impl Render<'_> {
         }
         out.sort_by(|a, b| (&a.workflow, a.line, &a.job).cmp(&(&b.workflow, b.line, &b.job)));
         out.dedup();
+        out
+    }
+
+    fn actions(&self) -> Vec<ActionUse> {
+        let mut out: Vec<ActionUse> = self
+            .repo
+            .pipelines
+            .iter()
+            .flat_map(|p| {
+                p.uses.iter().map(|u| ActionUse {
+                    name: u.name.clone(),
+                    reference: u.reference.clone(),
+                    pinned: u.pinned,
+                    workflow: p.path.clone(),
+                    line: u.line,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.name, &a.workflow, a.line).cmp(&(&b.name, &b.workflow, b.line)));
         out
     }
 

@@ -10,7 +10,7 @@ use super::github::{
 use super::yaml::{Node, Source, Value};
 use super::{
     Grant, JobFacts, Login, Method, PassedAs, Pipeline, Platform, Publish, Scopes, SecretRef,
-    TokenUse,
+    TokenUse, UsesRef,
 };
 use std::collections::BTreeMap;
 
@@ -32,9 +32,22 @@ pub fn facts(path: &str, src: &Source<'_>, wf: &Workflow<'_>) -> Pipeline {
         secret_refs: Vec::new(),
         logins: Vec::new(),
         publishes: Vec::new(),
+        uses: Vec::new(),
     };
     for (ji, job) in wf.jobs.iter().enumerate() {
         p.jobs.push(job_facts(src, wf, job));
+        if let Some((_, v)) = job.uses() {
+            p.uses
+                .extend(v.as_str().and_then(|u| UsesRef::parse(u, ji, None, v.line)));
+        }
+        for step in &job.steps {
+            if let Some((_, v)) = step.uses_entry() {
+                p.uses.extend(
+                    v.as_str()
+                        .and_then(|u| UsesRef::parse(u, ji, Some(step.index), v.line)),
+                );
+            }
+        }
         publishes(src, ji, job, &mut p.publishes);
     }
     secret_refs(src, wf, &mut p.secret_refs);

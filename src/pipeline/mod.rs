@@ -121,6 +121,57 @@ pub struct Publish {
     pub with_secret: bool,
 }
 
+/// A `uses:` of code kept in another repository: an action, a reusable workflow or a
+/// `docker://` image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsesRef {
+    /// `owner/repo[/path]`, or `docker://image` for a container action.
+    pub name: String,
+    /// The ref after `@` (tag, branch, SHA) or the image digest, when there is one.
+    pub reference: Option<String>,
+    /// Whether the ref is a full commit SHA or an image digest.
+    pub pinned: bool,
+    /// Job index.
+    pub job: usize,
+    /// Step index; `None` for a job that calls a reusable workflow.
+    pub step: Option<usize>,
+    /// Line of the `uses:` value.
+    pub line: usize,
+}
+
+impl UsesRef {
+    /// Splits a `uses:` value; `None` for local paths (`./...`) and expressions.
+    pub fn parse(uses: &str, job: usize, step: Option<usize>, line: usize) -> Option<UsesRef> {
+        let uses = uses.trim();
+        if uses.is_empty() || uses.starts_with('.') || uses.contains("${{") {
+            return None;
+        }
+        let (name, reference, pinned) = if let Some(image) = uses.strip_prefix("docker://") {
+            match image.split_once("@sha256:") {
+                Some((n, d)) => (format!("docker://{n}"), Some(format!("sha256:{d}")), true),
+                None => (format!("docker://{image}"), None, false),
+            }
+        } else {
+            let (name, r) = match uses.rsplit_once('@') {
+                Some((n, r)) => (n, Some(r.to_string())),
+                None => (uses, None),
+            };
+            let pinned = r
+                .as_deref()
+                .is_some_and(|r| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()));
+            (name.to_string(), r, pinned)
+        };
+        Some(UsesRef {
+            name,
+            reference,
+            pinned,
+            job,
+            step,
+            line,
+        })
+    }
+}
+
 /// A reference to a stored secret.
 #[derive(Debug, Clone)]
 pub struct SecretRef {
@@ -237,6 +288,8 @@ pub struct Pipeline {
     pub logins: Vec<Login>,
     /// Every publish.
     pub publishes: Vec<Publish>,
+    /// Every action, reusable workflow and image used from elsewhere.
+    pub uses: Vec<UsesRef>,
 }
 
 impl Pipeline {

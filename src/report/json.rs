@@ -1,8 +1,13 @@
 //! JSON output: a versioned object (`"version": 1`) holding the findings, the
 //! suppression counts and the scan totals. Documented in README.md.
+//!
+//! When `TOKENWARD_FLEET_KEY` is set, each secret finding also carries `value_hash`, a
+//! keyed hash of the secret (see [`crate::merge::key`]) that `tokenward merge --digest`
+//! uses to find one value reused across repositories.
 
 use super::Report;
 use crate::finding::Finding;
+use crate::merge::key::FleetKey;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -10,15 +15,25 @@ use std::io::{self, Write};
 /// Version of the JSON schema; bumped on any incompatible change.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
-/// Writes the JSON report.
+/// Writes the JSON report; reads the fleet key from the environment.
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
+    let key = FleetKey::from_env().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    write_with_key(report, key.as_ref(), w)
+}
+
+/// Writes the JSON report; with a fleet key, secret findings carry `value_hash`.
+pub fn write_with_key(
+    report: &Report,
+    key: Option<&FleetKey>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     // Serialized straight from borrowed data: no intermediate JSON tree, which for tens
     // of thousands of findings costs more than the scan.
     #[derive(Serialize)]
     struct Doc<'a> {
         version: u32,
         tool: Tool,
-        findings: &'a [Finding],
+        findings: Vec<FindingOut<'a>>,
         suppressed: Vec<SuppressedEntry<'a>>,
         summary: Summary<'a>,
     }
@@ -26,6 +41,13 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     struct Tool {
         name: &'static str,
         version: &'static str,
+    }
+    #[derive(Serialize)]
+    struct FindingOut<'a> {
+        #[serde(flatten)]
+        finding: &'a Finding,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value_hash: Option<String>,
     }
     #[derive(Serialize)]
     struct SuppressedEntry<'a> {
@@ -50,7 +72,14 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             name: "tokenward",
             version: env!("CARGO_PKG_VERSION"),
         },
-        findings: report.findings,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| FindingOut {
+                finding: f,
+                value_hash: key.zip(f.secret.as_deref()).map(|(k, s)| k.value_hash(s)),
+            })
+            .collect(),
         suppressed: report
             .suppressed
             .iter()
