@@ -469,15 +469,6 @@ pub fn config_base(config: &Path) -> PathBuf {
     }
 }
 
-/// `path` (relative to the scan root) relative to `base` (also root-relative, `""` for
-/// the root itself), or `None` when it lies outside `base`.
-pub fn strip_base<'a>(base: &str, path: &'a str) -> Option<&'a str> {
-    if base.is_empty() {
-        return Some(path);
-    }
-    path.strip_prefix(base)?.strip_prefix('/')
-}
-
 /// Finds `tokenward.toml` at the scan root or in its `.github/`; also returns a
 /// warning when both exist.
 pub fn discover(root: &Path) -> (Option<PathBuf>, Option<String>) {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod detect;
 pub mod escape;
 pub mod finding;
+pub mod fleet_key;
 pub mod git;
 pub mod gitleaks;
 pub mod hook;

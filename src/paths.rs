@@ -132,6 +132,15 @@ impl Roots {
     }
 }
 
+/// `path` (relative to the scan root) relative to `base` (also root-relative, `""` for
+/// the root itself), or `None` when it lies outside `base`.
+pub fn strip_base<'a>(base: &str, path: &'a str) -> Option<&'a str> {
+    if base.is_empty() {
+        return Some(path);
+    }
+    path.strip_prefix(base)?.strip_prefix('/')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,7 @@ impl EngineOptions {
     /// Whether the `exclude` globs (relative to their config's folder) cover `rel_path`.
     pub fn is_excluded(&self, rel_path: &str) -> bool {
         self.exclude.as_ref().is_some_and(|g| {
-            crate::config::strip_base(&self.exclude_base, rel_path).is_some_and(|p| g.is_match(p))
+            crate::paths::strip_base(&self.exclude_base, rel_path).is_some_and(|p| g.is_match(p))
         })
     }
 }
@@ -231,7 +231,7 @@ impl Engine {
                             });
                             findings.extend(audits);
                         }
-                        Err(e) if self.enabled(UNPARSABLE_CI_FILE.id) => {
+                        Err(e) if self.enabled(audit::UNPARSABLE_CI_FILE.id) => {
                             findings.extend(self.unparsable(rel_path, &e))
                         }
                         Err(_) => {}
@@ -257,7 +257,7 @@ impl Engine {
     /// The finding for a CI file the audits could not parse; `problem` is the parser's
     /// `line:col: message`.
     fn unparsable(&self, rel_path: &str, problem: &str) -> Option<Finding> {
-        if !self.enabled(UNPARSABLE_CI_FILE.id) {
+        if !self.enabled(audit::UNPARSABLE_CI_FILE.id) {
             return None;
         }
         let mut parts = problem.splitn(3, ':');
@@ -267,9 +267,9 @@ impl Engine {
             (Some(l), Some(c), Some(w)) => (l.max(1), c.max(1), w.trim().to_string()),
             _ => (1, 1, problem.to_string()),
         };
-        FindingBuilder::new(UNPARSABLE_CI_FILE.id, FindingKind::Pipeline)
-            .severity(UNPARSABLE_CI_FILE.severity)
-            .confidence(UNPARSABLE_CI_FILE.confidence)
+        FindingBuilder::new(audit::UNPARSABLE_CI_FILE.id, FindingKind::Pipeline)
+            .severity(audit::UNPARSABLE_CI_FILE.severity)
+            .confidence(audit::UNPARSABLE_CI_FILE.confidence)
             .message(format!(
                 "This CI file cannot be parsed ({}), so no pipeline audit ran on it; fix the syntax (or stop treating it as CI) so that it can be checked.",
                 crate::escape::for_display(&what)
@@ -283,7 +283,7 @@ impl Engine {
                     end_column: col + 1,
                 },
             )
-            .remediation(UNPARSABLE_CI_FILE.remediation)
+            .remediation(audit::UNPARSABLE_CI_FILE.remediation)
             .fingerprint_key("unparsable")
             .build()
             .ok()
@@ -375,22 +375,6 @@ impl Engine {
         out
     }
 }
-
-/// A CI file the audits cannot parse: reported, because a file nobody checked may hide
-/// anything (and a green run would say it was checked).
-pub const UNPARSABLE_CI_FILE: audit::AuditDoc = audit::AuditDoc {
-    id: "unparsable-ci-file",
-    name: "CI file that cannot be parsed",
-    severity: Severity::Medium,
-    confidence: crate::finding::Confidence::High,
-    description: "A workflow, action or other CI file is not valid YAML (or not UTF-8), so \
-no pipeline audit could check it. A file that cannot be read may hide anything: a broad \
-`permissions:` block, a secret passed to an untrusted step, an unpinned action. Parsers \
-also differ: a document that one YAML parser rejects may still be accepted by the CI \
-platform.\n\nExample:\n\n```yaml\non: push\njobs: [\n```",
-    remediation: "Fix the YAML syntax at the reported line (a linter such as `yamllint` \
-shows the problem), or move a file that is not CI configuration out of the CI folder.",
-};
 
 /// Lines within which a paired credential (an AWS key id and its secret) is one.
 const PAIR_DISTANCE: usize = 5;

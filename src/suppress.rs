@@ -295,7 +295,7 @@ impl Allow {
                 .as_ref()
                 .is_none_or(|h| *h == f.fingerprint)
             && self.path_set.as_ref().is_none_or(|g| {
-                crate::config::strip_base(&self.base, &f.path).is_some_and(|p| g.is_match(p))
+                crate::paths::strip_base(&self.base, &f.path).is_some_and(|p| g.is_match(p))
             })
     }
 

@@ -152,6 +152,22 @@ pub const AUDITS: &[Audit] = &[
     ),
 ];
 
+/// A CI file the audits cannot parse: reported, because a file nobody checked may hide
+/// anything (and a green run would say it was checked).
+pub const UNPARSABLE_CI_FILE: AuditDoc = AuditDoc {
+    id: "unparsable-ci-file",
+    name: "CI file that cannot be parsed",
+    severity: Severity::Medium,
+    confidence: Confidence::High,
+    description: "A workflow, action or other CI file is not valid YAML (or not UTF-8), so \
+no pipeline audit could check it. A file that cannot be read may hide anything: a broad \
+`permissions:` block, a secret passed to an untrusted step, an unpinned action. Parsers \
+also differ: a document that one YAML parser rejects may still be accepted by the CI \
+platform.\n\nExample:\n\n```yaml\non: push\njobs: [\n```",
+    remediation: "Fix the YAML syntax at the reported line (a linter such as `yamllint` \
+shows the problem), or move a file that is not CI configuration out of the CI folder.",
+};
+
 /// zizmor's audit ids and the tokenward audit with the same concern, so a
 /// `# zizmor: ignore[id]` comment already in a workflow keeps working.
 const ZIZMOR_IDS: &[(&str, &str)] = &[
@@ -184,7 +200,7 @@ pub fn docs() -> Vec<AuditDoc> {
     AUDITS
         .iter()
         .map(|a| a.doc.clone())
-        .chain([crate::scan::UNPARSABLE_CI_FILE.clone()])
+        .chain([UNPARSABLE_CI_FILE.clone()])
         .collect()
 }
 

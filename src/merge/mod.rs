@@ -13,7 +13,6 @@
 pub mod digest;
 pub mod finding_key;
 pub mod input;
-pub mod key;
 pub mod markdown;
 pub mod sarif;
 

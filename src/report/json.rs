@@ -2,12 +2,12 @@
 //! suppression counts and the scan totals. Documented in README.md.
 //!
 //! When `TOKENWARD_FLEET_KEY` is set, each secret finding also carries `value_hash`, a
-//! keyed hash of the secret (see [`crate::merge::key`]) that `tokenward merge --digest`
+//! keyed hash of the secret (see [`crate::fleet_key`]) that `tokenward merge --digest`
 //! uses to find one value reused across repositories.
 
 use super::Report;
 use crate::finding::Finding;
-use crate::merge::key::FleetKey;
+use crate::fleet_key::FleetKey;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
