@@ -9,6 +9,7 @@ pub mod config;
 pub mod detect;
 pub mod escape;
 pub mod finding;
+pub mod frameworks;
 pub mod git;
 pub mod gitleaks;
 pub mod hook;
@@ -191,8 +192,13 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
             m.severity = *s;
         }
     }
+    frameworks::annotate(&mut result.findings, &metas);
+    let mut post_suppressed = post.suppressed;
+    for s in &mut post_suppressed {
+        frameworks::annotate(std::slice::from_mut(&mut s.finding), &metas);
+    }
     let suppressed: &[report::Suppressed] = if args.include_suppressed {
-        &post.suppressed
+        &post_suppressed
     } else {
         &[]
     };
@@ -207,7 +213,12 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     };
     let failing = fail_threshold(args.fail_on())
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
-    if args.pre_commit {
+    if args.summary == Some(cli::SummaryKind::Frameworks) {
+        let mut buf = Vec::new();
+        report::frameworks::write(&report, args.format == Format::Json, &mut buf)?;
+        io::stdout().lock().write_all(&buf)?;
+        eprintln!("tokenward: {}", report.summary_line());
+    } else if args.pre_commit {
         let mut buf = Vec::new();
         hook::write_short(&report, failing, &mut buf)?;
         io::stdout().lock().write_all(&buf)?;

@@ -72,6 +72,11 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     a.description.trim(),
                     a.remediation.trim()
                 )?;
+                write!(
+                    out,
+                    "{}",
+                    explain_controls(&crate::frameworks::for_audit(a.id))
+                )?;
                 return Ok(ExitCode::SUCCESS);
             }
             if let Some(d) = crate::suppress::docs().into_iter().find(|d| d.id == id) {
@@ -86,6 +91,11 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     "{}\n\nFix: {}",
                     d.description.trim(),
                     d.remediation.trim()
+                )?;
+                write!(
+                    out,
+                    "{}",
+                    explain_controls(&crate::frameworks::for_check(d.id))
                 )?;
                 return Ok(ExitCode::SUCCESS);
             }
@@ -121,6 +131,11 @@ pub fn explain_rule(r: &Rule) -> String {
         s.description.trim(),
         s.remediation.trim()
     );
+    t.push_str(&explain_controls(&crate::frameworks::for_secret(
+        &s.id,
+        &s.family,
+        Some(s.lifetime),
+    )));
     if !s.references.is_empty() {
         t.push_str("\nReferences:\n");
         for u in &s.references {
@@ -134,6 +149,18 @@ pub fn explain_rule(r: &Rule) -> String {
     t.push_str("\nNegative examples (not found):\n");
     for e in &s.negative_examples {
         t.push_str(&format!("  {e}\n"));
+    }
+    t
+}
+
+/// The "Frameworks" block of `rules explain`: one line per control, with its framework.
+fn explain_controls(ids: &[&str]) -> String {
+    let mut t = String::from("\nFrameworks:\n");
+    for id in ids {
+        match crate::frameworks::control(id) {
+            Some((fw, title)) => t.push_str(&format!("  {id:<11} {title} ({})\n", fw.name)),
+            None => t.push_str(&format!("  {id}\n")),
+        }
     }
     t
 }
