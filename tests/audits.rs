@@ -122,6 +122,11 @@ fn template_injection() {
 }
 
 #[test]
+fn secret_to_untrusted_code() {
+    check_audit("secret-to-untrusted-code");
+}
+
+#[test]
 fn secrets_inherit() {
     check_audit("secrets-inherit");
 }

@@ -21,6 +21,7 @@ mod long_lived_registry_token;
 mod oidc_session_lifetime;
 mod persist_credentials;
 mod runner_debug;
+mod secret_to_untrusted_code;
 mod secrets_all;
 mod secrets_in_workflow_env;
 mod secrets_inherit;
@@ -149,6 +150,11 @@ pub const AUDITS: &[Audit] = &[
         &oidc_session_lifetime::DOC,
         GITHUB,
         oidc_session_lifetime::run,
+    ),
+    audit(
+        &secret_to_untrusted_code::DOC,
+        GITHUB,
+        secret_to_untrusted_code::run,
     ),
 ];
 

@@ -66,7 +66,31 @@ fn use_line(u: &SecretUse) -> String {
             list(&u.untrusted_triggers)
         ));
     }
+    if !u.consumers.is_empty() {
+        let cs: Vec<String> = u
+            .consumers
+            .iter()
+            .map(|c| {
+                let t = if c.trust == "third-party-unpinned" {
+                    format!("**{}**", c.trust)
+                } else {
+                    c.trust.clone()
+                };
+                format!("`{}` ({t})", code(&c.receiver))
+            })
+            .collect();
+        s.push_str(&format!(". Consumers: {}", cs.join(", ")));
+    }
     s
+}
+
+/// Text from a scanned file made safe inside a Markdown code span: no control
+/// characters (a newline would end the list item), no backticks, at most 120 characters.
+fn code(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || c == '`' { ' ' } else { c })
+        .take(120)
+        .collect()
 }
 
 /// Writes the inventory as Markdown.

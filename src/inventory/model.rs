@@ -123,6 +123,23 @@ pub struct SecretUse {
     pub purpose: Option<String>,
     /// Owner of the workflow file, or `unowned`.
     pub owner: String,
+    /// The steps, actions and reusable workflows that receive the secret here (its
+    /// blast radius).
+    pub consumers: Vec<SecretConsumer>,
+}
+
+/// One receiver of a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SecretConsumer {
+    /// The action or reusable workflow (`owner/repo@ref`), or `run` for a script.
+    pub receiver: String,
+    /// `local`, `first-party`, `third-party-pinned` or `third-party-unpinned`.
+    pub trust: String,
+    /// The step, when a step receives it.
+    pub step: Option<String>,
+    /// Line of the secret reference that hands it over (where
+    /// `secret-to-untrusted-code` reports).
+    pub line: usize,
 }
 
 /// Effective `GITHUB_TOKEN` permissions and where they come from.

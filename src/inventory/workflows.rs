@@ -10,9 +10,11 @@
 
 use super::codeowners::CodeOwners;
 use super::model::{
-    Authentication, EffectivePermissions, PermissionGrant, SecretEntry, SecretUse, UNOWNED,
+    Authentication, EffectivePermissions, PermissionGrant, SecretConsumer, SecretEntry, SecretUse,
+    UNOWNED,
 };
 use crate::pipeline::catalog::{self, Exposure, Provider};
+use crate::pipeline::consumers::consumers;
 use crate::pipeline::repo::{Repo, RunContext};
 use crate::pipeline::{Grant, JobFacts, Login, Method, Pipeline, SecretRef};
 use std::collections::{BTreeMap, BTreeSet};
@@ -207,6 +209,15 @@ impl Render<'_> {
                     environment: job.environment.clone(),
                     purpose: r.purpose.clone(),
                     owner: self.owners[wi].clone(),
+                    consumers: consumers(&self.repo.pipelines[wi], r, ji)
+                        .into_iter()
+                        .map(|c| SecretConsumer {
+                            step: self.step_label(wi, ji, c.step),
+                            receiver: c.receiver,
+                            trust: c.trust.id().to_string(),
+                            line: r.span.start_line,
+                        })
+                        .collect(),
                 };
                 let entry = by_name.entry(name).or_default();
                 if !entry.0.contains(&u) {

@@ -1,0 +1,95 @@
+//! Audit `secret-to-untrusted-code`: a stored secret handed to an unpinned third-party
+//! action or to a job that an outsider's event starts. Its documentation is [`DOC`].
+//! The consumers come from [`crate::pipeline::consumers`], as the inventory's rows do.
+
+use super::{AuditDoc, Ctx, Hit};
+use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::consumers::{Trust, consumers, untrusted_triggers};
+use std::collections::BTreeSet;
+
+/// Documentation of `secret-to-untrusted-code`.
+pub const DOC: AuditDoc = AuditDoc {
+    id: "secret-to-untrusted-code",
+    name: "Secret handed to an unpinned third-party action or an outsider-triggered job",
+    severity: Severity::High,
+    confidence: Confidence::High,
+    description: include_str!("docs/secret_to_untrusted_code.md"),
+    remediation: "Pin the action to a full commit SHA (keep the tag as a comment), or pass \
+the secret only to steps that need it; run jobs that hold secrets on trusted events only, \
+or keep forks out with `if: github.event.pull_request.head.repo.full_name == github.repository`.",
+};
+
+/// Runs the audit.
+pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let p = cx.facts;
+    for r in &p.secret_refs {
+        if r.name.eq_ignore_ascii_case("GITHUB_TOKEN") {
+            continue;
+        }
+        let jobs: Vec<usize> = match r.job {
+            Some(j) => vec![j],
+            None => (0..p.jobs.len()).collect(),
+        };
+        let mut unpinned: BTreeSet<String> = BTreeSet::new();
+        let mut untrusted: BTreeSet<&str> = BTreeSet::new();
+        for &ji in &jobs {
+            for c in consumers(p, r, ji) {
+                if c.trust == Trust::ThirdPartyUnpinned {
+                    unpinned.insert(c.receiver);
+                }
+            }
+            untrusted.extend(untrusted_triggers(p, ji));
+        }
+        if unpinned.is_empty() && untrusted.is_empty() {
+            continue;
+        }
+        let mut parts = Vec::new();
+        if !unpinned.is_empty() {
+            let list: Vec<String> = unpinned.iter().map(|u| format!("`{u}`")).collect();
+            parts.push(format!(
+                "is handed to the unpinned third-party {} {} (whoever moves that tag gets the secret)",
+                if list.len() == 1 { "action" } else { "actions" },
+                list.join(", ")
+            ));
+        }
+        if !untrusted.is_empty() {
+            let list: Vec<String> = untrusted.iter().map(|t| format!("`{t}`")).collect();
+            parts.push(format!(
+                "reaches a job that {} can start with an outsider's input",
+                list.join(", ")
+            ));
+        }
+        let msg = format!(
+            "Secret `{}` {}; pin the action to a commit SHA and pass the secret only where needed.",
+            r.name,
+            parts.join(" and ")
+        );
+        let severity = if !unpinned.is_empty() && !untrusted.is_empty() {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
+        let confidence = if unpinned.is_empty() {
+            Confidence::Medium
+        } else {
+            Confidence::High
+        };
+        let job = r
+            .job
+            .and_then(|j| p.jobs.get(j))
+            .map_or("", |j| j.id.as_str());
+        let key = format!(
+            "{job}.{}.{}.{}",
+            r.step.map_or(-1, |s| s as i64),
+            r.key,
+            r.name
+        );
+        cx.report(
+            out,
+            &DOC,
+            Hit::new(r.span, key, msg)
+                .severity(severity)
+                .confidence(confidence),
+        );
+    }
+}
