@@ -16,6 +16,7 @@ pub mod hook;
 pub mod inventory;
 pub mod pipeline;
 pub mod report;
+pub mod reuse;
 pub mod rules;
 pub mod rules_cmd;
 pub mod scan;
@@ -76,6 +77,17 @@ pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
         remediation: d.remediation.to_string(),
         references: Vec::new(),
     }));
+    metas.push(RuleMeta {
+        id: reuse::DOC.id.to_string(),
+        name: reuse::DOC.name.to_string(),
+        kind: FindingKind::Secret,
+        severity: reuse::DOC.severity,
+        lifetime: None,
+        family: reuse::FAMILY.to_string(),
+        description: reuse::DOC.description.to_string(),
+        remediation: reuse::DOC.remediation.to_string(),
+        references: Vec::new(),
+    });
     metas.extend(suppress::docs().into_iter().map(|d| RuleMeta {
         id: d.id.to_string(),
         name: d.name.to_string(),
@@ -154,6 +166,9 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         },
     )
     .map_err(anyhow::Error::msg)?;
+    if args.git.is_none() {
+        reuse::group(&mut result.findings);
+    }
     sort_findings(&mut result.findings);
     if let [root] = args.paths.as_slice() {
         inventory::codeowners::assign_owners(root, &mut result.findings);

@@ -79,6 +79,25 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                 )?;
                 return Ok(ExitCode::SUCCESS);
             }
+            if id == crate::reuse::SECRET_REUSE {
+                let d = &crate::reuse::DOC;
+                writeln!(out, "{} ({})\n", d.id, d.name)?;
+                writeln!(
+                    out,
+                    "kind: secret (grouping)   family: {}   severity: {} (raised one level across environments)\n",
+                    crate::reuse::FAMILY,
+                    d.severity.as_str()
+                )?;
+                writeln!(
+                    out,
+                    "{}\n\nFix: {}",
+                    d.description.trim(),
+                    d.remediation.trim()
+                )?;
+                let ids = crate::frameworks::for_secret(d.id, crate::reuse::FAMILY, None);
+                write!(out, "{}", explain_controls(&ids))?;
+                return Ok(ExitCode::SUCCESS);
+            }
             if let Some(d) = crate::suppress::docs().into_iter().find(|d| d.id == id) {
                 writeln!(out, "{} ({})\n", d.id, d.name)?;
                 writeln!(

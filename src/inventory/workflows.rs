@@ -124,16 +124,17 @@ impl Render<'_> {
                     .all(|k| catalog::IDENTIFIER_INPUTS.contains(&k.as_str()));
                 let (kind, lifetime) = if name == "*" {
                     ("all-secrets", None)
-                } else if identifier {
+                } else if identifier || catalog::is_public_value_name(&name) {
                     ("identifier", None)
                 } else {
                     ("credential", Some("long-lived".to_string()))
                 };
                 let purposes: BTreeSet<String> =
                     uses.iter().filter_map(|u| u.purpose.clone()).collect();
+                // Each owner once, though workflows list several owners each.
                 let owners: BTreeSet<&str> = uses
                     .iter()
-                    .map(|u| u.owner.as_str())
+                    .flat_map(|u| u.owner.split_whitespace())
                     .filter(|o| *o != UNOWNED)
                     .collect();
                 let owner = if owners.is_empty() {

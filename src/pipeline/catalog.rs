@@ -813,3 +813,61 @@ mod tests {
 /// Owners whose actions ship with the CI platform itself (first-party): a secret handed
 /// to them is handed to the platform, which holds it anyway.
 pub const FIRST_PARTY_ACTION_OWNERS: &[&str] = &["actions", "github"];
+
+/// Words in a secret's name that say it holds a public value (a public key, a key id or
+/// fingerprint), not a credential: `GPG_PUBKEY`, `GPG_KEYGRIP`, `SIGNING_KEY_ID`.
+pub const PUBLIC_VALUE_NAME_WORDS: &[&str] = &[
+    "PUBKEY",
+    "PUBLIC_KEY",
+    "PUB_KEY",
+    "KEYGRIP",
+    "KEY_FINGERPRINT",
+    "GPG_KEY_ID",
+    "GPG_KEYID",
+    "SIGNING_KEY_ID",
+    "PGP_KEY_ID",
+    "ACCOUNT_ID",
+];
+
+/// Whether a secret's name says it holds a public value (see
+/// [`PUBLIC_VALUE_NAME_WORDS`]).
+pub fn is_public_value_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    PUBLIC_VALUE_NAME_WORDS.iter().any(|w| upper.contains(w))
+}
+
+/// Words in a path, file name, `environment:` or variable name that place it in a
+/// deployment environment: `(word, environment)`, matched as whole words.
+pub const ENVIRONMENT_WORDS: &[(&str, &str)] = &[
+    ("prod", "production"),
+    ("production", "production"),
+    ("prd", "production"),
+    ("live", "production"),
+    ("staging", "staging"),
+    ("stage", "staging"),
+    ("stg", "staging"),
+    ("preprod", "staging"),
+    ("uat", "staging"),
+    ("dev", "development"),
+    ("development", "development"),
+    ("local", "development"),
+    ("sandbox", "development"),
+    ("qa", "test"),
+    ("test", "test"),
+    ("tests", "test"),
+    ("testing", "test"),
+];
+
+/// The environment a path or name belongs to, from its words (`config/prod/app.env`,
+/// `.env.staging`, `DEV_API_KEY`); `None` when no word says.
+pub fn environment_of(text: &str) -> Option<&'static str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .find_map(|w| {
+            let w = w.to_ascii_lowercase();
+            ENVIRONMENT_WORDS
+                .iter()
+                .find(|(word, _)| *word == w)
+                .map(|(_, env)| *env)
+        })
+}
