@@ -20,6 +20,7 @@ mod long_lived_cloud_credentials;
 mod long_lived_registry_token;
 mod oidc_session_lifetime;
 mod persist_credentials;
+mod personal_credential;
 mod runner_debug;
 mod secret_to_untrusted_code;
 mod secrets_all;
@@ -156,6 +157,7 @@ pub const AUDITS: &[Audit] = &[
         GITHUB,
         secret_to_untrusted_code::run,
     ),
+    audit(&personal_credential::DOC, GITHUB, personal_credential::run),
 ];
 
 /// zizmor's audit ids and the tokenward audit with the same concern, so a

@@ -871,3 +871,43 @@ pub fn environment_of(text: &str) -> Option<&'static str> {
                 .map(|(_, env)| *env)
         })
 }
+
+/// Words of a secret's name that say it is a person's token: a personal access token
+/// stands for its user, with everything that user can reach.
+pub const PERSONAL_SECRET_WORDS: &[&str] = &["PAT", "PATS", "PERSONAL"];
+
+/// Words of a secret's name that say the account behind it is a machine user, so a
+/// personal access token is still a machine identity (`RELEASE_BOT_PAT`).
+pub const MACHINE_ACCOUNT_WORDS: &[&str] = &["BOT", "MACHINE", "SERVICE", "AUTOMATION", "ROBOT"];
+
+/// Commands in a CI script that use a person's login rather than a machine identity:
+/// `(command words, what it does)`.
+pub const PERSONAL_LOGIN_COMMANDS: &[(&str, &str)] = &[
+    (
+        "gh auth token",
+        "prints the token of whoever is logged in to `gh` on the runner",
+    ),
+    (
+        "gcloud auth login",
+        "logs in as a user account, not a service account",
+    ),
+    (
+        "az login -u",
+        "logs in with a user's name and password, not a service principal or OIDC",
+    ),
+    (
+        "az login --username",
+        "logs in with a user's name and password, not a service principal or OIDC",
+    ),
+];
+
+/// Whether a secret's name says it is a person's token (see [`PERSONAL_SECRET_WORDS`]).
+pub fn is_personal_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| PERSONAL_SECRET_WORDS.contains(w))
+        && !words.iter().any(|w| MACHINE_ACCOUNT_WORDS.contains(w))
+}
