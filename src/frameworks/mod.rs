@@ -198,9 +198,15 @@ pub fn validate(metas: &[RuleMeta]) -> Vec<String> {
         let missing = match meta.kind {
             FindingKind::Secret => (!m.family.contains_key(&meta.family))
                 .then(|| format!("[family] {}: missing (rule `{}`)", meta.family, meta.id)),
-            FindingKind::Pipeline => (!m.audit.get(&meta.id).is_some_and(|v| !v.is_empty()))
+            FindingKind::Pipeline => m
+                .audit
+                .get(&meta.id)
+                .is_none_or(|v| v.is_empty())
                 .then(|| format!("[audit] {}: missing", meta.id)),
-            FindingKind::Config => (!m.check.get(&meta.id).is_some_and(|v| !v.is_empty()))
+            FindingKind::Config => m
+                .check
+                .get(&meta.id)
+                .is_none_or(|v| v.is_empty())
                 .then(|| format!("[check] {}: missing", meta.id)),
         };
         problems.extend(missing);

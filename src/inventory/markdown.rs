@@ -433,10 +433,7 @@ fn exception_line(e: &Exception) -> String {
     if let Some(f) = &e.fingerprint {
         covers.push(format!("fingerprint `{}`", code(f)));
     }
-    let owner = e
-        .owner
-        .as_deref()
-        .map_or("**no owner**".to_string(), |o| code(o));
+    let owner = e.owner.as_deref().map_or("**no owner**".to_string(), code);
     let expiry = match (&e.expires, e.status.as_str()) {
         (None, _) => "**no expiry**".to_string(),
         (Some(x), "expired") => format!("**expired {x}**"),

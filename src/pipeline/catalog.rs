@@ -766,50 +766,6 @@ pub const SAME_REPO_GUARDS: &[&str] = &[
     "!github.event.pull_request.head.repo.fork",
 ];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lookups_are_case_insensitive_where_names_are() {
-        assert_eq!(
-            cloud_credential_env("aws_access_key_id"),
-            Some(Provider::Aws)
-        );
-        assert_eq!(
-            registry_token_env("POETRY_PYPI_TOKEN_PYPI"),
-            Some(Provider::PyPi)
-        );
-        assert_eq!(registry_token_env("HOME"), None);
-        assert!(login_action("Azure/login@v2").is_some());
-        assert_eq!(exposure("pull_request_target"), Exposure::Privileged);
-        assert_eq!(exposure("push"), Exposure::Trusted);
-        assert_eq!(action_scopes("actions/setup-node@v4"), Some(&[][..]));
-        assert_eq!(action_scopes("someone/thing@v1"), None);
-        let p: Vec<_> = publish_commands("npx lerna publish from-git").collect();
-        assert_eq!(p, [Provider::Npm]);
-        assert_eq!(publish_commands("npm publish --dry-run").count(), 0);
-    }
-
-    #[test]
-    fn no_name_is_listed_twice() {
-        let mut env: Vec<&str> = CLOUD_CREDENTIAL_ENV
-            .iter()
-            .chain(REGISTRY_TOKEN_ENV)
-            .map(|(n, _)| *n)
-            .collect();
-        let n = env.len();
-        env.sort_unstable();
-        env.dedup();
-        assert_eq!(env.len(), n);
-        let mut actions: Vec<&str> = ACTION_SCOPES.iter().map(|(a, _)| *a).collect();
-        let n = actions.len();
-        actions.sort_unstable();
-        actions.dedup();
-        assert_eq!(actions.len(), n);
-    }
-}
-
 /// Owners whose actions ship with the CI platform itself (first-party): a secret handed
 /// to them is handed to the platform, which holds it anyway.
 pub const FIRST_PARTY_ACTION_OWNERS: &[&str] = &["actions", "github"];
@@ -910,4 +866,48 @@ pub fn is_personal_secret_name(name: &str) -> bool {
         .collect();
     words.iter().any(|w| PERSONAL_SECRET_WORDS.contains(w))
         && !words.iter().any(|w| MACHINE_ACCOUNT_WORDS.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_are_case_insensitive_where_names_are() {
+        assert_eq!(
+            cloud_credential_env("aws_access_key_id"),
+            Some(Provider::Aws)
+        );
+        assert_eq!(
+            registry_token_env("POETRY_PYPI_TOKEN_PYPI"),
+            Some(Provider::PyPi)
+        );
+        assert_eq!(registry_token_env("HOME"), None);
+        assert!(login_action("Azure/login@v2").is_some());
+        assert_eq!(exposure("pull_request_target"), Exposure::Privileged);
+        assert_eq!(exposure("push"), Exposure::Trusted);
+        assert_eq!(action_scopes("actions/setup-node@v4"), Some(&[][..]));
+        assert_eq!(action_scopes("someone/thing@v1"), None);
+        let p: Vec<_> = publish_commands("npx lerna publish from-git").collect();
+        assert_eq!(p, [Provider::Npm]);
+        assert_eq!(publish_commands("npm publish --dry-run").count(), 0);
+    }
+
+    #[test]
+    fn no_name_is_listed_twice() {
+        let mut env: Vec<&str> = CLOUD_CREDENTIAL_ENV
+            .iter()
+            .chain(REGISTRY_TOKEN_ENV)
+            .map(|(n, _)| *n)
+            .collect();
+        let n = env.len();
+        env.sort_unstable();
+        env.dedup();
+        assert_eq!(env.len(), n);
+        let mut actions: Vec<&str> = ACTION_SCOPES.iter().map(|(a, _)| *a).collect();
+        let n = actions.len();
+        actions.sort_unstable();
+        actions.dedup();
+        assert_eq!(actions.len(), n);
+    }
 }
