@@ -4,6 +4,7 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::catalog;
 use crate::pipeline::consumers::{Trust, consumers, untrusted_triggers};
 use std::collections::BTreeSet;
 
@@ -59,15 +60,22 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 list.join(", ")
             ));
         }
-        let msg = format!(
-            "Secret `{}` {}; pin the action to a commit SHA and pass the secret only where needed.",
-            r.name,
-            parts.join(" and ")
-        );
-        let severity = if !unpinned.is_empty() && !untrusted.is_empty() {
-            Severity::Critical
+        let fix = if unpinned.is_empty() {
+            "keep forks out of the job or move the secret to a job that trusted events run"
         } else {
-            Severity::High
+            "pin the action to a commit SHA and pass the secret only where needed"
+        };
+        let msg = format!("Secret `{}` {}; {fix}.", r.name, parts.join(" and "));
+        // Events whose payload names pull-request code a job can run are worse than
+        // an issue's text.
+        let runs_pr_code = untrusted
+            .iter()
+            .any(|t| catalog::PR_HEAD_TRIGGERS.contains(t));
+        let severity = match (unpinned.is_empty(), untrusted.is_empty()) {
+            (false, false) => Severity::Critical,
+            (false, true) => Severity::High,
+            _ if runs_pr_code => Severity::High,
+            _ => Severity::Medium,
         };
         let confidence = if unpinned.is_empty() {
             Confidence::Medium
