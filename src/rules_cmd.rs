@@ -36,6 +36,14 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     a.name
                 )?;
             }
+            writeln!(
+                out,
+                "{:<40} {:<8} {:<11} {}",
+                crate::reuse::DOC.id,
+                crate::reuse::DOC.severity.as_str(),
+                "grouping",
+                crate::reuse::DOC.name
+            )?;
             for d in crate::suppress::docs() {
                 writeln!(
                     out,

@@ -84,23 +84,6 @@ fn use_line(u: &SecretUse) -> String {
     s
 }
 
-/// Text from a scanned file made safe as plain Markdown: no control characters, no
-/// backticks, and Markdown's emphasis and link characters escaped.
-fn plain(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().take(400) {
-        match c {
-            c if c.is_control() => out.push(' '),
-            '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Text from a scanned file made safe inside a Markdown code span: no control
 /// characters (a newline would end the list item), no backticks, at most 120 characters.
 fn code(text: &str) -> String {
@@ -195,7 +178,7 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
             r.kind,
             code(&r.name),
             code(&r.location),
-            plain(&r.why),
+            crate::escape::for_markdown(&r.why),
             r.owner
         )?;
     }

@@ -38,6 +38,16 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             };
             writeln!(w, "    {label}: {}", f.snippet)?;
         }
+        for r in &f.related {
+            writeln!(
+                w,
+                "    also: {}:{}:{} ({})",
+                crate::escape::for_display(&r.path),
+                r.span.start_line,
+                r.span.start_column,
+                r.message
+            )?;
+        }
         if let Some(c) = &f.commit {
             writeln!(w, "    commit: {} ({}, {})", c.id, c.author, c.date)?;
         }
