@@ -24,7 +24,9 @@ or keep forks out with `if: github.event.pull_request.head.repo.full_name == git
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let p = cx.facts;
     for r in &p.secret_refs {
-        if r.name.eq_ignore_ascii_case("GITHUB_TOKEN") {
+        // The job's own token, and names that say the value is public (an id, a user
+        // name, a public key), are not a secret's blast radius.
+        if r.name.eq_ignore_ascii_case("GITHUB_TOKEN") || catalog::is_public_value_name(&r.name) {
             continue;
         }
         let jobs: Vec<usize> = match r.job {

@@ -29,19 +29,17 @@ fn secret_entry(s: &SecretEntry) -> Option<RegisterEntry> {
     } else {
         (2, "scope unknown".to_string())
     };
-    let unpinned: Vec<&str> = s
+    // The use that sets the exposure is the location shown.
+    let untrusted = s
         .uses
         .iter()
-        .flat_map(|u| &u.consumers)
-        .filter(|c| c.trust == "third-party-unpinned")
-        .map(|c| c.receiver.as_str())
-        .collect();
-    let untrusted: Vec<&str> = s
-        .uses
-        .iter()
-        .flat_map(|u| &u.untrusted_triggers)
-        .map(String::as_str)
-        .collect();
+        .find_map(|u| u.untrusted_triggers.first().map(|t| (u, t)));
+    let unpinned = s.uses.iter().find_map(|u| {
+        u.consumers
+            .iter()
+            .find(|c| c.trust == "third-party-unpinned")
+            .map(|c| (u, c))
+    });
     let mut envs: Vec<&str> = s
         .uses
         .iter()
@@ -49,18 +47,22 @@ fn secret_entry(s: &SecretEntry) -> Option<RegisterEntry> {
         .collect();
     envs.sort_unstable();
     envs.dedup();
-    let (exposure, exp_why) = if let Some(t) = untrusted.first() {
-        (3, format!("reached by {t}"))
-    } else if let Some(u) = unpinned.first() {
-        (3, format!("handed to unpinned {u}"))
+    let (exposure, exp_why, at) = if let Some((u, t)) = untrusted {
+        (3, format!("reached by {t}"), Some(u))
+    } else if let Some((u, c)) = unpinned {
+        (3, format!("handed to unpinned {}", c.receiver), Some(u))
     } else if envs.len() > 1 {
-        (3, format!("shared by environments {}", envs.join(", ")))
+        (
+            3,
+            format!("shared by environments {}", envs.join(", ")),
+            None,
+        )
     } else if third_party {
-        (2, "handed to a pinned third party".to_string())
+        (2, "handed to a pinned third party".to_string(), None)
     } else {
-        (1, "trusted events, own code".to_string())
+        (1, "trusted events, own code".to_string(), None)
     };
-    let first = s.uses.first();
+    let first = at.or(s.uses.first());
     Some(RegisterEntry {
         risk: lifetime * privilege * exposure,
         kind: "secret".into(),

@@ -771,7 +771,8 @@ pub const SAME_REPO_GUARDS: &[&str] = &[
 pub const FIRST_PARTY_ACTION_OWNERS: &[&str] = &["actions", "github"];
 
 /// Words in a secret's name that say it holds a public value (a public key, a key id or
-/// fingerprint), not a credential: `GPG_PUBKEY`, `GPG_KEYGRIP`, `SIGNING_KEY_ID`.
+/// fingerprint, an account, client or app id, a user name), not a credential:
+/// `GPG_PUBKEY`, `GPG_KEYGRIP`, `SIGNING_KEY_ID`, `DOCKER_USERNAME`.
 pub const PUBLIC_VALUE_NAME_WORDS: &[&str] = &[
     "PUBKEY",
     "PUBLIC_KEY",
@@ -783,6 +784,13 @@ pub const PUBLIC_VALUE_NAME_WORDS: &[&str] = &[
     "SIGNING_KEY_ID",
     "PGP_KEY_ID",
     "ACCOUNT_ID",
+    "USERNAME",
+    "WEBHOOK_ID",
+    "CLIENT_ID",
+    "TENANT_ID",
+    "SUBSCRIPTION_ID",
+    "PROJECT_ID",
+    "APP_ID",
 ];
 
 /// Whether a secret's name says it holds a public value (see
@@ -871,6 +879,28 @@ pub fn is_personal_secret_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_values_personal_tokens_and_environments_by_name() {
+        for n in [
+            "GPG_PUBKEY",
+            "GPG_KEYGRIP",
+            "SIGNING_KEY_ID",
+            "DOCKER_USERNAME",
+        ] {
+            assert!(is_public_value_name(n), "{n}");
+        }
+        for n in ["GPG_PRIVATE_KEY", "AWS_SECRET_ACCESS_KEY", "NPM_TOKEN"] {
+            assert!(!is_public_value_name(n), "{n}");
+        }
+        assert!(is_personal_secret_name("GH_PAT"));
+        assert!(is_personal_secret_name("jane-pat"));
+        assert!(!is_personal_secret_name("RELEASE_BOT_PAT"));
+        assert!(!is_personal_secret_name("PATH_PREFIX"));
+        assert_eq!(environment_of("deploy/prod/app.env"), Some("production"));
+        assert_eq!(environment_of(".env.staging"), Some("staging"));
+        assert_eq!(environment_of("src/product/x.rs"), None);
+    }
 
     #[test]
     fn lookups_are_case_insensitive_where_names_are() {
