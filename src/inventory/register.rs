@@ -22,6 +22,8 @@ fn secret_entry(s: &SecretEntry) -> Option<RegisterEntry> {
         .any(|c| c.trust.starts_with("third-party"));
     let (privilege, priv_why) = if s.name == "*" {
         (3, "every secret (secrets: inherit)".to_string())
+    } else if crate::pipeline::catalog::is_read_only_name(&s.name) {
+        (1, "read-only by its name".to_string())
     } else if let Some(p) = high {
         (3, format!("used for {p}"))
     } else if s.purposes.iter().any(|p| p == "notification") && !third_party {

@@ -876,6 +876,18 @@ pub fn is_personal_secret_name(name: &str) -> bool {
         && !words.iter().any(|w| MACHINE_ACCOUNT_WORDS.contains(w))
 }
 
+/// Words of a secret's name that say its credential can only read (`DOCKERHUB_TOKEN_RO`).
+pub const READ_ONLY_NAME_WORDS: &[&str] = &["RO", "READONLY", "READ"];
+
+/// Whether a secret's name says it can only read (see [`READ_ONLY_NAME_WORDS`]).
+pub fn is_read_only_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| READ_ONLY_NAME_WORDS.contains(&w))
+        || upper.contains("READ_ONLY")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,6 +905,8 @@ mod tests {
         for n in ["GPG_PRIVATE_KEY", "AWS_SECRET_ACCESS_KEY", "NPM_TOKEN"] {
             assert!(!is_public_value_name(n), "{n}");
         }
+        assert!(is_read_only_name("DOCKERHUB_TOKEN_RO"));
+        assert!(!is_read_only_name("DOCKERHUB_TOKEN_RW"));
         assert!(is_personal_secret_name("GH_PAT"));
         assert!(is_personal_secret_name("jane-pat"));
         assert!(!is_personal_secret_name("RELEASE_BOT_PAT"));
