@@ -83,25 +83,8 @@ fn raise(s: Severity) -> Severity {
 /// by one `secret-reuse` finding at the first place, with the others as related
 /// locations.
 pub fn group(findings: &mut Vec<Finding>) {
-    let key = run_key();
-    let mut groups: BTreeMap<[u8; 32], Vec<usize>> = BTreeMap::new();
-    for (i, f) in findings.iter().enumerate() {
-        if f.kind != FindingKind::Secret {
-            continue;
-        }
-        if let Some(s) = &f.secret {
-            groups.entry(keyed_hash(&key, s)).or_default().push(i);
-        }
-    }
     let mut replace: Vec<(Vec<usize>, Finding)> = Vec::new();
-    for idx in groups.into_values() {
-        let places: BTreeSet<(&str, usize)> = idx
-            .iter()
-            .map(|&i| (findings[i].path.as_str(), findings[i].span.start_line))
-            .collect();
-        if places.len() < 2 {
-            continue;
-        }
+    for idx in same_value_groups(findings) {
         if let Some(f) = reuse_finding(&idx.iter().map(|&i| &findings[i]).collect::<Vec<_>>()) {
             replace.push((idx, f));
         }
@@ -122,6 +105,38 @@ pub fn group(findings: &mut Vec<Finding>) {
         keep
     });
     findings.extend(replace.into_iter().map(|(_, f)| f));
+}
+
+/// Indexes of the secret findings that share one value with at least one finding at
+/// another place, one group per value, in finding order.
+pub fn same_value_groups(findings: &[Finding]) -> Vec<Vec<usize>> {
+    let key = run_key();
+    let mut groups: BTreeMap<[u8; 32], Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.kind != FindingKind::Secret {
+            continue;
+        }
+        if let Some(s) = &f.secret {
+            groups.entry(keyed_hash(&key, s)).or_default().push(i);
+        }
+    }
+    let mut out: Vec<Vec<usize>> = groups
+        .into_values()
+        .filter(|idx| {
+            let places: BTreeSet<(&str, usize)> = idx
+                .iter()
+                .map(|&i| (findings[i].path.as_str(), findings[i].span.start_line))
+                .collect();
+            places.len() > 1
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The environments of a group of places, from their paths.
+pub fn environments<'a>(paths: impl Iterator<Item = &'a str>) -> BTreeSet<&'static str> {
+    paths.filter_map(environment_of).collect()
 }
 
 fn reuse_finding(group: &[&Finding]) -> Option<Finding> {

@@ -166,6 +166,31 @@ fn one_value_in_three_files_across_prod_and_staging_is_one_raised_reuse_finding(
             .any(|x| x == "NHI9")
     );
 
+    // The inventory lists each copy with the others, and ranks the value once.
+    let (code, out, err) = run("inventory", &[root, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains(&pat), "secret printed");
+    let v = json(&out);
+    let rows = v["hardcoded_credentials"].as_array().expect("rows");
+    assert_eq!(rows.len(), 4);
+    let copies: Vec<usize> = rows
+        .iter()
+        .map(|r| r["same_value_at"].as_array().map_or(0, Vec::len))
+        .collect();
+    assert_eq!(copies.iter().filter(|n| **n == 2).count(), 3, "{copies:?}");
+    let ranked: Vec<&serde_json::Value> = v["register"]
+        .as_array()
+        .expect("register")
+        .iter()
+        .filter(|r| r["kind"] == "hardcoded")
+        .collect();
+    assert_eq!(ranked.len(), 2, "{ranked:?}");
+    assert!(ranked.iter().any(|r| {
+        r["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("3 places, across production, staging"))
+    }));
+
     let (_, out, _) = scan(&[root, "--format", "sarif"]);
     assert!(!out.contains(&pat), "secret printed");
     let v = json(&out);

@@ -274,9 +274,18 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(w, "None found.")?;
     }
     for h in &inv.hardcoded_credentials {
+        let mut also = String::new();
+        if !h.same_value_at.is_empty() {
+            let places: Vec<String> = h
+                .same_value_at
+                .iter()
+                .map(|p| format!("`{}`", code(p)))
+                .collect();
+            also = format!("; **same value at** {}", places.join(", "));
+        }
         writeln!(
             w,
-            "- `{}:{}:{}` {} ({}): `{}`, owner {}",
+            "- `{}:{}:{}` {} ({}): `{}`, owner {}{also}",
             h.path, h.line, h.column, h.rule, h.lifetime, h.snippet, h.owner
         )?;
     }

@@ -231,7 +231,7 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
     crate::finding::sort_findings(&mut result.findings);
     let co = CodeOwners::discover(root);
     let collected = workflows::collect(std::mem::take(&mut result.pipelines), &co);
-    let hardcoded = result
+    let mut hardcoded: Vec<HardcodedCredential> = result
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::Secret || f.rule_id == "hardcoded-credential")
@@ -244,8 +244,10 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
             snippet: f.snippet.clone(),
             fingerprint: f.fingerprint.clone(),
             owner: co.owner_or_unowned(&f.path),
+            same_value_at: Vec::new(),
         })
         .collect();
+    mark_same_values(&result.findings, &mut hardcoded);
     let mut errors = result.errors;
     errors.sort();
     let warn_days = settings
@@ -267,6 +269,33 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
     inv.summary = summarize(&inv);
     inv.register = register::rank(&inv);
     Ok(inv)
+}
+
+/// Fills each hard-coded credential's `same_value_at` with the other places of its
+/// value (compared by keyed hash, see [`crate::reuse`]).
+fn mark_same_values(findings: &[crate::finding::Finding], rows: &mut [HardcodedCredential]) {
+    for group in crate::reuse::same_value_groups(findings) {
+        let places: Vec<(String, String)> = group
+            .iter()
+            .map(|&i| {
+                let f = &findings[i];
+                (
+                    f.fingerprint.clone(),
+                    format!("{}:{}", f.path, f.span.start_line),
+                )
+            })
+            .collect();
+        for row in rows.iter_mut() {
+            if places.iter().any(|(fp, _)| *fp == row.fingerprint) {
+                let here = format!("{}:{}", row.path, row.line);
+                row.same_value_at = places
+                    .iter()
+                    .map(|(_, p)| p.clone())
+                    .filter(|p| *p != here)
+                    .collect();
+            }
+        }
+    }
 }
 
 fn summarize(inv: &Inventory) -> Summary {

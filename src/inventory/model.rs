@@ -279,6 +279,9 @@ pub struct HardcodedCredential {
     pub fingerprint: String,
     /// Owner of the file, or `unowned`.
     pub owner: String,
+    /// Other places (`path:line`) holding the same value, when there are any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_value_at: Vec<String>,
 }
 
 /// What a change adds to the inventory (`inventory --diff BASE_REF`).

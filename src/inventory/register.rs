@@ -104,7 +104,14 @@ pub fn rank(inv: &Inventory) -> Vec<RegisterEntry> {
             owner: a.owner.clone(),
         });
     }
+    let mut ranked_places: std::collections::HashSet<String> = Default::default();
     for h in &inv.hardcoded_credentials {
+        // One value in several places is one identity, ranked at its first place.
+        let here = format!("{}:{}", h.path, h.line);
+        if ranked_places.contains(&here) {
+            continue;
+        }
+        ranked_places.extend(h.same_value_at.iter().cloned());
         let (lifetime, life_why) = match h.lifetime.as_str() {
             "long-lived" => (3, "long-lived"),
             "short-lived" => (1, "short-lived"),
@@ -118,9 +125,25 @@ pub fn rank(inv: &Inventory) -> Vec<RegisterEntry> {
             lifetime,
             privilege: 2,
             exposure: 3,
-            why: format!(
-                "{life_why} x scope unknown x committed: readable by everyone who can read the repository, and in its history"
-            ),
+            why: if h.same_value_at.is_empty() {
+                format!(
+                    "{life_why} x scope unknown x committed: readable by everyone who can read the repository, and in its history"
+                )
+            } else {
+                let envs = crate::reuse::environments(
+                    std::iter::once(h.path.as_str())
+                        .chain(h.same_value_at.iter().map(|p| p.rsplit_once(':').map_or(p.as_str(), |(f, _)| f))),
+                );
+                let across = if envs.len() > 1 {
+                    format!(", across {}", envs.into_iter().collect::<Vec<_>>().join(", "))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{life_why} x scope unknown x committed in {} places{across}",
+                    h.same_value_at.len() + 1
+                )
+            },
             owner: h.owner.clone(),
         });
     }
