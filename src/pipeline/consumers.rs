@@ -80,6 +80,12 @@ pub fn trust_of(uses: &str) -> Trust {
     }
 }
 
+/// A `uses:` value as output shows it: one line, no control characters (it comes from
+/// a file an attacker may have written).
+fn shown(uses: &str) -> String {
+    crate::escape::for_display(uses).into_owned()
+}
+
 /// Everything reference `r` hands its secret to, as seen from job `ji` (a workflow-level
 /// reference reaches every job; ask once per job). A step reference reaches its step;
 /// a job-level one every step of the job, or the workflow the job calls.
@@ -94,7 +100,7 @@ pub fn consumers(p: &Pipeline, r: &SecretRef, ji: usize) -> Vec<Consumer> {
         let (receiver, trust) = match job.step_uses.get(si).cloned().flatten() {
             Some(u) => {
                 let t = trust_of(&u);
-                (u, t)
+                (shown(&u), t)
             }
             None => ("run".to_string(), Trust::Local),
         };
@@ -112,7 +118,7 @@ pub fn consumers(p: &Pipeline, r: &SecretRef, ji: usize) -> Vec<Consumer> {
         return vec![Consumer {
             job: ji,
             step: None,
-            receiver: called.clone(),
+            receiver: shown(called),
             trust: trust_of(called),
         }];
     }
@@ -156,5 +162,9 @@ mod tests {
         assert_eq!(trust_of("someone/deploy@v1"), Trust::ThirdPartyUnpinned);
         assert_eq!(trust_of("someone/deploy@main"), Trust::ThirdPartyUnpinned);
         assert_eq!(trust_of("docker://alpine:3"), Trust::ThirdPartyUnpinned);
+        assert_eq!(
+            shown("evil/x@v1\n::error::owned"),
+            "evil/x@v1\\n::error::owned"
+        );
     }
 }
