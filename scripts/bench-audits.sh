@@ -1,24 +1,42 @@
 #!/usr/bin/env bash
-# Times the pipeline audits on 1,000 generated GitHub Actions workflows with the release
-# binary and prints the CPU seconds used (user + system). Not a test: a measurement.
+# Times the pipeline audits on 1,000 GitHub Actions workflows with the release binary and
+# prints the CPU seconds used (user + system). Not a test: a measurement.
 #
-#   scripts/bench-audits.sh [N]      # N workflows, default 1000
+#   scripts/bench-audits.sh [N]             # N generated workflows, default 1000
+#   scripts/bench-audits.sh --real [N]      # N real workflows: the ones under
+#                                           # ../shared/corpora/real-ci, repeated to N
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+REAL=false
+if [[ "${1:-}" == --real ]]; then
+  REAL=true
+  shift
+fi
 N="${1:-1000}"
 BIN="${TOKENWARD_BIN:-target/release/tokenward}"
 if [[ ! -x "$BIN" ]]; then
   cargo build --release -j1
 fi
 
-AUDITS="excessive-permissions,dangerous-trigger,template-injection,secrets-inherit,secrets-all,secrets-in-workflow-env,long-lived-cloud-credentials,long-lived-registry-token,hardcoded-credential,persist-credentials,unpinned-action,self-hosted-runner-on-pr"
+# Every pipeline audit the binary has.
+AUDITS=$("$BIN" rules 2>/dev/null | awk '$3 == "pipeline" {print $1}' | paste -sd, -)
+[[ -n "$AUDITS" ]] || { echo "no pipeline audits listed by $BIN rules" >&2; exit 2; }
 
 DIR="$(mktemp -d)"
 trap 'rm -rf "$DIR"' EXIT
 mkdir -p "$DIR/.github/workflows"
 
+if $REAL; then
+  mapfile -t real < <(find ../shared/corpora/real-ci -path '*/.github/workflows/*' \( -name '*.yml' -o -name '*.yaml' \) | sort)
+  [[ ${#real[@]} -gt 0 ]] || { echo "no real workflows under ../shared/corpora/real-ci" >&2; exit 2; }
+  for ((i = 0; i < N; i++)); do
+    cp "${real[$((i % ${#real[@]}))]}" "$DIR/.github/workflows/wf-$i.yml"
+  done
+fi
+
 for ((i = 0; i < N; i++)); do
+  $REAL && break
   case $((i % 4)) in
   0) TRIGGER=$'  push:\n    branches: [main]\n  pull_request:' ;;
   1) TRIGGER=$'  pull_request_target:\n    types: [opened, synchronize]' ;;

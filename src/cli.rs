@@ -6,17 +6,33 @@ use std::path::PathBuf;
 /// tokenward: finds hard-coded credentials, long-lived tokens and over-broad CI/CD
 /// privileges in a repository.
 #[derive(Debug, Parser)]
-#[command(name = "tokenward", version, about, long_about = None)]
+#[command(name = "tokenward", version, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Examples shown at the end of `tokenward --help` and `tokenward scan --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  tokenward scan                          scan the current folder
+  tokenward scan --concise --min-severity high
+                                          one line per high or critical finding
+  tokenward scan -f sarif -o tokenward.sarif --sarif-category secrets
+                                          SARIF for GitHub code scanning
+  tokenward scan --staged --pre-commit    what a commit hook runs
+  tokenward scan --git origin/main..HEAD  lines added by the commits of a branch
+  git show HEAD:.env | tokenward scan - --stdin-filename .env
+                                          scan standard input
+  tokenward rules explain excessive-permissions
+  tokenward completions bash > /etc/bash_completion.d/tokenward";
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and folders for secrets and pipeline privilege problems.
+    #[command(after_help = EXAMPLES)]
     Scan(ScanArgs),
     /// List rules and audits, explain one, or check every rule's examples.
     Rules(RulesArgs),
@@ -28,6 +44,87 @@ pub enum Command {
     /// List every machine credential the repository holds or its pipelines use: secrets,
     /// cloud and registry logins, token permissions, hard-coded credentials, owners.
     Inventory(crate::inventory::InventoryArgs),
+    /// Print a shell completion script (bash, zsh or fish) to standard output.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set; `FORCE_COLOR` or `CLICOLOR_FORCE` force it.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Severity names for `--min-severity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Info and above.
+    Info,
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+}
+
+impl SeverityArg {
+    /// The matching severity.
+    pub fn severity(self) -> crate::finding::Severity {
+        use crate::finding::Severity;
+        match self {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// Confidence names for `--min-confidence`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    /// Every finding.
+    Low,
+    /// Medium and high confidence.
+    Medium,
+    /// High confidence only.
+    High,
+}
+
+impl ConfidenceArg {
+    /// The matching confidence.
+    pub fn confidence(self) -> crate::finding::Confidence {
+        use crate::finding::Confidence;
+        match self {
+            ConfidenceArg::Low => Confidence::Low,
+            ConfidenceArg::Medium => Confidence::Medium,
+            ConfidenceArg::High => Confidence::High,
+        }
+    }
 }
 
 /// Output formats.
@@ -64,7 +161,7 @@ pub enum FailOn {
 /// Options of `tokenward scan`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ScanArgs {
-    /// Files or folders to scan.
+    /// Files or folders to scan; `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -128,6 +225,35 @@ pub struct ScanArgs {
     /// Commit-hook mode: short redacted output, nothing when clean, exit 1 blocks.
     #[arg(long, conflicts_with = "no_redact")]
     pub pre_commit: bool,
+    /// Paths in SARIF (and config globs) are relative to DIR [default: the git top level
+    /// of the first PATH, else the scanned folder].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// One line per finding, without code and fix lines.
+    #[arg(long)]
+    pub concise: bool,
+    /// Show only findings at or above this severity (the exit code still follows
+    /// `--fail-on`).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<SeverityArg>,
+    /// Show only findings at or above this confidence (the exit code still follows
+    /// `--fail-on`).
+    #[arg(long, value_enum, value_name = "CONFIDENCE")]
+    pub min_confidence: Option<ConfidenceArg>,
+    /// Print only findings: no summary, notes or warnings on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Colour text output [honours NO_COLOR, FORCE_COLOR and CLICOLOR_FORCE].
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// With `scan -`: the file name standard input stands for (picks rules and audits
+    /// by name, e.g. `.github/workflows/ci.yml`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// SARIF `runAutomationDetails.id` (the category GitHub code scanning files the
+    /// results under).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
     /// Print a summary instead of the findings: `frameworks` counts findings per
     /// control of the OWASP NHI Top 10, OWASP CI/CD Top 10 and NIST CSF 2.0.
     #[arg(long, value_enum, value_name = "KIND", conflicts_with = "pre_commit")]

@@ -6,6 +6,7 @@ use crate::baseline::Baseline;
 use crate::cli::{FailOn, ScanArgs};
 use crate::finding::{Severity, Span};
 use crate::gitleaks;
+use crate::paths::Roots;
 use crate::rules::{self, Rule, RuleSpec};
 use crate::scan::EngineOptions;
 use crate::suppress::{self, Allow, Date};
@@ -336,6 +337,7 @@ impl Config {
                 expires,
                 origin: format!("{origin}:{line}"),
                 span: src.span(entry.expires.as_ref().map_or(a.span(), |e| e.span())),
+                base: String::new(),
             });
         }
         let mut pin_policy = Vec::new();
@@ -396,13 +398,84 @@ impl Config {
     }
 }
 
-/// Where scanning starts for config discovery: the one folder given, else the
-/// current folder.
-fn scan_root(paths: &[PathBuf]) -> PathBuf {
-    match paths {
-        [only] if only.is_dir() => only.clone(),
-        _ => PathBuf::from("."),
+/// The nearest config walking up from `start` (a folder, or a file's folder) to `root`
+/// inclusive, as ruff finds `pyproject.toml`; a start outside `root` looks only in its
+/// own folder. Also returns a warning when a folder holds both candidate files.
+pub fn nearest(start: &Path, root: &Path) -> (Option<PathBuf>, Option<String>) {
+    let mut dir = if start.is_dir() {
+        start
+    } else {
+        start.parent().unwrap_or(start)
+    };
+    loop {
+        let found = discover(dir);
+        if found.0.is_some() || dir == root || !dir.starts_with(root) {
+            return found;
+        }
+        match dir.parent() {
+            Some(p) => dir = p,
+            None => return found,
+        }
     }
+}
+
+/// The config every scanned path resolves to (see [`nearest`]); paths that resolve to
+/// different files are a usage error, since one run applies one config.
+fn discover_for(
+    paths: &[PathBuf],
+    roots: &Roots,
+) -> Result<(Option<PathBuf>, Vec<String>), String> {
+    let mut found: Option<Option<PathBuf>> = None;
+    let mut warnings = Vec::new();
+    let starts: Vec<PathBuf> = if paths.iter().all(|p| p.as_os_str() == "-") {
+        vec![roots.cwd.clone()]
+    } else {
+        paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .map(|p| crate::paths::absolute(&roots.cwd, p))
+            .collect()
+    };
+    for start in &starts {
+        let (cfg, warning) = nearest(start, &roots.root);
+        warnings.extend(warning);
+        match &found {
+            None => found = Some(cfg),
+            Some(prev) if *prev == cfg => {}
+            Some(prev) => {
+                let name = |c: &Option<PathBuf>| {
+                    c.as_ref()
+                        .map_or_else(|| "no config".to_string(), |p| p.display().to_string())
+                };
+                return Err(format!(
+                    "the scanned paths use different config files ({} and {}); scan them in separate runs or pass --config FILE",
+                    name(prev),
+                    name(&cfg)
+                ));
+            }
+        }
+    }
+    warnings.dedup();
+    Ok((found.flatten(), warnings))
+}
+
+/// The folder a config's paths are relative to: its own, or the one above `.github/`.
+pub fn config_base(config: &Path) -> PathBuf {
+    let dir = config.parent().unwrap_or(Path::new(""));
+    if dir.file_name().is_some_and(|n| n == ".github") {
+        dir.parent().unwrap_or(dir).to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// `path` (relative to the scan root) relative to `base` (also root-relative, `""` for
+/// the root itself), or `None` when it lies outside `base`.
+pub fn strip_base<'a>(base: &str, path: &'a str) -> Option<&'a str> {
+    if base.is_empty() {
+        return Some(path);
+    }
+    path.strip_prefix(base)?.strip_prefix('/')
 }
 
 /// Finds `tokenward.toml` at the scan root or in its `.github/`; also returns a
@@ -453,15 +526,14 @@ pub struct Setup {
 /// Loads the config (explicit `--config` wins over a discovered file; `--no-config`
 /// skips discovery), the gitleaks import and (unless `making_baseline`, when it may
 /// not exist yet) the baseline, validates them, and merges them with the flags.
-pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
+pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Setup, String> {
     let mut warnings = Vec::new();
     let mut notices = Vec::new();
-    let root = scan_root(&cli.paths);
     let (config_path, explicit) = match (&cli.config, cli.no_config) {
         (Some(p), _) => (Some(p.clone()), true),
         (None, true) => (None, false),
         (None, false) => {
-            let (found, warning) = discover(&root);
+            let (found, warning) = discover_for(&cli.paths, roots)?;
             warnings.extend(warning);
             (found, false)
         }
@@ -470,7 +542,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
     let mut args = cli.clone();
     let mut config_display = None;
     if let Some(c) = &config {
-        let shown = crate::walk::PathDisplay::for_roots(&cli.paths).show(&c.path);
+        let shown = roots.rel(&c.path);
         notices.push(format!(
             "config {} applied ({}; {} allow entries, {} custom rules)",
             c.path.display(),
@@ -547,6 +619,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
     if let Some(c) = &config {
         c.check_ids(&known)?;
     }
+    check_selected(&args.select, &known)?;
     let select: Option<HashSet<String>> = if !args.select.is_empty() {
         Some(args.select.iter().cloned().collect())
     } else if let Some(c) = config
@@ -576,10 +649,24 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         .flat_map(|(s, _)| s.examples.iter().chain(&s.negative_examples))
         .cloned()
         .collect();
-    let engine = EngineOptions {
+    let exclude_base = config
+        .as_ref()
+        .map(|c| {
+            let base = crate::paths::absolute(&roots.cwd, &config_base(&c.path));
+            base.strip_prefix(&roots.root)
+                .map(crate::paths::slash)
+                .unwrap_or_default()
+                .trim_start_matches('.')
+                .to_string()
+        })
+        .unwrap_or_default();
+    let mut engine = EngineOptions {
         no_redact: args.no_redact,
         select,
         exclude: config.as_ref().and_then(|c| c.exclude.clone()),
+        exclude_base: exclude_base.clone(),
+        forced: Vec::new(),
+        named: HashSet::new(),
         imported: filters,
         audit: crate::audit::AuditSettings {
             all_workflows: args.all_workflows,
@@ -590,14 +677,37 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         },
         ..EngineOptions::default()
     };
+    // A path named on the command line is scanned even when `exclude` covers it (as
+    // ruff and ripgrep treat explicit paths); say so, since the config meant to skip it.
+    for p in &args.paths {
+        let rel = if p.as_os_str() == "-" {
+            match &args.stdin_filename {
+                Some(n) => n.trim_start_matches("./").to_string(),
+                None => continue,
+            }
+        } else {
+            roots.rel(p)
+        };
+        if engine.is_excluded(&rel) {
+            notices.push(format!(
+                "{} is excluded by the config but named on the command line: scanned",
+                crate::escape::for_display(&rel)
+            ));
+            engine.forced.push(rel);
+        }
+    }
+    let mut allows = config
+        .as_ref()
+        .map(|c| c.allows.clone())
+        .unwrap_or_default();
+    for a in &mut allows {
+        a.base = exclude_base.clone();
+    }
     Ok(Setup {
         args,
         rules,
         engine,
-        allows: config
-            .as_ref()
-            .map(|c| c.allows.clone())
-            .unwrap_or_default(),
+        allows,
         baseline,
         severity: config.map(|c| c.severity).unwrap_or_default(),
         config_display,
@@ -605,6 +715,19 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         warnings,
         config_examples,
     })
+}
+
+/// Fails on the first `--select` id that is not a rule or audit, suggesting the closest.
+fn check_selected(select: &[String], known: &HashSet<String>) -> Result<(), String> {
+    for id in select {
+        if !known.contains(id) {
+            let hint = closest(id, known.iter().map(String::as_str))
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_else(|| " (see `tokenward rules`)".to_string());
+            return Err(format!("--select: unknown rule or audit `{id}`{hint}"));
+        }
+    }
+    Ok(())
 }
 
 /// Runs the custom rules' examples through the full pipeline with every rule active

@@ -201,6 +201,9 @@ pub struct Finding {
     /// The raw secret; never serialized, used for redaction decisions and dedup.
     #[serde(skip)]
     pub secret: Option<String>,
+    /// The reason written in the inline `tokenward:allow[id] reason` that hid it.
+    #[serde(skip)]
+    pub suppression_reason: Option<String>,
 }
 
 /// Another place a finding's problem is, with why it is related.
@@ -321,6 +324,7 @@ impl FindingBuilder {
             frameworks: Vec::new(),
             related: Vec::new(),
             secret: self.secret,
+            suppression_reason: None,
             rule_id,
         })
     }

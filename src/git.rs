@@ -264,10 +264,86 @@ fn rev_args(range: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// What a history scan read, besides findings.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct HistoryStats {
     /// Commits read (merges included; their diffs are not shown by `git log -p`).
     pub commits: u64,
+    /// Commits git could not read in full (an object missing or corrupt), with git's
+    /// message; their readable changes were still scanned.
+    pub unreadable: Vec<(String, String)>,
+    /// The last commit whose header was read (where a failing `git log` stopped).
+    pub last_commit: Option<String>,
+}
+
+impl HistoryStats {
+    /// The one line that says the history scan was partial.
+    pub fn partial_message(&self) -> String {
+        let named: Vec<String> = self
+            .unreadable
+            .iter()
+            .take(5)
+            .map(|(c, e)| format!("{} ({e})", c.get(..12).unwrap_or(c)))
+            .collect();
+        let more = self.unreadable.len().saturating_sub(5);
+        format!(
+            "partial history: {} could not be read in full and may hide findings: {}{}",
+            crate::term::plural(self.unreadable.len() as u64, "commit", "commits"),
+            named.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// A remote URL as an absolute URI without credentials: `user:token@` is dropped and
+/// `git@host:path` becomes `https://host/path`; `None` for anything else.
+fn public_uri(url: &str) -> Option<String> {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.rsplit('@').next().unwrap_or(authority);
+        return Some(format!("{scheme}://{host}/{path}"));
+    }
+    let (user_host, path) = url.split_once(':')?;
+    let host = user_host.rsplit('@').next()?;
+    (!host.is_empty() && !path.starts_with('/')).then(|| format!("https://{host}/{path}"))
+}
+
+/// The SARIF provenance of the repository at `root`: origin URL (else the root as a
+/// `file:` URI), the checked-out commit and branch.
+pub fn provenance(root: &Path) -> Option<crate::report::Provenance> {
+    let one = |args: &[&str]| {
+        git_output(root, args)
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let revision_id = one(&["rev-parse", "--verify", "-q", "HEAD"]);
+    let branch = one(&["symbolic-ref", "-q", "--short", "HEAD"]);
+    let repository_uri = one(&["config", "--get", "remote.origin.url"])
+        .and_then(|u| public_uri(&u))
+        .unwrap_or_else(|| {
+            let p = root.to_string_lossy().replace('\\', "/");
+            let p = p.trim_end_matches('/');
+            let p: String = p
+                .chars()
+                .map(|c| {
+                    if c == ' ' {
+                        "%20".to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            format!("file://{}{p}/", if p.starts_with('/') { "" } else { "/" })
+        });
+    Some(crate::report::Provenance {
+        repository_uri,
+        revision_id,
+        branch,
+    })
 }
 
 /// Scans the lines added by each commit in `range` (default `HEAD`: all history
@@ -281,57 +357,52 @@ pub fn scan_history(
     engine: &Engine,
 ) -> anyhow::Result<(ScanResult, HistoryStats)> {
     let revs = rev_args(range)?;
-    let mut cmd = git(dir);
-    cmd.args([
-        "log",
-        "-p",
-        "-M",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--unified=0",
-        "--src-prefix=a/",
-        "--dst-prefix=b/",
-        "--format=%x00%H%x00%aI%x00%an <%ae>",
-    ])
-    .args(&revs)
-    .arg("--")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| anyhow!("cannot run `git` ({e}); install git or put it on PATH"))?;
-    let stdout = child.stdout.take().context("git log: no stdout")?;
-    // Drain stderr as we go so a chatty git cannot block on a full pipe.
-    let mut stderr = child.stderr.take().context("git log: no stderr")?;
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-
-    let threads = match opts.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let (tx, rx) = mpsc::sync_channel::<Vec<Change>>(threads * 4);
-    let rx = Mutex::new(rx);
-    let (parsed, outcomes) = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| scan_changes(&rx, engine, opts.max_file_size)))
+    let mut stats = HistoryStats::default();
+    let mut outcomes = Vec::new();
+    // One `git log -p` stream; when git stops at an object it cannot read, the commit it
+    // was reading is recorded as unreadable and the commits after it are read again, on
+    // from there, so the rest of the history is still scanned.
+    let mut remaining: Option<Vec<String>> = None;
+    loop {
+        let (parsed, worked, failure) = run_log(
+            dir,
+            &revs,
+            remaining.as_deref(),
+            stats.commits,
+            opts,
+            engine,
+        )?;
+        outcomes.extend(worked);
+        stats.commits = parsed.commits;
+        let Some(err) = failure else { break };
+        let Some(failed) = parsed.last_commit.clone() else {
+            bail!("{}: git log {range}: {err}", dir.display());
+        };
+        stats.unreadable.push((failed.clone(), err));
+        let all = match &remaining {
+            Some(list) => list.clone(),
+            None => {
+                let mut args = vec!["rev-list".to_string()];
+                args.extend(revs.iter().cloned());
+                args.push("--".to_string());
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                String::from_utf8_lossy(&git_output(dir, &refs)?)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            }
+        };
+        let after: Vec<String> = all
+            .iter()
+            .skip_while(|c| **c != failed)
+            .skip(1)
+            .cloned()
             .collect();
-        let parsed = parse_log(BufReader::with_capacity(1 << 20, stdout), &tx);
-        drop(tx);
-        let outcomes: Vec<Worked> = workers.into_iter().filter_map(|w| w.join().ok()).collect();
-        (parsed, outcomes)
-    });
-    let status = child.wait()?;
-    let err = err_reader.join().unwrap_or_default();
-    if !status.success() {
-        bail!("{}: git log {range}: {}", dir.display(), one_line(&err));
+        if after.is_empty() {
+            break;
+        }
+        remaining = Some(after);
     }
-    let stats = parsed?;
 
     let mut result = ScanResult::default();
     let mut first: HashMap<String, (usize, Finding)> = HashMap::new();
@@ -354,6 +425,86 @@ pub fn scan_history(
     result.findings = first.into_values().map(|(_, f)| f).collect();
     result.suppressed_inline = first_suppressed.into_values().map(|(_, f)| f).collect();
     Ok((result, stats))
+}
+
+/// What one `git log` run produced: stats, the workers' findings, and git's error
+/// when it stopped early.
+type LogRun = (HistoryStats, Vec<Worked>, Option<String>);
+
+/// Runs `git log -p` over `revs`, or over exactly the commits in `only` (read from
+/// stdin, unwalked), scanning as it reads; commit positions continue from `first_seq`.
+fn run_log(
+    dir: &Path,
+    revs: &[String],
+    only: Option<&[String]>,
+    first_seq: u64,
+    opts: &WalkOptions,
+    engine: &Engine,
+) -> anyhow::Result<LogRun> {
+    let mut cmd = git(dir);
+    cmd.args([
+        "log",
+        "-p",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--unified=0",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--format=%x00%H%x00%aI%x00%an <%ae>",
+    ])
+    .stdin(if only.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    match only {
+        Some(_) => cmd.args(["--no-walk=unsorted", "--stdin"]),
+        None => cmd.args(revs),
+    };
+    cmd.arg("--");
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| anyhow!("cannot run `git` ({e}); install git or put it on PATH"))?;
+    if let (Some(list), Some(mut stdin)) = (only, child.stdin.take()) {
+        let text: String = list.iter().map(|c| format!("{c}\n")).collect();
+        // A writer thread: git may start writing before it has read all of stdin.
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        });
+    }
+    let stdout = child.stdout.take().context("git log: no stdout")?;
+    // Drain stderr as we go so a chatty git cannot block on a full pipe.
+    let mut stderr = child.stderr.take().context("git log: no stderr")?;
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let (tx, rx) = mpsc::sync_channel::<Vec<Change>>(threads * 4);
+    let rx = Mutex::new(rx);
+    let (parsed, outcomes) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| s.spawn(|| scan_changes(&rx, engine, opts.max_file_size)))
+            .collect();
+        let parsed = parse_log(BufReader::with_capacity(1 << 20, stdout), &tx, first_seq);
+        drop(tx);
+        let outcomes: Vec<Worked> = workers.into_iter().filter_map(|w| w.join().ok()).collect();
+        (parsed, outcomes)
+    });
+    let status = child.wait()?;
+    let err = err_reader.join().unwrap_or_default();
+    let stats = parsed?;
+    let failure = (!status.success()).then(|| one_line(&err));
+    Ok((stats, outcomes, failure))
 }
 
 /// Keeps, per fingerprint, the finding of the oldest commit (largest `seq`), and
@@ -443,9 +594,13 @@ enum State {
 fn parse_log(
     mut input: impl BufRead,
     tx: &mpsc::SyncSender<Vec<Change>>,
+    first_seq: u64,
 ) -> anyhow::Result<HistoryStats> {
     const BATCH_BYTES: usize = 256 * 1024;
-    let mut stats = HistoryStats::default();
+    let mut stats = HistoryStats {
+        commits: first_seq,
+        ..HistoryStats::default()
+    };
     let mut batch: Vec<Change> = Vec::new();
     let mut batch_bytes = 0usize;
     let mut commit: Option<Arc<CommitInfo>> = None;
@@ -502,7 +657,9 @@ fn parse_log(
                 break;
             }
             stats.commits += 1;
-            commit = Some(Arc::new(parse_commit_header(&line)?));
+            let c = parse_commit_header(&line)?;
+            stats.last_commit = Some(c.id.clone());
+            commit = Some(Arc::new(c));
         } else if line.starts_with(b"diff --git ") {
             if !send(current.take(), &mut batch, false) {
                 break;
@@ -614,7 +771,7 @@ mod tests {
 
     fn parse(text: &str) -> (Vec<Change>, HistoryStats) {
         let (tx, rx) = mpsc::sync_channel(100);
-        let stats = parse_log(text.as_bytes(), &tx).expect("parse");
+        let stats = parse_log(text.as_bytes(), &tx, 0).expect("parse");
         drop(tx);
         (rx.into_iter().flatten().collect(), stats)
     }

@@ -3,6 +3,8 @@
 //! when it blocks a commit.
 
 use crate::cli::InstallHookArgs;
+use crate::escape::for_display;
+use crate::finding::FindingKind;
 use crate::report::Report;
 use std::io::{self, Write};
 use std::path::Path;
@@ -67,24 +69,47 @@ pub fn write_short(report: &Report, blocking: bool, w: &mut dyn Write) -> io::Re
     for f in report.findings {
         let mut line = format!(
             "  {}:{}:{}: {} {}",
-            f.path, f.span.start_line, f.span.start_column, f.severity, f.rule_id
+            report.shown_path(&f.path),
+            f.span.start_line,
+            f.span.start_column,
+            f.severity,
+            f.rule_id
         );
-        if f.snippet.is_empty() {
-            line.push_str(&format!(": {}", f.message));
-        } else {
-            line.push_str(&format!(" [{}]", f.snippet));
+        match f.kind {
+            FindingKind::Secret if !f.snippet.is_empty() => {
+                line.push_str(&format!(" [{}]", for_display(&f.snippet)))
+            }
+            _ => line.push_str(&format!(": {}", for_display(&f.message))),
         }
         writeln!(w, "{line}")?;
     }
     if blocking {
-        writeln!(
-            w,
-            "Remove the secret from the change (and revoke it if it is real), or mark a \
-             false positive with `tokenward:allow[rule-id] reason` on its line; \
-             `tokenward rules explain RULE` tells more."
-        )?;
+        writeln!(w, "{}", footer(report))?;
     }
     Ok(())
+}
+
+/// What to do, fitted to the kinds of findings that block the commit.
+fn footer(report: &Report) -> String {
+    let has = |k: FindingKind| report.findings.iter().any(|f| f.kind == k);
+    let mut steps = Vec::new();
+    if has(FindingKind::Secret) {
+        steps.push("remove the secret from the change (and revoke it if it is real)");
+    }
+    if has(FindingKind::Pipeline) {
+        steps.push("change the workflow setting as each message says");
+    }
+    if has(FindingKind::Config) {
+        steps.push("review the tokenward.toml entry named");
+    }
+    let mut text = steps.join("; ");
+    if let Some(first) = text.get(..1) {
+        text = first.to_uppercase() + &text[1..];
+    }
+    format!(
+        "{text}; or mark a false positive with `tokenward:allow[rule-id] reason` on its line. \
+         `tokenward rules explain RULE` tells more."
+    )
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod git;
 pub mod gitleaks;
 pub mod hook;
 pub mod inventory;
+pub mod paths;
 pub mod pipeline;
 pub mod report;
 pub mod reuse;
@@ -21,6 +22,7 @@ pub mod rules;
 pub mod rules_cmd;
 pub mod scan;
 pub mod suppress;
+pub mod term;
 pub mod walk;
 
 use cli::{Cli, Command, FailOn, Format, ScanArgs};
@@ -30,7 +32,7 @@ use scan::Engine;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
-use walk::{WalkOptions, walk_and_scan};
+use walk::WalkOptions;
 
 /// Exit code: no finding at or above the failing level.
 pub const EXIT_CLEAN: u8 = 0;
@@ -47,7 +49,39 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => rules_cmd::run(&args),
         Command::InstallHook(args) => hook::install(&args),
         Command::Inventory(args) => inventory::run(&args),
+        Command::Completions { shell } => completions(shell),
     }
+}
+
+/// Writes a completion script for `shell` to standard output.
+fn completions(shell: cli::Shell) -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    match shell {
+        cli::Shell::Bash => {
+            clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "tokenward", &mut buf)
+        }
+        cli::Shell::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "tokenward", &mut buf)
+        }
+        cli::Shell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "tokenward", &mut buf)
+        }
+    }
+    let mut out = io::stdout().lock();
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether an error is a closed standard output (`tokenward rules | head`): not a
+/// failure, so `main` ends quietly with exit 0.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Metadata of every built-in secret rule and audit, for reporters.
@@ -59,6 +93,7 @@ pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
             name: r.spec.name.clone(),
             kind: FindingKind::Secret,
             severity: r.spec.severity,
+            confidence: r.spec.confidence,
             lifetime: Some(r.spec.lifetime),
             family: r.spec.family.clone(),
             description: r.spec.description.clone(),
@@ -71,6 +106,7 @@ pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
         name: d.name.to_string(),
         kind: FindingKind::Pipeline,
         severity: d.severity,
+        confidence: d.confidence,
         lifetime: None,
         family: "pipeline".to_string(),
         description: d.description.to_string(),
@@ -82,6 +118,7 @@ pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
         name: reuse::DOC.name.to_string(),
         kind: FindingKind::Secret,
         severity: reuse::DOC.severity,
+        confidence: reuse::DOC.confidence,
         lifetime: None,
         family: reuse::FAMILY.to_string(),
         description: reuse::DOC.description.to_string(),
@@ -93,6 +130,7 @@ pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
         name: d.name.to_string(),
         kind: FindingKind::Config,
         severity: d.severity,
+        confidence: d.confidence,
         lifetime: None,
         family: "config".to_string(),
         description: d.description.to_string(),
@@ -117,16 +155,45 @@ fn fail_threshold(f: FailOn) -> Option<Severity> {
 /// a report.
 fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    for p in &cli_args.paths {
+    let stdin = cli_args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && cli_args.paths.len() > 1 {
+        anyhow::bail!("`-` (standard input) cannot be combined with other paths");
+    }
+    if cli_args.stdin_filename.is_some() && !stdin {
+        anyhow::bail!("--stdin-filename needs `-` as the path to scan");
+    }
+    for p in cli_args.paths.iter().filter(|p| p.as_os_str() != "-") {
         if let Err(e) = std::fs::metadata(p) {
-            anyhow::bail!("{}: {}", p.display(), e);
+            anyhow::bail!("{}: {}", escape::for_display(&p.display().to_string()), e);
         }
     }
+    let roots = paths::Roots::discover(&cli_args.paths, cli_args.root.as_deref());
+    let quiet = cli_args.quiet;
+    let warn = |msg: &str| {
+        if !quiet {
+            eprintln!("tokenward: warning: {}", escape::for_display(msg));
+        }
+    };
     // Config file, custom and imported rules, baseline: merged with the flags.
-    let mut setup = config::setup(cli_args, make_baseline).map_err(anyhow::Error::msg)?;
+    let mut setup = config::setup(cli_args, make_baseline, &roots).map_err(anyhow::Error::msg)?;
     for w in &setup.warnings {
-        eprintln!("tokenward: warning: {w}");
+        warn(w);
     }
+    let stdin_name = cli_args
+        .stdin_filename
+        .as_deref()
+        .map(|n| n.trim_start_matches("./").to_string())
+        .unwrap_or_else(|| "<stdin>".to_string());
+    setup.engine.named = if stdin {
+        [stdin_name.clone()].into_iter().collect()
+    } else {
+        cli_args
+            .paths
+            .iter()
+            .filter(|p| p.is_file())
+            .map(|p| roots.rel(p))
+            .collect()
+    };
     let engine = Engine::new(
         std::mem::take(&mut setup.rules),
         std::mem::take(&mut setup.engine),
@@ -138,20 +205,50 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         max_file_size: args.max_file_size(),
         threads: args.threads,
     };
-    let mut result = if args.staged {
-        git::scan_staged(git::repo_dir(&args.paths)?, &opts, &engine)?
-    } else if let Some(range) = &args.git {
-        let (result, history) =
-            git::scan_history(git::repo_dir(&args.paths)?, range, &opts, &engine)?;
-        eprintln!("tokenward: git history: {} commits", history.commits);
-        result
+    let mut partial: Option<String> = None;
+    let progress = term::PROGRESS.start(quiet || args.pre_commit);
+    let scanned = if args.staged || args.git.is_some() {
+        let dir = git::repo_dir(&args.paths)?;
+        if paths::git_toplevel(&paths::absolute(&roots.cwd, dir)).is_none() {
+            anyhow::bail!(
+                "{}: not inside a git repository (--staged and --git read one)",
+                escape::for_display(&dir.display().to_string())
+            );
+        }
+        if args.staged {
+            git::scan_staged(dir, &opts, &engine)
+        } else {
+            let range = args.git.as_deref().unwrap_or("HEAD");
+            git::scan_history(dir, range, &opts, &engine).map(|(result, history)| {
+                if !quiet {
+                    eprintln!(
+                        "tokenward: git history: {}",
+                        term::plural(history.commits, "commit", "commits")
+                    );
+                }
+                if !history.unreadable.is_empty() {
+                    partial = Some(history.partial_message());
+                }
+                result
+            })
+        }
+    } else if stdin {
+        walk::scan_stdin(&mut io::stdin().lock(), &stdin_name, &opts, &engine)
+            .map_err(|e| anyhow::anyhow!("standard input: {e}"))
     } else {
-        walk_and_scan(&args.paths, &opts, &engine)
+        Ok(walk::walk_and_scan_as(
+            &args.paths,
+            &opts,
+            &engine,
+            &walk::PathDisplay::anchored(roots.clone()),
+        ))
     };
+    term::PROGRESS.finish(progress);
+    let mut result = scanned?;
     sort_findings(&mut result.findings);
     result.errors.sort();
     for e in &result.errors {
-        eprintln!("tokenward: warning: {e}");
+        warn(e);
     }
     // Suppression after the scan: config allows (and their expiry), then the baseline.
     let post = suppress::post_scan(
@@ -170,8 +267,12 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         reuse::group(&mut result.findings);
     }
     sort_findings(&mut result.findings);
-    if let [root] = args.paths.as_slice() {
-        inventory::codeowners::assign_owners(root, &mut result.findings);
+    // Triage order: most severe first, then by place.
+    result
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
+    if !stdin && !args.staged && args.git.is_none() {
+        inventory::codeowners::assign_owners(&roots.root, &mut result.findings);
     }
     if make_baseline {
         let text = baseline::render(&result.findings);
@@ -179,12 +280,18 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
             Some(p) => {
                 std::fs::write(p, &text).map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e))?
             }
-            None => io::stdout().lock().write_all(text.as_bytes())?,
+            None => {
+                let mut out = io::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
         }
-        eprintln!(
-            "tokenward: baseline records {} findings",
-            result.findings.len()
-        );
+        if !quiet {
+            eprintln!(
+                "tokenward: baseline records {}",
+                term::plural(result.findings.len() as u64, "finding", "findings")
+            );
+        }
         return Ok(ExitCode::from(EXIT_CLEAN));
     }
     let mut notices = setup.notices.clone();
@@ -196,9 +303,9 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
             if result.stats.unaudited_workflows == 1 { "" } else { "s" }
         ));
     }
-    if matches!(args.format, Format::Text | Format::Json) && !args.pre_commit {
+    if matches!(args.format, Format::Text | Format::Json) && !args.pre_commit && !quiet {
         for n in &notices {
-            eprintln!("tokenward: note: {n}");
+            eprintln!("tokenward: note: {}", escape::for_display(n));
         }
     }
     let mut metas = rule_metas(&engine.rules);
@@ -217,6 +324,26 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     } else {
         &[]
     };
+    // The exit code follows every finding; --min-severity/--min-confidence only hide.
+    let failing = fail_threshold(args.fail_on())
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    let min_sev = args.min_severity.map(|s| s.severity());
+    let min_conf = args.min_confidence.map(|c| c.confidence());
+    let total = result.findings.len();
+    result.findings.retain(|f| {
+        min_sev.is_none_or(|s| f.severity >= s) && min_conf.is_none_or(|c| f.confidence >= c)
+    });
+    let view = report::View {
+        roots: Some(roots.clone()),
+        concise: args.concise,
+        hidden: total - result.findings.len(),
+        sarif_category: args.sarif_category.clone().filter(|c| !c.is_empty()),
+        provenance: if roots.is_git && args.format == Format::Sarif {
+            git::provenance(&roots.root)
+        } else {
+            None
+        },
+    };
     let report = Report {
         findings: &result.findings,
         rules: &metas,
@@ -225,21 +352,34 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         suppressed,
         notices: &notices,
         elapsed_secs: started.elapsed().as_secs_f64(),
+        view,
     };
-    let failing = fail_threshold(args.fail_on())
-        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
     if args.summary == Some(cli::SummaryKind::Frameworks) {
         let mut buf = Vec::new();
         report::frameworks::write(&report, args.format == Format::Json, &mut buf)?;
-        io::stdout().lock().write_all(&buf)?;
-        eprintln!("tokenward: {}", report.summary_line());
+        let mut out = io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()?;
+        if !quiet {
+            eprintln!("tokenward: {}", report.summary_line());
+        }
     } else if args.pre_commit {
         let mut buf = Vec::new();
         hook::write_short(&report, failing, &mut buf)?;
-        io::stdout().lock().write_all(&buf)?;
+        let mut out = io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()?;
     } else {
-        write_report(&report, args.format, args.output.as_deref())?;
-        eprintln!("tokenward: {}", report.summary_line());
+        let color =
+            args.output.is_none() && term::color_from_env(args.color, io::stdout().is_terminal());
+        write_report(&report, args.format, args.output.as_deref(), color)?;
+        if !quiet {
+            eprintln!("tokenward: {}", report.summary_line());
+        }
+    }
+    if let Some(msg) = partial {
+        eprintln!("tokenward: error: {}", escape::for_display(&msg));
+        return Ok(ExitCode::from(EXIT_ERROR));
     }
     Ok(ExitCode::from(if failing {
         EXIT_FINDINGS
@@ -253,10 +393,9 @@ pub fn write_report(
     report: &Report,
     format: Format,
     output: Option<&std::path::Path>,
+    color: bool,
 ) -> anyhow::Result<()> {
     let mut buf: Vec<u8> = Vec::new();
-    let color =
-        output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match format {
         Format::Text => report::text::write(report, &mut buf, color)?,
         Format::Json => report::json::write(report, &mut buf)?,
@@ -269,10 +408,8 @@ pub fn write_report(
         }
         None => {
             let mut out = io::stdout().lock();
-            match out.write_all(&buf).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-                other => other?,
-            }
+            out.write_all(&buf)?;
+            out.flush()?;
         }
     }
     Ok(())

@@ -19,10 +19,12 @@ fn main() -> ExitCode {
     };
     match tokenward::run(cli) {
         Ok(code) => code,
+        // A reader that stopped reading (`| head`) is not an error.
+        Err(e) if tokenward::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!(
                 "tokenward: error: {}",
-                tokenward::walk::one_line(&format!("{e:#}"))
+                tokenward::escape::for_display(&tokenward::walk::one_line(&format!("{e:#}")))
             );
             ExitCode::from(tokenward::EXIT_ERROR)
         }

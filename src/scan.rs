@@ -19,12 +19,30 @@ pub struct EngineOptions {
     pub select: Option<HashSet<String>>,
     /// Paths (relative, `/`-separated) that produce no findings (config `exclude`).
     pub exclude: Option<globset::GlobSet>,
+    /// Root-relative folder the `exclude` globs are relative to (the config's folder;
+    /// empty for the root).
+    pub exclude_base: String,
+    /// Root-relative paths named on the command line that `exclude` would cover: they and
+    /// everything below them are scanned anyway.
+    pub forced: Vec<String>,
+    /// Root-relative paths of files named on the command line (or `--stdin-filename`):
+    /// a YAML file among them is audited as the CI file its content says it is.
+    pub named: HashSet<String>,
     /// Path restrictions and allowlists imported from a gitleaks config.
     pub imported: crate::gitleaks::RuleFilters,
     /// Keep each CI file's pipeline facts (for `inventory`).
     pub collect_pipelines: bool,
     /// Settings the audits take from the configuration.
     pub audit: audit::AuditSettings,
+}
+
+impl EngineOptions {
+    /// Whether the `exclude` globs (relative to their config's folder) cover `rel_path`.
+    pub fn is_excluded(&self, rel_path: &str) -> bool {
+        self.exclude.as_ref().is_some_and(|g| {
+            crate::config::strip_base(&self.exclude_base, rel_path).is_some_and(|p| g.is_match(p))
+        })
+    }
 }
 
 /// The compiled rule set plus the options every file is scanned with; shared by all
@@ -72,12 +90,18 @@ impl Engine {
         self.options.select.as_ref().is_none_or(|s| s.contains(id))
     }
 
-    /// Whether the config's `exclude` globs cover `rel_path`.
+    /// Whether the config's `exclude` globs cover `rel_path` and no command-line path
+    /// forces it in.
     pub fn excluded(&self, rel_path: &str) -> bool {
-        self.options
-            .exclude
-            .as_ref()
-            .is_some_and(|g| g.is_match(rel_path))
+        let o = &self.options;
+        o.is_excluded(rel_path)
+            && !o.forced.iter().any(|f| {
+                f.is_empty()
+                    || rel_path == f
+                    || rel_path
+                        .strip_prefix(f.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
     }
 
     /// Scans one file. `rel_path` is relative to the scan root, `/`-separated.
@@ -163,56 +187,106 @@ impl Engine {
             findings.extend(decoded);
         }
         drop_paired(&self.rules, &mut findings);
-        let audits = audits && audit::is_pipeline_file(rel_path);
-        let audits =
-            if audits && !self.options.audit.all_workflows && audit::is_nested_workflow(rel_path) {
+        let kind = if !audits {
+            None
+        } else if self.options.named.contains(rel_path) {
+            audit::named_file_kind(rel_path, &String::from_utf8_lossy(content))
+        } else {
+            audit::file_kind(rel_path)
+        };
+        // Workflows below the root are never run by GitHub: left out unless asked for,
+        // or named on the command line.
+        let kind = match kind {
+            Some(_)
+                if !self.options.audit.all_workflows
+                    && !self.options.named.contains(rel_path)
+                    && audit::is_nested_workflow(rel_path) =>
+            {
                 out.unaudited_workflow = true;
-                false
-            } else {
-                audits
-            };
-        if audits && self.options.collect_pipelines {
-            // Parse errors are reported once, by the audits below.
-            if let Ok(text) = std::str::from_utf8(content) {
-                out.pipeline = audit::pipeline_of(rel_path, text).ok().flatten();
+                None
             }
-        }
-        if audits {
+            k => k,
+        };
+        if let Some(kind) = kind {
             match std::str::from_utf8(content) {
-                Ok(text) => match audit::audit_file_with(
-                    rel_path,
-                    text,
-                    &|id| self.enabled(id),
-                    &self.options.audit,
-                ) {
-                    Ok(mut audits) => {
-                        // A literal credential a secret rule already reported is one finding, not two.
-                        let secret_lines: HashSet<usize> =
-                            findings.iter().map(|f| f.span.start_line).collect();
-                        audits.retain(|a| {
-                            a.rule_id != "hardcoded-credential"
-                                || !secret_lines.contains(&a.span.start_line)
-                        });
-                        findings.extend(audits);
+                Ok(text) => {
+                    if self.options.collect_pipelines {
+                        // Parse errors are reported once, by the audits below.
+                        out.pipeline = audit::pipeline_of(rel_path, text).ok().flatten();
                     }
-                    Err(e) => out.error = Some(format!("{rel_path}:{e}")),
-                },
-                Err(e) => {
-                    out.error = Some(format!(
-                        "{rel_path}: not valid UTF-8 ({e}); pipeline audits skipped"
-                    ))
+                    match audit::audit_file_as(
+                        rel_path,
+                        text,
+                        kind,
+                        &|id| self.enabled(id),
+                        &self.options.audit,
+                    ) {
+                        Ok(mut audits) => {
+                            // A literal credential a secret rule already reported is one finding, not two.
+                            let secret_lines: HashSet<usize> =
+                                findings.iter().map(|f| f.span.start_line).collect();
+                            audits.retain(|a| {
+                                a.rule_id != "hardcoded-credential"
+                                    || !secret_lines.contains(&a.span.start_line)
+                            });
+                            findings.extend(audits);
+                        }
+                        Err(e) if self.enabled(UNPARSABLE_CI_FILE.id) => {
+                            findings.extend(self.unparsable(rel_path, &e))
+                        }
+                        Err(_) => {}
+                    }
                 }
+                Err(e) => findings
+                    .extend(self.unparsable(rel_path, &format!("1:1: not valid UTF-8 ({e})"))),
             }
         }
         let has_markers = !findings.is_empty() && suppress::has_inline_markers(content);
-        for f in findings {
+        for mut f in findings {
             if has_markers && suppress::inline_allows(content, f.span.start_line, &f.rule_id) {
+                f.suppression_reason =
+                    suppress::inline_reason(content, f.span.start_line, &f.rule_id);
                 out.suppressed_inline.push(f);
             } else {
                 out.findings.push(f);
             }
         }
         out
+    }
+
+    /// The finding for a CI file the audits could not parse; `problem` is the parser's
+    /// `line:col: message`.
+    fn unparsable(&self, rel_path: &str, problem: &str) -> Option<Finding> {
+        if !self.enabled(UNPARSABLE_CI_FILE.id) {
+            return None;
+        }
+        let mut parts = problem.splitn(3, ':');
+        let num = |p: Option<&str>| p.and_then(|n| n.trim().parse::<usize>().ok());
+        let (line, col) = (num(parts.next()), num(parts.next()));
+        let (line, col, what) = match (line, col, parts.next()) {
+            (Some(l), Some(c), Some(w)) => (l.max(1), c.max(1), w.trim().to_string()),
+            _ => (1, 1, problem.to_string()),
+        };
+        FindingBuilder::new(UNPARSABLE_CI_FILE.id, FindingKind::Pipeline)
+            .severity(UNPARSABLE_CI_FILE.severity)
+            .confidence(UNPARSABLE_CI_FILE.confidence)
+            .message(format!(
+                "This CI file cannot be parsed ({}), so no pipeline audit ran on it; fix the syntax (or stop treating it as CI) so that it can be checked.",
+                crate::escape::for_display(&what)
+            ))
+            .location(
+                rel_path,
+                Span {
+                    start_line: line,
+                    start_column: col,
+                    end_line: line,
+                    end_column: col + 1,
+                },
+            )
+            .remediation(UNPARSABLE_CI_FILE.remediation)
+            .fingerprint_key("unparsable")
+            .build()
+            .ok()
     }
 
     fn secret_finding(
@@ -301,6 +375,22 @@ impl Engine {
         out
     }
 }
+
+/// A CI file the audits cannot parse: reported, because a file nobody checked may hide
+/// anything (and a green run would say it was checked).
+pub const UNPARSABLE_CI_FILE: audit::AuditDoc = audit::AuditDoc {
+    id: "unparsable-ci-file",
+    name: "CI file that cannot be parsed",
+    severity: Severity::Medium,
+    confidence: crate::finding::Confidence::High,
+    description: "A workflow, action or other CI file is not valid YAML (or not UTF-8), so \
+no pipeline audit could check it. A file that cannot be read may hide anything: a broad \
+`permissions:` block, a secret passed to an untrusted step, an unpinned action. Parsers \
+also differ: a document that one YAML parser rejects may still be accepted by the CI \
+platform.\n\nExample:\n\n```yaml\non: push\njobs: [\n```",
+    remediation: "Fix the YAML syntax at the reported line (a linter such as `yamllint` \
+shows the problem), or move a file that is not CI configuration out of the CI folder.",
+};
 
 /// Lines within which a paired credential (an AWS key id and its secret) is one.
 const PAIR_DISTANCE: usize = 5;

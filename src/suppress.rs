@@ -126,6 +126,38 @@ pub fn inline_allows(content: &[u8], line_no: usize, rule_id: &str) -> bool {
     false
 }
 
+/// The reason written after `tokenward:allow[...]` on the marker line that hides
+/// `rule_id` at `line_no` (its own line, else the line above), if one was written.
+pub fn inline_reason(content: &[u8], line_no: usize, rule_id: &str) -> Option<String> {
+    let reason_on = |n: usize| {
+        let line = nth_line(content, n)?;
+        let i = line.find("tokenward:allow")?;
+        let rest = &line[i + "tokenward:allow".len()..];
+        let rest = match rest.strip_prefix('[') {
+            Some(list) => {
+                let (ids, after) = list.split_once(']')?;
+                if !ids.split(',').any(|id| id.trim() == rule_id) {
+                    return None;
+                }
+                after
+            }
+            None => rest,
+        };
+        let reason = rest
+            .trim()
+            .trim_end_matches("-->")
+            .trim_end_matches("*/")
+            .trim();
+        (!reason.is_empty()).then(|| reason.to_string())
+    };
+    reason_on(line_no).or_else(|| {
+        line_no
+            .checked_sub(1)
+            .filter(|n| *n > 0)
+            .and_then(reason_on)
+    })
+}
+
 /// The 1-based `n`th line of `content`, lossily decoded.
 fn nth_line(content: &[u8], n: usize) -> Option<String> {
     content
@@ -250,6 +282,8 @@ pub struct Allow {
     pub origin: String,
     /// Where the entry's `expires` value (or the entry) is in the config file.
     pub span: Span,
+    /// Root-relative folder `paths` are relative to (the config's folder).
+    pub base: String,
 }
 
 impl Allow {
@@ -260,7 +294,9 @@ impl Allow {
                 .fingerprint
                 .as_ref()
                 .is_none_or(|h| *h == f.fingerprint)
-            && self.path_set.as_ref().is_none_or(|g| g.is_match(&f.path))
+            && self.path_set.as_ref().is_none_or(|g| {
+                crate::config::strip_base(&self.base, &f.path).is_some_and(|p| g.is_match(p))
+            })
     }
 
     /// Whether the entry has expired on `today` (it applies through its `expires` day).
@@ -347,7 +383,10 @@ pub fn post_scan(result: &mut ScanResult, p: &PostScan) -> Result<PostScanOutcom
         out.suppressed.push(Suppressed {
             finding: f.clone(),
             by: "inline".to_string(),
-            reason: "inline suppression comment".to_string(),
+            reason: f
+                .suppression_reason
+                .clone()
+                .unwrap_or_else(|| "inline suppression comment".to_string()),
         });
     }
     let mut hits = vec![0u64; p.allows.len()];

@@ -85,6 +85,7 @@ impl ScanResult {
 #[derive(Debug, Clone)]
 pub struct PathDisplay {
     base: Option<PathBuf>,
+    anchor: Option<crate::paths::Roots>,
 }
 
 impl PathDisplay {
@@ -94,11 +95,22 @@ impl PathDisplay {
             [only] if only.is_dir() => Some(only.clone()),
             _ => None,
         };
-        PathDisplay { base }
+        PathDisplay { base, anchor: None }
+    }
+
+    /// Paths relative to the repository root of `roots` (see [`crate::paths::Roots`]).
+    pub fn anchored(roots: crate::paths::Roots) -> PathDisplay {
+        PathDisplay {
+            base: None,
+            anchor: Some(roots),
+        }
     }
 
     /// The display form of `path`: relative, `/`-separated, without `./`.
     pub fn show(&self, path: &Path) -> String {
+        if let Some(a) = &self.anchor {
+            return a.rel(path);
+        }
         let rel = match &self.base {
             Some(b) => path.strip_prefix(b).unwrap_or(path),
             None => path,
@@ -125,7 +137,16 @@ const SEQUENTIAL_FILES: usize = 32;
 
 /// Walks `roots` in parallel and scans every file the options admit.
 pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> ScanResult {
-    let display = PathDisplay::for_roots(roots);
+    walk_and_scan_as(roots, opts, engine, &PathDisplay::for_roots(roots))
+}
+
+/// [`walk_and_scan`] with findings' paths shown by `display`.
+pub fn walk_and_scan_as(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    engine: &Engine,
+    display: &PathDisplay,
+) -> ScanResult {
     let only_files = roots.len() <= SEQUENTIAL_FILES
         && roots
             .iter()
@@ -133,7 +154,7 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
     if only_files {
         // Named files are scanned whatever the ignore files say, as the walker does.
         let total = Mutex::new(ScanResult::default());
-        let mut worker = Worker::new(engine, opts, &display, &total);
+        let mut worker = Worker::new(engine, opts, display, &total);
         for r in roots {
             worker.scan_path(r);
         }
@@ -157,7 +178,7 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
         .filter_entry(|e| e.file_name() != ".git");
     let total = Mutex::new(ScanResult::default());
     builder.build_parallel().run(|| {
-        let mut worker = Worker::new(engine, opts, &display, &total);
+        let mut worker = Worker::new(engine, opts, display, &total);
         Box::new(move |entry| {
             match entry {
                 Ok(e) => {
@@ -233,10 +254,12 @@ impl<'a> Worker<'a> {
         let content = &self.buf[..len];
         self.result.stats.files += 1;
         self.result.stats.bytes += len as u64;
+        crate::term::PROGRESS.add(len as u64);
         if std::str::from_utf8(content).is_err() {
             self.result.stats.non_utf8 += 1;
         }
         let outcome = self.engine.scan_file(&mut self.matcher, shown, content);
+        crate::term::PROGRESS.found(outcome.findings.len());
         self.result.findings.extend(outcome.findings);
         self.result
             .suppressed_inline
@@ -255,6 +278,26 @@ impl Drop for Worker<'_> {
         let mut total = self.total.lock().unwrap_or_else(|p| p.into_inner());
         total.merge(mine);
     }
+}
+
+/// Scans standard input as one file named `name` (`scan -`), with the same size and
+/// binary limits as a file on disk.
+pub fn scan_stdin(
+    input: &mut impl Read,
+    name: &str,
+    opts: &WalkOptions,
+    engine: &Engine,
+) -> std::io::Result<ScanResult> {
+    let total = Mutex::new(ScanResult::default());
+    let display = PathDisplay::for_roots(&[]);
+    let mut worker = Worker::new(engine, opts, &display, &total);
+    match read_file(input, &mut worker.buf, opts.max_file_size)? {
+        Contents::Text(len) => worker.scan_bytes(name, len),
+        Contents::Binary => worker.result.skip("binary"),
+        Contents::TooLarge => worker.result.skip("too-large"),
+    }
+    drop(worker);
+    Ok(total.into_inner().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// What [`read_file`] found.

@@ -51,6 +51,9 @@ fn check_audit(id: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/workflows")
         .join(id);
+    if id == "unparsable-ci-file" {
+        return check_unparsable(&dir);
+    }
     let mut files = Vec::new();
     fixture_files(&dir, &mut files);
     assert!(files.len() >= 2, "{id}: needs positive and clean fixtures");
@@ -174,6 +177,41 @@ fn unpinned_action() {
 #[test]
 fn self_hosted_runner_on_pr() {
     check_audit("self-hosted-runner-on-pr");
+}
+
+/// `unparsable-ci-file` comes from the scan, not from an audit of a parsed file: run the
+/// binary on each fixture, named on the command line so its content decides its kind.
+fn check_unparsable(dir: &Path) {
+    let mut files = Vec::new();
+    fixture_files(dir, &mut files);
+    assert!(files.len() >= 2, "needs positive and clean fixtures");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable fixture");
+        let out = assert_cmd::Command::cargo_bin("tokenward")
+            .expect("binary")
+            .args(["scan", "--no-config", "--format", "json", "--select"])
+            .arg("unparsable-ci-file")
+            .arg(&file)
+            .output()
+            .expect("runs");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let mut got = BTreeMap::new();
+        for f in doc["findings"].as_array().expect("findings") {
+            let line = f["span"]["start_line"].as_u64().expect("line") as usize;
+            *got.entry(line).or_insert(0) += 1;
+        }
+        assert_eq!(
+            got,
+            expected("unparsable-ci-file", &text),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn unparsable_ci_file() {
+    check_audit("unparsable-ci-file");
 }
 
 #[test]

@@ -54,11 +54,13 @@ fn pin_policy_defaults_and_configuration() {
         "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: my-org/setup@v2\n      - uses: someone/tool@v1\n      - uses: actions/cache@main\n",
     );
     let unpinned = |found: &[(String, u64, String)]| -> Vec<u64> {
-        found
+        let mut lines: Vec<u64> = found
             .iter()
             .filter(|(r, _, _)| r == "unpinned-action")
             .map(|(_, l, _)| *l)
-            .collect()
+            .collect();
+        lines.sort_unstable();
+        lines
     };
     // Default: GitHub's own actions may use a version tag, not a branch.
     assert_eq!(unpinned(&scan(dir.path(), &["--no-config"])), [8, 9, 10]);

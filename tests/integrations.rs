@@ -663,7 +663,7 @@ fn action_run_steps_produce_sarif_and_outputs_under_a_fake_runner() {
 }
 
 #[test]
-fn github_annotations_keep_the_50_most_severe_and_name_the_commit() {
+fn github_annotations_keep_10_per_level_say_what_was_left_out_and_name_the_commit() {
     let repo = new_repo();
     let dir = repo.path();
     // 55 medium generic secrets, then 5 high GitHub tokens further down.
@@ -680,18 +680,32 @@ fn github_annotations_keep_the_50_most_severe_and_name_the_commit() {
     write(dir, "settings.py", &text);
     let (code, out, err) = tw(dir, &["scan", ".", "--format", "github"]);
     assert_eq!(code, 1, "{err}");
+    // GitHub shows 10 error, 10 warning and 10 notice annotations per step.
     let annotations: Vec<&str> = out.lines().filter(|l| l.contains(" file=")).collect();
-    assert_eq!(annotations.len(), 50, "{out}");
     let errors = annotations
         .iter()
         .filter(|l| l.starts_with("::error ") && l.contains("github-pat-classic"))
         .count();
     assert_eq!(errors, 5, "every high finding is annotated: {out}");
-    assert!(out.contains("10 more findings not annotated"), "{out}");
+    let warnings = annotations
+        .iter()
+        .filter(|l| l.starts_with("::warning "))
+        .count();
+    assert_eq!(warnings, 10, "{out}");
     assert!(
+        out.contains("45 findings are not annotated (GitHub shows at most 10 error"),
+        "{out}"
+    );
+    // The left-out findings are listed as plain lines; the summary is printed once.
+    assert_eq!(
         out.lines()
-            .last()
-            .is_some_and(|l| l.starts_with("tokenward: scanned"))
+            .filter(|l| l.starts_with("  settings.py:"))
+            .count(),
+        45
+    );
+    assert_eq!(
+        (out.clone() + &err).matches("tokenward: scanned").count(),
+        1
     );
 
     git(dir, &["add", "settings.py"]);

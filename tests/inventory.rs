@@ -153,7 +153,7 @@ fn output_file_and_unowned_entries() {
 #[test]
 fn scan_findings_carry_codeowners_owner_in_sarif() {
     let out = tokenward()
-        .args(["scan", REPO, "--format", "sarif"])
+        .args(["scan", REPO, "--root", REPO, "--format", "sarif"])
         .output()
         .expect("run");
     let v = json(&String::from_utf8_lossy(&out.stdout));

@@ -67,20 +67,22 @@ fn generic_assignments_in_fixture_are_found() {
     let f = findings(&json(&out));
     assert!(
         f.iter()
-            .any(|(_, l, p)| p == "config/database.yml" && *l == 5),
+            .any(|(_, l, p)| p == "fixtures/leaky/config/database.yml" && *l == 5),
         "{f:?}"
     );
     assert!(
         f.iter()
-            .any(|(_, l, p)| p == ".github/notes.txt" && *l == 2),
+            .any(|(_, l, p)| p == "fixtures/leaky/.github/notes.txt" && *l == 2),
         "{f:?}"
     );
     assert!(
-        f.iter().any(|(_, l, p)| p == "settings.py" && *l == 5),
+        f.iter()
+            .any(|(_, l, p)| p == "fixtures/leaky/settings.py" && *l == 5),
         "{f:?}"
     );
     assert!(
-        !f.iter().any(|(_, l, p)| p == "settings.py" && *l == 6),
+        !f.iter()
+            .any(|(_, l, p)| p == "fixtures/leaky/settings.py" && *l == 6),
         "env lookup is not a secret: {f:?}"
     );
 }

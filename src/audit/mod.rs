@@ -189,7 +189,11 @@ pub fn from_zizmor_id(id: &str) -> Option<&'static str> {
 
 /// Every registered audit's documentation.
 pub fn docs() -> Vec<AuditDoc> {
-    AUDITS.iter().map(|a| a.doc.clone()).collect()
+    AUDITS
+        .iter()
+        .map(|a| a.doc.clone())
+        .chain([crate::scan::UNPARSABLE_CI_FILE.clone()])
+        .collect()
 }
 
 /// Whether a path (relative, `/`-separated) is a CI file the audits parse: a workflow
@@ -205,7 +209,34 @@ pub fn is_nested_workflow(rel_path: &str) -> bool {
     file_kind(p) == Some(FileKind::Workflow) && !p.starts_with(".github/workflows/")
 }
 
-fn file_kind(rel_path: &str) -> Option<FileKind> {
+/// The kind of a CI file named on the command line: by its path when that tells, else by
+/// its top-level keys (`jobs:` with `on:` is a workflow, `runs:` an action), so a
+/// workflow kept outside `.github/workflows/` is audited for what it is.
+pub fn named_file_kind(rel_path: &str, text: &str) -> Option<FileKind> {
+    if let Some(k) = file_kind(rel_path) {
+        return Some(k);
+    }
+    let top = |key: &str| {
+        text.lines().any(|l| {
+            [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+                .iter()
+                .any(|k| {
+                    l.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                })
+        })
+    };
+    if top("jobs") && (top("on") || top("true")) {
+        Some(FileKind::Workflow)
+    } else if top("runs") {
+        Some(FileKind::Action)
+    } else {
+        None
+    }
+}
+
+/// The kind of a CI file by its path alone.
+pub fn file_kind(rel_path: &str) -> Option<FileKind> {
     let p = rel_path.trim_start_matches("./");
     let (dir, name) = match p.rsplit_once('/') {
         Some((d, n)) => (d, n),
@@ -315,20 +346,36 @@ pub fn audit_file(
     audit_file_with(rel_path, text, enabled, &AuditSettings::default())
 }
 
-/// Runs the enabled audits on one pipeline file. `Err` is a one-line description of why
-/// the file could not be parsed (`line:col: problem`), or of a finding an audit could
-/// not build.
+/// Runs the enabled audits on one pipeline file with the given settings.
 pub fn audit_file_with(
     rel_path: &str,
     text: &str,
     enabled: &dyn Fn(&str) -> bool,
     settings: &AuditSettings,
 ) -> Result<Vec<Finding>, String> {
-    let mut out = Vec::new();
     let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
+    audit_file_as(rel_path, text, kind, enabled, settings)
+}
+
+/// Runs the enabled audits on one CI file whose kind the caller decided. `Err` is a
+/// one-line description of why the file could not be parsed (`line:col: problem`;
+/// parsed even when no audit is enabled, so a broken file is always known), or of a
+/// finding an audit could not build.
+pub fn audit_file_as(
+    rel_path: &str,
+    text: &str,
+    kind: FileKind,
+    enabled: &dyn Fn(&str) -> bool,
+    settings: &AuditSettings,
+) -> Result<Vec<Finding>, String> {
+    let mut out = Vec::new();
     let platform = match kind {
         FileKind::Workflow => Platform::GitHubWorkflow,
         FileKind::Action => Platform::GitHubAction,
+    };
+    let src = Source::new(text);
+    let Some(root) = parse_github(&src)? else {
+        return Ok(out);
     };
     let selected: Vec<&Audit> = AUDITS
         .iter()
@@ -337,10 +384,6 @@ pub fn audit_file_with(
     if selected.is_empty() {
         return Ok(out);
     }
-    let src = Source::new(text);
-    let Some(root) = parse_github(&src)? else {
-        return Ok(out);
-    };
     let wf = Workflow::new(&root, kind);
     let facts = from_github::facts(rel_path, &src, &wf);
     let cx = Ctx {
@@ -538,11 +581,11 @@ mod tests {
     #[test]
     fn docs_are_complete_and_unique() {
         let docs = docs();
-        assert_eq!(docs.len(), AUDITS.len());
+        assert_eq!(docs.len(), AUDITS.len() + 1);
         let mut ids: Vec<_> = docs.iter().map(|d| d.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), AUDITS.len());
+        assert_eq!(ids.len(), AUDITS.len() + 1);
         for d in &docs {
             assert!(
                 d.description.contains("Example"),
@@ -558,6 +601,25 @@ mod tests {
         for (_, ours) in ZIZMOR_IDS {
             assert!(AUDITS.iter().any(|a| a.doc.id == *ours), "{ours}");
         }
+    }
+
+    #[test]
+    fn named_files_are_judged_by_content() {
+        let wf = "name: deploy\non: push\njobs:\n  a:\n    runs-on: x\n";
+        assert_eq!(
+            named_file_kind("deployments/aws.yml", wf),
+            Some(FileKind::Workflow)
+        );
+        let action = "name: x\nruns:\n  using: composite\n";
+        assert_eq!(
+            named_file_kind("ci/setup.yml", action),
+            Some(FileKind::Action)
+        );
+        assert_eq!(
+            named_file_kind("k8s/pod.yml", "kind: Pod\nspec: {}\n"),
+            None
+        );
+        assert_eq!(named_file_kind("x.yml", "jobs:\n  a: 1\n"), None);
     }
 
     #[test]

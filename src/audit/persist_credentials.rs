@@ -4,6 +4,7 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
+use crate::pipeline::catalog;
 use crate::pipeline::github::{Step, action_matches, contains_word, has_expr};
 
 /// Documentation of `persist-credentials`.
@@ -17,15 +18,6 @@ pub const DOC: AuditDoc = AuditDoc {
 to the step that pushes, e.g. `git push https://x-access-token:${GITHUB_TOKEN}@github.com/${{ \
 github.repository }}` with `GITHUB_TOKEN` in that step's `env:`.",
 };
-
-/// Actions that push commits using the persisted git credentials.
-const PUSHING_ACTIONS: &[&str] = &[
-    "stefanzweifel/git-auto-commit-action",
-    "EndBug/add-and-commit",
-    "ad-m/github-push-action",
-    "actions-js/push",
-    "github-actions-x/commit",
-];
 
 fn uploads_workspace(step: &Step<'_>, checkout_path: Option<&str>) -> bool {
     if !step.is_action("actions/upload-artifact") {
@@ -58,11 +50,17 @@ fn pushes(step: &Step<'_>) -> bool {
     if let Some(script) = step.run_str() {
         return script.lines().any(|l| {
             let l = l.trim();
-            !l.starts_with('#') && contains_word(l, "git push")
+            !l.starts_with('#')
+                && catalog::GIT_PUSH_COMMANDS
+                    .iter()
+                    .any(|c| contains_word(l, c))
         });
     }
-    step.uses()
-        .is_some_and(|u| PUSHING_ACTIONS.iter().any(|a| action_matches(u, a)))
+    step.uses().is_some_and(|u| {
+        catalog::PUSHING_ACTIONS
+            .iter()
+            .any(|a| action_matches(u, a))
+    })
 }
 
 /// Runs the audit.

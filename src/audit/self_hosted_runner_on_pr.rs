@@ -56,7 +56,10 @@ fn matrix_values<'a>(job: &'a Node, name: &str) -> Vec<&'a str> {
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(wf) = cx.github() else { return };
-    if !(wf.has_trigger("pull_request") || wf.has_trigger("pull_request_target")) {
+    let pull_requests = cx.facts.triggers.iter().any(|(t, x)| {
+        *x == crate::pipeline::catalog::Exposure::ForkPullRequest && t.starts_with("pull_request")
+    }) || wf.has_trigger("pull_request_target");
+    if !pull_requests {
         return;
     }
     for job in &wf.jobs {
@@ -64,12 +67,10 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let cond = job.condition().replace(' ', "");
-        if cond.contains("head.repo.full_name==github.repository")
-            || cond.contains("github.repository==github.event.pull_request.head.repo.full_name")
-            || cond.contains("head.repo.fork==false")
-            || cond.contains("!github.event.pull_request.head.repo.fork")
-            || cond.contains("github.event_name!='pull_request'")
-            || cond.contains("github.event_name=='push'")
+        if crate::pipeline::from_github::same_repo_only(job)
+            || crate::pipeline::catalog::NOT_PULL_REQUEST_GUARDS
+                .iter()
+                .any(|g| cond.contains(g))
         {
             continue;
         }

@@ -1,6 +1,5 @@
 //! Secret detection: keyword prefilter, per-rule regex confirmation, and filters.
 
-pub mod checksum;
 pub mod decode;
 pub mod filters;
 pub mod matcher;

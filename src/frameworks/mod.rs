@@ -308,6 +308,7 @@ mod tests {
             name: String::new(),
             kind: FindingKind::Pipeline,
             severity: crate::finding::Severity::Low,
+            confidence: crate::finding::Confidence::High,
             lifetime: None,
             family: "pipeline".into(),
             description: String::new(),

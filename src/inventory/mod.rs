@@ -201,7 +201,9 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
         all_workflows: settings.all_workflows,
         ..ScanArgs::default()
     };
-    let mut setup = crate::config::setup(&scan_args, false).map_err(anyhow::Error::msg)?;
+    // Inventory paths are relative to the folder inventoried (its CODEOWNERS applies).
+    let roots = crate::paths::Roots::discover(&scan_args.paths, Some(root));
+    let mut setup = crate::config::setup(&scan_args, false, &roots).map_err(anyhow::Error::msg)?;
     for w in &setup.warnings {
         eprintln!("tokenward: warning: {w}");
     }

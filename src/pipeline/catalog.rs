@@ -309,14 +309,17 @@ pub const PUBLISH_COMMANDS: &[(&str, Provider)] = &[
     ("nuget push", Provider::NuGet),
 ];
 
-/// The registries one script line publishes to (comments and `--dry-run` excluded).
-pub fn publish_commands(line: &str) -> impl Iterator<Item = Provider> + '_ {
+/// The registries one script line publishes to (comments and `--dry-run` excluded), in
+/// [`PUBLISH_COMMANDS`] order.
+pub fn publish_commands(line: &str) -> impl Iterator<Item = Provider> {
     let l = line.trim();
     let live = !(l.starts_with('#') || l.contains("--dry-run"));
-    PUBLISH_COMMANDS
-        .iter()
-        .filter(move |(cmd, _)| live && super::github::contains_word(l, cmd))
-        .map(|(_, p)| *p)
+    let found = if live {
+        super::script_words::read_line(l).publishes
+    } else {
+        Vec::new()
+    };
+    found.into_iter()
 }
 
 /// An input that must be set for an action to publish, and the values it must have
@@ -571,7 +574,7 @@ pub const TOKEN_WORDS: &[&str] = &["gh", "hub", "GITHUB_TOKEN", "GH_TOKEN"];
 /// Script commands that need a write scope of the job's token: every part must appear
 /// on one line.
 pub const SCRIPT_SCOPES: &[(&[&str], &str)] = &[
-    (&["git push"], "contents"),
+    (GIT_PUSH_COMMANDS, "contents"),
     (&["docker push", "ghcr.io"], "packages"),
     (&["npm publish", "--provenance"], "id-token"),
     (&["ACTIONS_ID_TOKEN_REQUEST_URL"], "id-token"),
@@ -627,6 +630,43 @@ pub const RELEASE_SCOPES: &[&str] = &["contents", "packages", "pages", "deployme
 
 /// Container registries that accept the job's token.
 pub const GITHUB_REGISTRIES: &[&str] = &["ghcr.io", "docker.pkg.github.com"];
+
+/// Interpreters whose first argument is a program file (`bash scripts/release.sh`).
+pub const SCRIPT_INTERPRETERS: &[&str] = &[
+    "bash",
+    "sh",
+    "zsh",
+    "python",
+    "python3",
+    "node",
+    "deno",
+    "bun",
+    "ruby",
+    "perl",
+    "pwsh",
+    "powershell",
+    "tsx",
+    "ts-node",
+];
+
+/// File endings of programs kept in a repository.
+pub const SCRIPT_EXTENSIONS: &[&str] = &[
+    ".sh", ".bash", ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".ps1",
+];
+
+/// Words in a job's scripts or step names that make `id-token: write` plausible
+/// (trusted publishing, provenance, signing, attestation), matched anywhere.
+pub const ID_TOKEN_HINTS: &[&str] = &[
+    "publish",
+    "provenance",
+    "attest",
+    "sigstore",
+    "cosign",
+    "oidc",
+    "pkg-pr-new",
+    "dist-tag",
+    "trusted",
+];
 
 /// Action inputs that run code: an expression expanded into one is code injection, as
 /// in a `run:` script. `(action, input)`.
@@ -755,6 +795,25 @@ pub const DEPLOY_COMMANDS: &[&str] = &[
     "vercel",
     "netlify",
     "wrangler",
+];
+
+/// Commands that push with the git credentials `actions/checkout` persisted.
+pub const GIT_PUSH_COMMANDS: &[&str] = &["git push"];
+
+/// Actions that push commits with the persisted git credentials.
+pub const PUSHING_ACTIONS: &[&str] = &[
+    "stefanzweifel/git-auto-commit-action",
+    "EndBug/add-and-commit",
+    "ad-m/github-push-action",
+    "actions-js/push",
+    "github-actions-x/commit",
+];
+
+/// Conditions that keep pull-request events out of a job altogether (compared with
+/// whitespace removed).
+pub const NOT_PULL_REQUEST_GUARDS: &[&str] = &[
+    "github.event_name!='pull_request'",
+    "github.event_name=='push'",
 ];
 
 /// Conditions that keep fork pull requests out of a job (compared with whitespace

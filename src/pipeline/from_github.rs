@@ -195,35 +195,61 @@ fn gh_uses_job_token(job: &Job<'_>, step: &Step<'_>) -> bool {
         .is_none_or(uses_github_token)
 }
 
+/// Whether a script line runs a program kept in the repository (`./release.sh`,
+/// `bash scripts/publish.sh`, `python tools/bump.py`): what it does with the token
+/// cannot be read from the workflow.
+pub fn runs_repo_program(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let Some(mut first) = words.next() else {
+        return false;
+    };
+    if catalog::SCRIPT_INTERPRETERS.contains(&first) {
+        match words.find(|w| !w.starts_with('-')) {
+            Some(w) => first = w,
+            None => return false,
+        }
+    }
+    let first = first.trim_matches(['"', '\'']);
+    if first.contains("://") || first.starts_with('$') {
+        return false;
+    }
+    first.starts_with("./")
+        || (first.contains('/') && !first.starts_with('/'))
+        || catalog::SCRIPT_EXTENSIONS
+            .iter()
+            .any(|e| first.ends_with(e))
+}
+
 /// Reads one script line's token needs into `t`.
 fn script_line(line: &str, job_token: bool, t: &mut TokenUse) {
     let l = line.trim();
     if l.starts_with('#') {
         return;
     }
-    for (words, scope) in catalog::SCRIPT_SCOPES {
-        if words.iter().all(|w| contains_word(l, w) || l.contains(w)) {
-            merge_scope(&mut t.needs, scope, "write");
-        }
+    let words = super::script_words::read_line(l);
+    for scope in words.needs {
+        merge_scope(&mut t.needs, scope, "write");
     }
-    for (word, scope) in catalog::SCRIPT_HINTS {
-        if contains_word(l, word) && !t.plausible.contains(scope) {
+    for scope in words.hints {
+        if !t.plausible.contains(&scope) {
             t.plausible.push(scope);
         }
     }
-    if catalog::RELEASE_WORDS.iter().any(|w| contains_word(l, w)) {
+    if words.release {
         for scope in catalog::RELEASE_SCOPES {
             if !t.plausible.contains(scope) {
                 t.plausible.push(scope);
             }
         }
     }
-    if catalog::OPAQUE_TOKEN_USES.iter().any(|w| l.contains(w)) {
-        t.opaque = true;
+    if runs_repo_program(l) {
+        t.repo_program = true;
     }
-    if catalog::TOKEN_WORDS.iter().any(|w| contains_word(l, w)) {
-        t.handed_out = true;
+    if words.id_token_hint && !t.plausible.contains(&"id-token") {
+        t.plausible.push("id-token");
     }
+    t.opaque |= words.opaque;
+    t.handed_out |= words.token_word;
     let mut words = l.split_whitespace();
     while let Some(w) = words.next() {
         if w != "gh" || !job_token {
@@ -257,6 +283,12 @@ fn token_use(job: &Job<'_>) -> TokenUse {
     for step in &job.steps {
         step.node
             .walk_scalars("", &mut |_, _, v| t.handed_out |= uses_github_token(v));
+        let label = step_label(step).to_ascii_lowercase();
+        if catalog::ID_TOKEN_HINTS.iter().any(|h| label.contains(h))
+            && !t.plausible.contains(&"id-token")
+        {
+            t.plausible.push("id-token");
+        }
         if let Some(u) = step.uses() {
             match catalog::action_scopes(u) {
                 Some(needs) => {
@@ -696,4 +728,21 @@ fn purpose_of(step: Option<&Step<'_>>, key: &str, name: &str) -> Option<String> 
         return Some("deploy".into());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_repo_program;
+
+    #[test]
+    fn repository_programs() {
+        assert!(runs_repo_program("./scripts/release.sh v1"));
+        assert!(runs_repo_program("bash -e scripts/publish.sh"));
+        assert!(runs_repo_program("python tools/bump.py"));
+        assert!(runs_repo_program("node release.mjs"));
+        assert!(!runs_repo_program("go test ./..."));
+        assert!(!runs_repo_program("npm test"));
+        assert!(!runs_repo_program("curl https://example.com/x.sh"));
+        assert!(!runs_repo_program("/usr/bin/env"));
+    }
 }

@@ -253,6 +253,13 @@ pub fn expressions(text: &str) -> Vec<(&str, &str)> {
 /// source case, without duplicates (compared case-insensitively, as GitHub does);
 /// `GITHUB_TOKEN` is the job's token, not a stored secret, and is left out.
 pub fn secret_names(expr: &str) -> Vec<&str> {
+    if !expr
+        .as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"secrets"))
+    {
+        return Vec::new();
+    }
     let lower = expr.to_ascii_lowercase();
     let bytes = expr.as_bytes();
     let mut out: Vec<&str> = Vec::new();
@@ -300,6 +307,10 @@ pub fn secret_ref(text: &str) -> Option<&str> {
 
 /// Whether a script or value uses the job's `GITHUB_TOKEN`.
 pub fn uses_github_token(text: &str) -> bool {
+    // Both spellings live inside `${{ }}`: most values have none, and are not copied.
+    if !text.contains("${{") {
+        return false;
+    }
     let lower = text.to_ascii_lowercase();
     lower.contains("secrets.github_token") || lower.contains("github.token")
 }

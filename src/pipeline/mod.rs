@@ -13,6 +13,7 @@ pub mod consumers;
 pub mod from_github;
 pub mod github;
 pub mod repo;
+pub mod script_words;
 pub mod yaml;
 
 use crate::finding::Span;
@@ -154,6 +155,10 @@ pub struct TokenUse {
     pub handed_out: bool,
     /// Scopes that release or deploy words in scripts make plausible.
     pub plausible: Vec<&'static str>,
+    /// A step runs a program kept in the repository (`./scripts/release.sh`), which
+    /// can use the token through the credentials checkout persisted or its
+    /// environment: any scope but `id-token` may be used.
+    pub repo_program: bool,
 }
 
 impl TokenUse {
@@ -161,14 +166,14 @@ impl TokenUse {
     pub fn may_use(&self, scope: &str) -> bool {
         self.opaque
             || self.needs.get(scope).is_some_and(|l| l == "write")
-            || (scope != "id-token" && self.handed_out)
+            || (scope != "id-token" && (self.handed_out || self.repo_program))
             || self.plausible.contains(&scope)
     }
 
     /// The least scopes the job needs, when every use is known (the inventory's
     /// suggestion).
     pub fn least(&self) -> Option<&Scopes> {
-        (!self.opaque).then_some(&self.needs)
+        (!self.opaque && !self.repo_program).then_some(&self.needs)
     }
 }
 

@@ -1,12 +1,13 @@
-//! GitHub workflow-command annotations (`::error file=...::message`), at most 50 (the
-//! most severe, in report order: GitHub shows no more per step), then a summary line.
+//! GitHub workflow-command annotations (`::error file=...::message`) within GitHub's
+//! per-step limits (10 error, 10 warning and 10 notice annotations per step, as the
+//! actions/toolkit problem-matcher documentation states); the rest as plain lines.
 
 use super::Report;
-use crate::finding::Severity;
+use crate::finding::{FindingKind, Severity};
 use std::io::{self, Write};
 
-/// Most annotations GitHub displays for one step.
-const MAX_ANNOTATIONS: usize = 50;
+/// Annotations of one level GitHub displays for one step.
+pub const PER_STEP: usize = 10;
 
 /// Escapes a workflow-command property value.
 fn escape_property(s: &str) -> String {
@@ -20,36 +21,32 @@ fn escape_data(s: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// Writes annotations and the summary.
+/// Writes annotations: at most [`PER_STEP`] of each level (most severe first within a
+/// level, in report order), then the findings left out as plain log lines, saying so.
+/// The summary line is printed once, on stderr, by the caller.
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    // Past the limit, annotate the most severe findings (still in report order).
-    let mut shown: Vec<usize> = (0..report.findings.len()).collect();
-    if shown.len() > MAX_ANNOTATIONS {
-        shown.sort_by_key(|&i| std::cmp::Reverse(report.findings[i].severity));
-        shown.truncate(MAX_ANNOTATIONS);
-        shown.sort_unstable();
-    }
-    for f in shown.into_iter().map(|i| &report.findings[i]) {
-        let level = match f.severity {
-            Severity::Critical | Severity::High => "error",
-            Severity::Medium | Severity::Low => "warning",
-            Severity::Info => "notice",
-        };
-        let mut msg = f.message.clone();
-        if !f.snippet.is_empty() {
-            msg.push_str(&format!(" [{}]", f.snippet));
+    let level_of = |s: Severity| match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium | Severity::Low => "warning",
+        Severity::Info => "notice",
+    };
+    let mut used = [0usize; 3];
+    let slot = |l: &str| match l {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    // Config notices take notice slots before info findings.
+    let notices: Vec<&String> = report.notices.iter().take(PER_STEP).collect();
+    used[2] = notices.len();
+    let mut left_out = Vec::new();
+    for f in report.findings {
+        let level = level_of(f.severity);
+        if used[slot(level)] >= PER_STEP {
+            left_out.push(f);
+            continue;
         }
-        if let Some(c) = &f.commit {
-            msg.push_str(&format!(
-                " Added in commit {} by {} on {}.",
-                c.id.get(..12).unwrap_or(&c.id),
-                c.author,
-                c.date
-            ));
-        }
-        if !f.remediation.is_empty() {
-            msg.push_str(&format!(" Fix: {}", f.remediation));
-        }
+        used[slot(level)] += 1;
         writeln!(
             w,
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
@@ -59,18 +56,58 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             f.span.end_line,
             f.span.end_column,
             escape_property(&format!("tokenward {}", f.rule_id)),
-            escape_data(&msg)
+            escape_data(&message(f))
         )?;
     }
-    if report.findings.len() > MAX_ANNOTATIONS {
-        writeln!(
-            w,
-            "::warning title=tokenward::{} more findings not annotated (the {MAX_ANNOTATIONS} most severe are); see the SARIF or text report",
-            report.findings.len() - MAX_ANNOTATIONS
-        )?;
-    }
-    for n in report.notices {
+    for n in &notices {
         writeln!(w, "::notice title=tokenward::{}", escape_data(n))?;
     }
-    writeln!(w, "tokenward: {}", report.summary_line())
+    if !left_out.is_empty() {
+        writeln!(
+            w,
+            "tokenward: {} not annotated (GitHub shows at most {PER_STEP} error, {PER_STEP} warning and {PER_STEP} notice annotations per step); they are:",
+            crate::term::plural(left_out.len() as u64, "finding is", "findings are")
+        )?;
+        for f in left_out {
+            writeln!(
+                w,
+                "  {}:{}:{}: {} {} {}",
+                escape_data(&crate::escape::for_display(&f.path)),
+                f.span.start_line,
+                f.span.start_column,
+                f.severity,
+                f.rule_id,
+                escape_data(&crate::escape::for_display(&f.message))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The annotation text: message, snippet (labelled by kind), commit and fix.
+fn message(f: &crate::finding::Finding) -> String {
+    let mut msg = crate::escape::for_display(&f.message).into_owned();
+    if !f.snippet.is_empty() {
+        let label = match f.kind {
+            FindingKind::Secret => "secret",
+            FindingKind::Pipeline => "code",
+            FindingKind::Config => "setting",
+        };
+        msg.push_str(&format!(
+            " [{label}: {}]",
+            crate::escape::for_display(&f.snippet)
+        ));
+    }
+    if let Some(c) = &f.commit {
+        msg.push_str(&format!(
+            " Added in commit {} by {} on {}.",
+            c.id.get(..12).unwrap_or(&c.id),
+            crate::escape::for_display(&c.author),
+            c.date
+        ));
+    }
+    if !f.remediation.is_empty() {
+        msg.push_str(&format!(" Fix: {}", f.remediation));
+    }
+    msg
 }

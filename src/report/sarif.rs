@@ -3,12 +3,12 @@
 //! full regions in Unicode code points, and our fingerprint under `tokenward/v1`.
 
 use super::{Report, RuleMeta};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Confidence, Finding, FindingKind, Severity};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    Sarif, Suppression, Tool, ToolComponent,
+    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent, VersionControlDetails,
 };
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -18,6 +18,47 @@ pub const FINGERPRINT_KEY: &str = "tokenward/v1";
 
 /// Most results GitHub code scanning accepts per run.
 const MAX_RESULTS: usize = 25_000;
+
+/// Longest `fullDescription` GitHub code scanning accepts; longer text goes to `help`.
+pub const MAX_FULL_DESCRIPTION: usize = 1024;
+
+/// Where the project's documentation lives; rules' `helpUri` are anchors in its README.
+pub const HOME: &str = "https://github.com/tokenward/tokenward";
+
+/// The stable README anchor documenting a rule of `kind`.
+pub fn help_uri(kind: FindingKind) -> String {
+    let anchor = match kind {
+        FindingKind::Secret => "rules",
+        FindingKind::Pipeline => "pipeline-audits",
+        FindingKind::Config => "suppression-configuration-and-baselines",
+    };
+    format!("{HOME}#{anchor}")
+}
+
+/// GitHub's `precision` for a rule's confidence.
+fn precision(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
+}
+
+/// `text` cut to at most `max` characters at a sentence or word end, with an ellipsis.
+fn shorten(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    let end = cut
+        .rfind(". ")
+        .map(|i| i + 1)
+        .filter(|&i| i > max / 2)
+        .or_else(|| cut.rfind(' '))
+        .unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
+}
 
 fn level(s: Severity) -> ResultLevel {
     match s {
@@ -65,7 +106,7 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
         json!(r.severity.security_severity()),
     );
     extra.insert("kind".to_string(), json!(r.kind.as_str()));
-    extra.insert("precision".to_string(), json!("high"));
+    extra.insert("precision".to_string(), json!(precision(r.confidence)));
     if !controls.is_empty() {
         extra.insert("frameworks".to_string(), json!(controls));
     }
@@ -76,7 +117,7 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
         .id(r.id.clone())
         .name(r.name.clone())
         .short_description(text(&r.name))
-        .full_description(text(&r.description))
+        .full_description(text(&shorten(&r.description, MAX_FULL_DESCRIPTION)))
         .help(
             MultiformatMessageString::builder()
                 .text(help_text)
@@ -95,9 +136,7 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
                 .build(),
         )
         .build();
-    if let Some(u) = r.references.first() {
-        d.help_uri = Some(u.clone());
-    }
+    d.help_uri = Some(help_uri(r.kind));
     d
 }
 
@@ -132,7 +171,15 @@ fn result(
     }
     let mut message = f.message.clone();
     if !f.snippet.is_empty() {
-        message.push_str(&format!(" Secret: {}.", f.snippet));
+        let label = match f.kind {
+            FindingKind::Secret => "Secret",
+            FindingKind::Pipeline => "Code",
+            FindingKind::Config => "Setting",
+        };
+        message.push_str(&format!(" {label}: {}", f.snippet));
+        if !message.ends_with('.') {
+            message.push('.');
+        }
     }
     let mut r = SarifResult::builder()
         .rule_id(f.rule_id.clone())
@@ -265,7 +312,7 @@ pub fn to_value(report: &Report) -> Value {
     if !report.notices.is_empty() {
         run_props.insert("notices".to_string(), json!(report.notices));
     }
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(json!("unicodeCodePoints"))
@@ -275,6 +322,23 @@ pub fn to_value(report: &Report) -> Value {
                 .build(),
         )
         .build();
+    if let Some(cat) = &report.view.sarif_category {
+        run.automation_details = Some(RunAutomationDetails::builder().id(cat.clone()).build());
+    }
+    if let Some(p) = &report.view.provenance {
+        let mut v = VersionControlDetails::builder()
+            .repository_uri(p.repository_uri.clone())
+            .build();
+        v.revision_id = p.revision_id.clone();
+        v.branch = p.branch.clone();
+        // Results' URIs are relative to %SRCROOT%, which is the repository root.
+        v.mapped_to = Some(
+            ArtifactLocation::builder()
+                .uri_base_id("%SRCROOT%".to_string())
+                .build(),
+        );
+        run.version_control_provenance = Some(vec![v]);
+    }
     let log = Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json".to_string())
         .version(json!("2.1.0"))

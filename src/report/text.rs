@@ -1,8 +1,12 @@
-//! Human-readable output: `path:line:col: severity rule-id message`, the redacted
-//! snippet, and the fix; colour only on a terminal and never with `NO_COLOR`.
+//! Human-readable output: `path:line:col: severity rule-id message` (path relative to
+//! the current folder), the redacted snippet, and each rule's fix once, at its first
+//! finding; `--concise` keeps only the first line. Everything from the scanned tree is
+//! escaped before it is printed.
 
 use super::Report;
-use crate::finding::Severity;
+use crate::escape::for_display;
+use crate::finding::{FindingKind, Severity};
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 /// Writes the text report.
@@ -14,6 +18,7 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             s.to_string()
         }
     };
+    let mut fixed: HashSet<&str> = HashSet::new();
     for f in report.findings {
         let sev_color = match f.severity {
             Severity::Critical | Severity::High => "1;31",
@@ -24,19 +29,23 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
         writeln!(
             w,
             "{}:{}:{}: {} {} {}",
-            paint("1", &f.path),
+            paint("1", &report.shown_path(&f.path)),
             f.span.start_line,
             f.span.start_column,
             paint(sev_color, f.severity.as_str()),
             paint("35", &f.rule_id),
-            f.message
+            for_display(&f.message)
         )?;
+        if report.view.concise {
+            continue;
+        }
         if !f.snippet.is_empty() {
             let label = match f.kind {
-                crate::finding::FindingKind::Secret => "secret",
-                _ => "code",
+                FindingKind::Secret => "secret",
+                FindingKind::Pipeline => "code",
+                FindingKind::Config => "setting",
             };
-            writeln!(w, "    {label}: {}", f.snippet)?;
+            writeln!(w, "    {label}: {}", for_display(&f.snippet))?;
         }
         for r in &f.related {
             writeln!(
@@ -49,27 +58,33 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             )?;
         }
         if let Some(c) = &f.commit {
-            writeln!(w, "    commit: {} ({}, {})", c.id, c.author, c.date)?;
+            writeln!(
+                w,
+                "    commit: {} ({}, {})",
+                for_display(&c.id),
+                for_display(&c.author),
+                for_display(&c.date)
+            )?;
         }
         if let Some(o) = &f.owner {
-            writeln!(w, "    owner: {o}")?;
+            writeln!(w, "    owner: {}", for_display(o))?;
         }
-        if !f.remediation.is_empty() {
-            writeln!(w, "    fix: {}", f.remediation)?;
+        if !f.remediation.is_empty() && fixed.insert(f.rule_id.as_str()) {
+            writeln!(w, "    fix: {}", for_display(&f.remediation))?;
         }
     }
     for s in report.suppressed {
         writeln!(
             w,
             "{}:{}:{}: suppressed ({}{}) {}",
-            s.finding.path,
+            report.shown_path(&s.finding.path),
             s.finding.span.start_line,
             s.finding.span.start_column,
             s.by,
             if s.reason.is_empty() {
                 String::new()
             } else {
-                format!(": {}", s.reason)
+                format!(": {}", for_display(&s.reason))
             },
             s.finding.rule_id
         )?;

@@ -1,13 +1,14 @@
 //! Secret rules: the TOML schema, loading and validation of the embedded rule files
 //! (and user rule files), and lazy regex compilation.
 
-use crate::detect::checksum::Checksum;
 use crate::finding::{Confidence, Lifetime, Severity};
+use checksum::Checksum;
 use regex_automata::meta::Regex;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
+pub mod checksum;
 pub mod leading;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));

@@ -40,7 +40,7 @@ pub fn github_pat(seed: u64) -> String {
     let body = random_alnum(seed, 30);
     format!(
         "ghp_{body}{}",
-        tokenward::detect::checksum::base62_crc32(&body)
+        tokenward::rules::checksum::base62_crc32(&body)
     )
 }
 

@@ -1,0 +1,175 @@
+//! Where findings' paths are relative to: the repository root (`--root DIR`, else the git
+//! top level around the first scanned path, else the current or scanned folder), and how
+//! a root-relative path is shown relative to the current folder in text output.
+
+use std::path::{Component, Path, PathBuf};
+
+/// The scan's anchor: every finding's path is relative to [`Roots::root`] (stable whatever
+/// folder or file the user names), and text output shows it relative to the current folder.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    /// Absolute, lexically normalised repository root.
+    pub root: PathBuf,
+    /// Absolute current folder.
+    pub cwd: PathBuf,
+    /// Whether the root is a git work tree (for SARIF `versionControlProvenance`).
+    pub is_git: bool,
+}
+
+/// Lexically normalised absolute form of `p` (no symlink resolution): `.` and `..`
+/// components are folded against `cwd`.
+pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The nearest folder at or above `start` holding a `.git` entry (folder, or file for
+/// worktrees and submodules).
+pub fn git_toplevel(start: &Path) -> Option<PathBuf> {
+    let mut dir = if start.is_dir() {
+        start
+    } else {
+        start.parent()?
+    };
+    loop {
+        if dir.join(".git").exists() {
+            return Some(dir.to_path_buf());
+        }
+        dir = dir.parent()?;
+    }
+}
+
+/// `path` relative to `base`, with `..` steps when it lies outside; both absolute.
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// `/`-separated text of a relative path (`.` for the empty path).
+pub fn slash(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".to_string() } else { s }
+}
+
+impl Roots {
+    /// Chooses the root for `paths`: `explicit` (`--root`), else the git top level around
+    /// the first path, else the current folder when every path lies in it, else the one
+    /// folder scanned, else the current folder.
+    pub fn discover(paths: &[PathBuf], explicit: Option<&Path>) -> Roots {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let abs: Vec<PathBuf> = paths.iter().map(|p| absolute(&cwd, p)).collect();
+        let first = abs.first().cloned().unwrap_or_else(|| cwd.clone());
+        if let Some(r) = explicit {
+            let root = absolute(&cwd, r);
+            let is_git = root.join(".git").exists();
+            return Roots { root, cwd, is_git };
+        }
+        if let Some(top) = git_toplevel(&first) {
+            return Roots {
+                root: top,
+                cwd,
+                is_git: true,
+            };
+        }
+        let root = if abs.iter().all(|p| p.starts_with(&cwd)) {
+            cwd.clone()
+        } else {
+            match abs.as_slice() {
+                [only] if only.is_dir() => only.clone(),
+                _ => cwd.clone(),
+            }
+        };
+        Roots {
+            root,
+            cwd,
+            is_git: false,
+        }
+    }
+
+    /// The root-relative, `/`-separated form of `path` (as given or walked, relative to
+    /// the current folder); empty for the root itself; a path outside the root is shown
+    /// as given.
+    pub fn rel(&self, path: &Path) -> String {
+        let abs = absolute(&self.cwd, path);
+        match abs.strip_prefix(&self.root) {
+            Ok(r) if !r.as_os_str().is_empty() => slash(r),
+            // The root itself (a folder): the empty relative path.
+            Ok(_) => String::new(),
+            Err(_) => slash(path).trim_start_matches("./").to_string(),
+        }
+    }
+
+    /// Shows a root-relative finding path relative to the current folder (text output).
+    pub fn show(&self, rel: &str) -> String {
+        let p = Path::new(rel);
+        if p.is_absolute() {
+            return rel.to_string();
+        }
+        slash(&relative_to(&self.root.join(p), &self.cwd))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_folds_dots() {
+        let cwd = Path::new("/repo/sub");
+        assert_eq!(
+            absolute(cwd, Path::new("../a/./b")),
+            PathBuf::from("/repo/a/b")
+        );
+        assert_eq!(absolute(cwd, Path::new(".")), PathBuf::from("/repo/sub"));
+    }
+
+    #[test]
+    fn relative_paths_both_ways() {
+        assert_eq!(
+            slash(&relative_to(Path::new("/repo/a/x"), Path::new("/repo/sub"))),
+            "../a/x"
+        );
+        assert_eq!(
+            slash(&relative_to(
+                Path::new("/repo/sub/x"),
+                Path::new("/repo/sub")
+            )),
+            "x"
+        );
+    }
+
+    #[test]
+    fn rel_and_show_round_trip() {
+        let r = Roots {
+            root: PathBuf::from("/repo"),
+            cwd: PathBuf::from("/repo/sub"),
+            is_git: true,
+        };
+        assert_eq!(r.rel(Path::new("x/y.yml")), "sub/x/y.yml");
+        assert_eq!(r.show("sub/x/y.yml"), "x/y.yml");
+        assert_eq!(r.show("other/z"), "../other/z");
+    }
+}
