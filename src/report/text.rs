@@ -51,10 +51,10 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             writeln!(
                 w,
                 "    also: {}:{}:{} ({})",
-                crate::escape::for_display(&r.path),
+                report.shown_path(&r.path),
                 r.span.start_line,
                 r.span.start_column,
-                r.message
+                for_display(&r.message)
             )?;
         }
         if let Some(c) = &f.commit {
