@@ -257,6 +257,17 @@ pub struct ScanArgs {
     /// results under).
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
+    /// Print a summary instead of the findings: `frameworks` counts findings per
+    /// control of the OWASP NHI Top 10, OWASP CI/CD Top 10 and NIST CSF 2.0.
+    #[arg(long, value_enum, value_name = "KIND", conflicts_with = "pre_commit")]
+    pub summary: Option<SummaryKind>,
+}
+
+/// Summaries `scan --summary` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryKind {
+    /// Findings per framework control.
+    Frameworks,
 }
 
 /// Options of `tokenward install-hook`.

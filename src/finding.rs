@@ -191,12 +191,30 @@ pub struct Finding {
     /// Commit that introduced it (history scans).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<CommitInfo>,
+    /// Controls of security frameworks (OWASP NHI, OWASP CI/CD, NIST CSF 2.0) the rule
+    /// maps to; set when the report is assembled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<String>,
+    /// Other places the same problem is (the same secret value in other files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedLocation>,
     /// The raw secret; never serialized, used for redaction decisions and dedup.
     #[serde(skip)]
     pub secret: Option<String>,
     /// The reason written in the inline `tokenward:allow[id] reason` that hid it.
     #[serde(skip)]
     pub suppression_reason: Option<String>,
+}
+
+/// Another place a finding's problem is, with why it is related.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedLocation {
+    /// Path relative to the scan root.
+    pub path: String,
+    /// Where in the file.
+    pub span: Span,
+    /// Why it is related (`same value`, with the environment when known).
+    pub message: String,
 }
 
 /// Builds a [`Finding`]; `build` refuses one without rule, location or message.
@@ -303,6 +321,8 @@ impl FindingBuilder {
             remediation: self.remediation,
             owner: None,
             commit: None,
+            frameworks: Vec::new(),
+            related: Vec::new(),
             secret: self.secret,
             suppression_reason: None,
             rule_id,

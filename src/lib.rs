@@ -10,6 +10,7 @@ pub mod detect;
 pub mod escape;
 pub mod finding;
 pub mod fleet_key;
+pub mod frameworks;
 pub mod git;
 pub mod gitleaks;
 pub mod hook;
@@ -18,6 +19,7 @@ pub mod merge;
 pub mod paths;
 pub mod pipeline;
 pub mod report;
+pub mod reuse;
 pub mod rules;
 pub mod rules_cmd;
 pub mod scan;
@@ -114,6 +116,18 @@ pub fn rule_metas(rules: &[rules::Rule]) -> Vec<RuleMeta> {
         remediation: d.remediation.to_string(),
         references: Vec::new(),
     }));
+    metas.push(RuleMeta {
+        id: reuse::DOC.id.to_string(),
+        name: reuse::DOC.name.to_string(),
+        kind: FindingKind::Secret,
+        severity: reuse::DOC.severity,
+        confidence: reuse::DOC.confidence,
+        lifetime: None,
+        family: reuse::FAMILY.to_string(),
+        description: reuse::DOC.description.to_string(),
+        remediation: reuse::DOC.remediation.to_string(),
+        references: Vec::new(),
+    });
     metas.extend(suppress::docs().into_iter().map(|d| RuleMeta {
         id: d.id.to_string(),
         name: d.name.to_string(),
@@ -252,6 +266,9 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         },
     )
     .map_err(anyhow::Error::msg)?;
+    if args.git.is_none() {
+        reuse::group(&mut result.findings);
+    }
     sort_findings(&mut result.findings);
     // Triage order: most severe first, then by place.
     result
@@ -300,8 +317,13 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
             m.severity = *s;
         }
     }
+    frameworks::annotate(&mut result.findings, &metas);
+    let mut post_suppressed = post.suppressed;
+    for s in &mut post_suppressed {
+        frameworks::annotate(std::slice::from_mut(&mut s.finding), &metas);
+    }
     let suppressed: &[report::Suppressed] = if args.include_suppressed {
-        &post.suppressed
+        &post_suppressed
     } else {
         &[]
     };
@@ -335,7 +357,16 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         elapsed_secs: started.elapsed().as_secs_f64(),
         view,
     };
-    if args.pre_commit {
+    if args.summary == Some(cli::SummaryKind::Frameworks) {
+        let mut buf = Vec::new();
+        report::frameworks::write(&report, args.format == Format::Json, &mut buf)?;
+        let mut out = io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()?;
+        if !quiet {
+            eprintln!("tokenward: {}", report.summary_line());
+        }
+    } else if args.pre_commit {
         let mut buf = Vec::new();
         hook::write_short(&report, failing, &mut buf)?;
         let mut out = io::stdout().lock();

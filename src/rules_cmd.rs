@@ -36,6 +36,14 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     a.name
                 )?;
             }
+            writeln!(
+                out,
+                "{:<40} {:<8} {:<11} {}",
+                crate::reuse::DOC.id,
+                crate::reuse::DOC.severity.as_str(),
+                "grouping",
+                crate::reuse::DOC.name
+            )?;
             for d in crate::suppress::docs() {
                 writeln!(
                     out,
@@ -72,6 +80,30 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     a.description.trim(),
                     a.remediation.trim()
                 )?;
+                write!(
+                    out,
+                    "{}",
+                    explain_controls(&crate::frameworks::for_audit(a.id))
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            if id == crate::reuse::SECRET_REUSE {
+                let d = &crate::reuse::DOC;
+                writeln!(out, "{} ({})\n", d.id, d.name)?;
+                writeln!(
+                    out,
+                    "kind: secret (grouping)   family: {}   severity: {} (raised one level across environments)\n",
+                    crate::reuse::FAMILY,
+                    d.severity.as_str()
+                )?;
+                writeln!(
+                    out,
+                    "{}\n\nFix: {}",
+                    d.description.trim(),
+                    d.remediation.trim()
+                )?;
+                let ids = crate::frameworks::for_secret(d.id, crate::reuse::FAMILY, None);
+                write!(out, "{}", explain_controls(&ids))?;
                 return Ok(ExitCode::SUCCESS);
             }
             if let Some(d) = crate::suppress::docs().into_iter().find(|d| d.id == id) {
@@ -86,6 +118,11 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                     "{}\n\nFix: {}",
                     d.description.trim(),
                     d.remediation.trim()
+                )?;
+                write!(
+                    out,
+                    "{}",
+                    explain_controls(&crate::frameworks::for_check(d.id))
                 )?;
                 return Ok(ExitCode::SUCCESS);
             }
@@ -121,6 +158,11 @@ pub fn explain_rule(r: &Rule) -> String {
         s.description.trim(),
         s.remediation.trim()
     );
+    t.push_str(&explain_controls(&crate::frameworks::for_secret(
+        &s.id,
+        &s.family,
+        Some(s.lifetime),
+    )));
     if !s.references.is_empty() {
         t.push_str("\nReferences:\n");
         for u in &s.references {
@@ -134,6 +176,18 @@ pub fn explain_rule(r: &Rule) -> String {
     t.push_str("\nNegative examples (not found):\n");
     for e in &s.negative_examples {
         t.push_str(&format!("  {e}\n"));
+    }
+    t
+}
+
+/// The "Frameworks" block of `rules explain`: one line per control, with its framework.
+fn explain_controls(ids: &[&str]) -> String {
+    let mut t = String::from("\nFrameworks:\n");
+    for id in ids {
+        match crate::frameworks::control(id) {
+            Some((fw, title)) => t.push_str(&format!("  {id:<11} {title} ({})\n", fw.name)),
+            None => t.push_str(&format!("  {id}\n")),
+        }
     }
     t
 }

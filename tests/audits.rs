@@ -125,6 +125,16 @@ fn template_injection() {
 }
 
 #[test]
+fn personal_credential() {
+    check_audit("personal-credential");
+}
+
+#[test]
+fn secret_to_untrusted_code() {
+    check_audit("secret-to-untrusted-code");
+}
+
+#[test]
 fn secrets_inherit() {
     check_audit("secrets-inherit");
 }

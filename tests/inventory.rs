@@ -43,7 +43,7 @@ fn fixture_inventory_matches_expected_json() {
 #[test]
 fn secret_only_under_pull_request_target_is_reachable_from_untrusted() {
     let v = fixture_json();
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     assert_eq!(
         v["summary"]["secrets_reachable_from_untrusted"],
         serde_json::json!(["LABELER_TOKEN"])
@@ -201,8 +201,9 @@ fn diff_lists_a_newly_added_secret_and_write_permission() {
         "on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: write\n    steps:\n      - run: npm publish\n        env:\n          NODE_AUTH_TOKEN: ${{ secrets.NEW_NPM_TOKEN }}\n",
     );
     let root_s = root.to_str().expect("utf-8");
+    // The change adds identities: the gate fails (exit 1) by default.
     let (code, out, err) = inventory(&[root_s, "--diff", "HEAD", "--format", "json"]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 1, "{err}");
     let v = json(&out);
     assert_eq!(v["base"], "HEAD");
     let names: Vec<&str> = v["new_secrets"]
@@ -225,7 +226,7 @@ fn diff_lists_a_newly_added_secret_and_write_permission() {
     assert_eq!(kinds, ["secret", "authentication"]);
 
     let (code, md, err) = inventory(&[root_s, "--diff", "HEAD"]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 1, "{err}");
     assert!(
         md.contains("- `NEW_NPM_TOKEN` (credential), owner @acme/ci"),
         "{md}"

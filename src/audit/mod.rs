@@ -20,7 +20,9 @@ mod long_lived_cloud_credentials;
 mod long_lived_registry_token;
 mod oidc_session_lifetime;
 mod persist_credentials;
+mod personal_credential;
 mod runner_debug;
+mod secret_to_untrusted_code;
 mod secrets_all;
 mod secrets_in_workflow_env;
 mod secrets_inherit;
@@ -150,6 +152,12 @@ pub const AUDITS: &[Audit] = &[
         GITHUB,
         oidc_session_lifetime::run,
     ),
+    audit(
+        &secret_to_untrusted_code::DOC,
+        GITHUB,
+        secret_to_untrusted_code::run,
+    ),
+    audit(&personal_credential::DOC, GITHUB, personal_credential::run),
 ];
 
 /// A CI file the audits cannot parse: reported, because a file nobody checked may hide

@@ -50,10 +50,13 @@ impl CodeOwners {
             let Some(pattern) = parts.next() else {
                 continue;
             };
-            let owners: Vec<String> = parts
-                .take_while(|p| !p.starts_with('#'))
-                .map(str::to_string)
-                .collect();
+            let mut owners: Vec<String> = Vec::new();
+            // An owner named twice on a line is one owner.
+            for o in parts.take_while(|p| !p.starts_with('#')) {
+                if !owners.iter().any(|x| x.eq_ignore_ascii_case(o)) {
+                    owners.push(o.to_string());
+                }
+            }
             if let Some(globs) = globs_for(pattern) {
                 rules.push(Rule { globs, owners });
             }

@@ -2,8 +2,10 @@
 //! `git archive` into a temporary folder) and lists what the working tree adds: new
 //! secrets, new write scopes, new long-lived credentials.
 
-use super::model::{Inventory, InventoryDiff, NewCredential, NewWrite, VERSION};
-use std::collections::HashSet;
+use super::model::{
+    Exception, Inventory, InventoryDiff, NewConsumer, NewCredential, NewWrite, VERSION,
+};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -180,5 +182,110 @@ pub fn compare(base: &str, old: &Inventory, current: &Inventory) -> InventoryDif
         new_secrets,
         new_write_permissions,
         new_long_lived_credentials,
+        new_third_party_consumers: new_consumers(old, current),
+        new_exceptions: new_exceptions(old, current),
+        removed: removed(old, current),
+        failing: Vec::new(),
     }
+}
+
+/// An action or workflow without its ref (`owner/repo/path`), so a version bump is the
+/// same consumer.
+fn without_ref(receiver: &str) -> &str {
+    receiver.rsplit_once('@').map_or(receiver, |(n, _)| n)
+}
+
+fn trust_rank(trust: &str) -> u8 {
+    match trust {
+        "third-party-unpinned" => 2,
+        "third-party-pinned" => 1,
+        _ => 0,
+    }
+}
+
+/// Third parties that receive a secret now and did not at the base, or now less
+/// pinned than they were.
+fn new_consumers(old: &Inventory, current: &Inventory) -> Vec<NewConsumer> {
+    let mut before: HashMap<(&str, &str), u8> = HashMap::new();
+    for s in &old.secrets {
+        for u in &s.uses {
+            for c in &u.consumers {
+                let r = before
+                    .entry((s.name.as_str(), without_ref(&c.receiver)))
+                    .or_default();
+                *r = (*r).max(trust_rank(&c.trust));
+            }
+        }
+    }
+    let mut out: Vec<NewConsumer> = Vec::new();
+    for s in &current.secrets {
+        for u in &s.uses {
+            for c in &u.consumers {
+                let rank = trust_rank(&c.trust);
+                let was = before.get(&(s.name.as_str(), without_ref(&c.receiver)));
+                if rank > 0 && was.is_none_or(|w| rank > *w) {
+                    out.push(NewConsumer {
+                        secret: s.name.clone(),
+                        receiver: c.receiver.clone(),
+                        trust: c.trust.clone(),
+                        location: format!("{}:{}", u.workflow, c.line),
+                        owner: u.owner.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn exception_key(e: &Exception) -> (&Option<String>, &[String], &Option<String>, &str) {
+    (&e.rule, &e.paths, &e.fingerprint, &e.reason)
+}
+
+/// Exceptions present now and not at the base (matched by what they cover and why,
+/// not by line).
+fn new_exceptions(old: &Inventory, current: &Inventory) -> Vec<Exception> {
+    let before: HashSet<_> = old.exceptions.iter().map(exception_key).collect();
+    current
+        .exceptions
+        .iter()
+        .filter(|e| !before.contains(&exception_key(e)))
+        .cloned()
+        .collect()
+}
+
+/// Identities at the base that the change removes: secret names, logins and
+/// hard-coded credentials.
+fn removed(old: &Inventory, current: &Inventory) -> usize {
+    let secrets: HashSet<&str> = current.secrets.iter().map(|s| s.name.as_str()).collect();
+    let auth_key = |a: &super::model::Authentication| {
+        (
+            a.workflow.clone(),
+            a.job.clone(),
+            a.provider.clone(),
+            a.method.clone(),
+        )
+    };
+    let auths: HashSet<_> = current.authentications.iter().map(auth_key).collect();
+    let hard: HashSet<&str> = current
+        .hardcoded_credentials
+        .iter()
+        .map(|h| h.fingerprint.as_str())
+        .collect();
+    old.secrets
+        .iter()
+        .filter(|s| !secrets.contains(s.name.as_str()))
+        .count()
+        + old
+            .authentications
+            .iter()
+            .filter(|a| !auths.contains(&auth_key(a)))
+            .count()
+        + old
+            .hardcoded_credentials
+            .iter()
+            .filter(|h| !hard.contains(h.fingerprint.as_str()))
+            .count()
 }

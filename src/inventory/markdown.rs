@@ -1,7 +1,7 @@
 //! Markdown output of `inventory`: a title, one summary table, then a section per kind of
 //! entry written as lists (so the report has exactly one table and renders anywhere).
 
-use super::model::{EffectivePermissions, Inventory, InventoryDiff, Scopes, SecretUse};
+use super::model::{EffectivePermissions, Exception, Inventory, InventoryDiff, Scopes, SecretUse};
 use std::io::Write;
 
 fn scopes(s: &Scopes) -> String {
@@ -66,7 +66,31 @@ fn use_line(u: &SecretUse) -> String {
             list(&u.untrusted_triggers)
         ));
     }
+    if !u.consumers.is_empty() {
+        let cs: Vec<String> = u
+            .consumers
+            .iter()
+            .map(|c| {
+                let t = if c.trust == "third-party-unpinned" {
+                    format!("**{}**", c.trust)
+                } else {
+                    c.trust.clone()
+                };
+                format!("`{}` ({t})", code(&c.receiver))
+            })
+            .collect();
+        s.push_str(&format!(". Consumers: {}", cs.join(", ")));
+    }
     s
+}
+
+/// Text from a scanned file made safe inside a Markdown code span: no control
+/// characters (a newline would end the list item), no backticks, at most 120 characters.
+fn code(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || c == '`' { ' ' } else { c })
+        .take(120)
+        .collect()
 }
 
 /// Writes the inventory as Markdown.
@@ -89,7 +113,7 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
             list(&s.secrets_reachable_from_untrusted)
         )
     };
-    let rows: [(&str, String); 13] = [
+    let rows: [(&str, String); 14] = [
         ("Credentials", s.credentials.to_string()),
         ("Long-lived credentials", s.long_lived.to_string()),
         ("Short-lived credentials", s.short_lived.to_string()),
@@ -121,9 +145,57 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
             "Hard-coded credentials",
             s.hardcoded_credentials.to_string(),
         ),
+        (
+            "Exceptions (without owner / expiring / expired)",
+            format!(
+                "{} ({} / {} / {})",
+                s.exceptions,
+                s.exceptions_without_owner,
+                s.exceptions_expiring,
+                s.exceptions_expired
+            ),
+        ),
     ];
     for (k, v) in rows {
         writeln!(w, "| {k} | {v} |")?;
+    }
+
+    writeln!(w, "\n## Ranked register\n")?;
+    writeln!(
+        w,
+        "Risk = lifetime x privilege x exposure, each 1 (low) to 3 (high); highest first.\n"
+    )?;
+    if inv.register.is_empty() {
+        writeln!(w, "No identities.")?;
+    }
+    const SHOWN: usize = 25;
+    for (i, r) in inv.register.iter().take(SHOWN).enumerate() {
+        writeln!(
+            w,
+            "{}. **{}** {} `{}` at `{}`: {}, owner {}",
+            i + 1,
+            r.risk,
+            r.kind,
+            code(&r.name),
+            code(&r.location),
+            crate::escape::for_markdown(&r.why),
+            r.owner
+        )?;
+    }
+    if inv.register.len() > SHOWN {
+        writeln!(
+            w,
+            "\n{} more in `--format json` (`register`).",
+            inv.register.len() - SHOWN
+        )?;
+    }
+
+    writeln!(w, "\n## Exceptions\n")?;
+    if inv.exceptions.is_empty() {
+        writeln!(w, "No `[[allow]]` entries.")?;
+    }
+    for e in &inv.exceptions {
+        writeln!(w, "- {}", exception_line(e))?;
     }
 
     writeln!(w, "\n## Secrets\n")?;
@@ -202,9 +274,18 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(w, "None found.")?;
     }
     for h in &inv.hardcoded_credentials {
+        let mut also = String::new();
+        if !h.same_value_at.is_empty() {
+            let places: Vec<String> = h
+                .same_value_at
+                .iter()
+                .map(|p| format!("`{}`", code(p)))
+                .collect();
+            also = format!("; **same value at** {}", places.join(", "));
+        }
         writeln!(
             w,
-            "- `{}:{}:{}` {} ({}): `{}`, owner {}",
+            "- `{}:{}:{}` {} ({}): `{}`, owner {}{also}",
             h.path, h.line, h.column, h.rule, h.lifetime, h.snippet, h.owner
         )?;
     }
@@ -217,50 +298,144 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes an inventory diff as Markdown.
+/// Writes an inventory diff as Markdown, made to be posted as a pull-request comment:
+/// the verdict first, one table of counts, then only the sections with entries.
 pub fn write_diff(d: &InventoryDiff, w: &mut dyn Write) -> anyhow::Result<()> {
-    writeln!(w, "# Machine-identity changes since `{}`\n", d.base)?;
-    writeln!(w, "## New secrets referenced\n")?;
-    if d.new_secrets.is_empty() {
-        writeln!(w, "None.")?;
+    writeln!(
+        w,
+        "## tokenward: machine-identity changes since `{}`\n",
+        code(&d.base)
+    )?;
+    if d.failing.is_empty() {
+        writeln!(
+            w,
+            "**Gate passed:** no new machine identity the gate checks.\n"
+        )?;
+    } else {
+        writeln!(
+            w,
+            "**Gate failed:** this change adds machine identities ({}). Review each below; \
+if one is intended, say so in the pull request.\n",
+            list(&d.failing)
+        )?;
     }
-    for s in &d.new_secrets {
-        let reach = if s.reachable_from_untrusted {
-            ", **reachable from untrusted triggers**"
-        } else {
-            ""
-        };
-        writeln!(w, "- `{}` ({}), owner {}{reach}", s.name, s.kind, s.owner)?;
-        for u in &s.uses {
-            writeln!(w, "  - {}", use_line(u))?;
+    writeln!(w, "| Change | count |")?;
+    writeln!(w, "|---|---:|")?;
+    let rows = [
+        (
+            "New long-lived credentials",
+            d.new_long_lived_credentials.len(),
+        ),
+        ("New write scopes", d.new_write_permissions.len()),
+        (
+            "New third-party consumers of secrets",
+            d.new_third_party_consumers.len(),
+        ),
+        ("New exceptions (`[[allow]]`)", d.new_exceptions.len()),
+        ("New secret names", d.new_secrets.len()),
+        ("Identities removed", d.removed),
+    ];
+    for (k, v) in rows {
+        writeln!(w, "| {k} | {v} |")?;
+    }
+    if !d.new_long_lived_credentials.is_empty() {
+        writeln!(w, "\n### New long-lived credentials\n")?;
+        for c in &d.new_long_lived_credentials {
+            writeln!(
+                w,
+                "- {} `{}` at `{}`, owner {}",
+                c.kind,
+                code(&c.name),
+                code(&c.location),
+                c.owner
+            )?;
         }
     }
-    writeln!(w, "\n## New write permissions\n")?;
-    if d.new_write_permissions.is_empty() {
-        writeln!(w, "None.")?;
+    if !d.new_write_permissions.is_empty() {
+        writeln!(w, "\n### New write permissions\n")?;
+        for p in &d.new_write_permissions {
+            let scope = if p.scope == "*" {
+                "write-all"
+            } else {
+                &p.scope
+            };
+            writeln!(
+                w,
+                "- `{}` job `{}`: `{}`, owner {}",
+                code(&p.workflow),
+                code(&p.job),
+                code(scope),
+                p.owner
+            )?;
+        }
     }
-    for p in &d.new_write_permissions {
-        let scope = if p.scope == "*" {
-            "write-all"
-        } else {
-            &p.scope
-        };
-        writeln!(
-            w,
-            "- `{}` job `{}`: `{scope}`, owner {}",
-            p.workflow, p.job, p.owner
-        )?;
+    if !d.new_third_party_consumers.is_empty() {
+        writeln!(w, "\n### Secrets newly handed to third parties\n")?;
+        for c in &d.new_third_party_consumers {
+            writeln!(
+                w,
+                "- `{}` to `{}` ({}) at `{}`, owner {}",
+                code(&c.secret),
+                code(&c.receiver),
+                c.trust,
+                code(&c.location),
+                c.owner
+            )?;
+        }
     }
-    writeln!(w, "\n## New long-lived credentials\n")?;
-    if d.new_long_lived_credentials.is_empty() {
-        writeln!(w, "None.")?;
+    if !d.new_exceptions.is_empty() {
+        writeln!(w, "\n### New exceptions\n")?;
+        for e in &d.new_exceptions {
+            writeln!(w, "- {}", exception_line(e))?;
+        }
     }
-    for c in &d.new_long_lived_credentials {
-        writeln!(
-            w,
-            "- {} `{}` at `{}`, owner {}",
-            c.kind, c.name, c.location, c.owner
-        )?;
+    if !d.new_secrets.is_empty() {
+        writeln!(w, "\n### New secrets referenced\n")?;
+        for s in &d.new_secrets {
+            let reach = if s.reachable_from_untrusted {
+                ", **reachable from untrusted triggers**"
+            } else {
+                ""
+            };
+            writeln!(
+                w,
+                "- `{}` ({}), owner {}{reach}",
+                code(&s.name),
+                s.kind,
+                s.owner
+            )?;
+            for u in &s.uses {
+                writeln!(w, "  - {}", use_line(u))?;
+            }
+        }
     }
     Ok(())
+}
+
+/// One exception of the register as a list item.
+fn exception_line(e: &Exception) -> String {
+    let mut covers = Vec::new();
+    if let Some(r) = &e.rule {
+        covers.push(format!("rule `{}`", code(r)));
+    }
+    if !e.paths.is_empty() {
+        let p: Vec<String> = e.paths.iter().map(|p| format!("`{}`", code(p))).collect();
+        covers.push(format!("paths {}", p.join(", ")));
+    }
+    if let Some(f) = &e.fingerprint {
+        covers.push(format!("fingerprint `{}`", code(f)));
+    }
+    let owner = e.owner.as_deref().map_or("**no owner**".to_string(), code);
+    let expiry = match (&e.expires, e.status.as_str()) {
+        (None, _) => "**no expiry**".to_string(),
+        (Some(x), "expired") => format!("**expired {x}**"),
+        (Some(x), "expiring") => format!("**expires {x}** (in {} days)", e.days_left.unwrap_or(0)),
+        (Some(x), _) => format!("expires {x}"),
+    };
+    format!(
+        "`{}`: {}; reason \"{}\"; owner {owner}; {expiry}",
+        code(&e.origin),
+        covers.join(", "),
+        code(&e.reason)
+    )
 }

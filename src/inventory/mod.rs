@@ -9,9 +9,11 @@
 
 pub mod codeowners;
 pub mod diff;
+pub mod exceptions;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod register;
 pub mod workflows;
 
 use crate::cli::ScanArgs;
@@ -30,7 +32,7 @@ use std::process::ExitCode;
 pub enum InventoryFormat {
     /// A readable report with one summary table (default).
     Markdown,
-    /// Versioned JSON (schema version 1).
+    /// Versioned JSON (schema version 2).
     Json,
 }
 
@@ -50,9 +52,68 @@ pub struct InventoryArgs {
     /// new secrets, new write permissions, new long-lived credentials.
     #[arg(long, value_name = "BASE_REF")]
     pub diff: Option<String>,
+    /// With `--diff`: exit 1 when the change adds one of these (comma-separated):
+    /// `static-credential`, `write-scope`, `third-party-consumer`, `exception`, `any`
+    /// (all four, the default) or `none`.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "KIND",
+        requires = "diff"
+    )]
+    pub fail_on: Vec<Gate>,
     /// Settings shared with `scan`.
     #[command(flatten)]
     pub settings: Settings,
+}
+
+/// What an `inventory --diff` gate fails on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Gate {
+    /// A new long-lived credential: a stored secret, a static login, a hard-coded one.
+    StaticCredential,
+    /// A job gains a write scope.
+    WriteScope,
+    /// A third-party action or workflow receives a secret it did not.
+    ThirdPartyConsumer,
+    /// A new `[[allow]]` exception.
+    Exception,
+    /// All of the above.
+    Any,
+    /// Never fail.
+    None,
+}
+
+/// The gate kinds `diff` trips among `selected` (empty selection: `any`).
+pub fn tripped(d: &model::InventoryDiff, selected: &[Gate]) -> Vec<String> {
+    let all = selected.is_empty() || selected.contains(&Gate::Any);
+    let on = |g: Gate| !selected.contains(&Gate::None) && (all || selected.contains(&g));
+    let mut out = Vec::new();
+    let checks = [
+        (
+            Gate::StaticCredential,
+            "static-credential",
+            !d.new_long_lived_credentials.is_empty(),
+        ),
+        (
+            Gate::WriteScope,
+            "write-scope",
+            !d.new_write_permissions.is_empty(),
+        ),
+        (
+            Gate::ThirdPartyConsumer,
+            "third-party-consumer",
+            !d.new_third_party_consumers.is_empty(),
+        ),
+        (Gate::Exception, "exception", !d.new_exceptions.is_empty()),
+    ];
+    for (g, name, added) in checks {
+        if added && on(g) {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// The settings `inventory` shares with `scan`, so both see the same files and rules.
@@ -70,6 +131,10 @@ pub struct Settings {
     /// Also read workflows in `.github/workflows` folders below the root.
     #[arg(long)]
     pub all_workflows: bool,
+    /// Days before an `[[allow]]` exception's `expires` date that it is reported as
+    /// expiring [default: 14].
+    #[arg(long, value_name = "DAYS")]
+    pub expiry_warning_days: Option<u32>,
 }
 
 /// Runs `tokenward inventory`.
@@ -86,10 +151,18 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     for e in &current.errors {
         eprintln!("tokenward: warning: {e}");
     }
+    for n in exceptions::notices(&current.exceptions) {
+        eprintln!("tokenward: note: {}", crate::walk::one_line(&n));
+    }
     let mut buf = Vec::new();
+    let mut code = crate::EXIT_CLEAN;
     if let Some(base) = &args.diff {
         let old = diff::inventory_at(&args.path, base, &args.settings)?;
-        let d = diff::compare(base, &old, &current);
+        let mut d = diff::compare(base, &old, &current);
+        d.failing = tripped(&d, &args.fail_on);
+        if !d.failing.is_empty() {
+            code = crate::EXIT_FINDINGS;
+        }
         match args.format {
             InventoryFormat::Markdown => markdown::write_diff(&d, &mut buf)?,
             InventoryFormat::Json => json::write(&d, &mut buf)?,
@@ -112,7 +185,7 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::from(crate::EXIT_CLEAN))
+    Ok(ExitCode::from(code))
 }
 
 /// Builds the inventory of the repository at `root` with the settings `scan` would
@@ -160,7 +233,7 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
     crate::finding::sort_findings(&mut result.findings);
     let co = CodeOwners::discover(root);
     let collected = workflows::collect(std::mem::take(&mut result.pipelines), &co);
-    let hardcoded = result
+    let mut hardcoded: Vec<HardcodedCredential> = result
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::Secret || f.rule_id == "hardcoded-credential")
@@ -173,10 +246,16 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
             snippet: f.snippet.clone(),
             fingerprint: f.fingerprint.clone(),
             owner: co.owner_or_unowned(&f.path),
+            same_value_at: Vec::new(),
         })
         .collect();
+    mark_same_values(&result.findings, &mut hardcoded);
     let mut errors = result.errors;
     errors.sort();
+    let warn_days = settings
+        .expiry_warning_days
+        .unwrap_or(exceptions::DEFAULT_WARNING_DAYS);
+    let exceptions = exceptions::register(&setup.allows, crate::suppress::Date::today(), warn_days);
     let mut inv = Inventory {
         version: VERSION,
         codeowners: co.path.clone(),
@@ -185,11 +264,41 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
         authentications: collected.authentications,
         permissions: collected.permissions,
         hardcoded_credentials: hardcoded,
+        exceptions,
+        register: Vec::new(),
         errors,
         actions: collected.actions,
     };
     inv.summary = summarize(&inv);
+    inv.register = register::rank(&inv);
     Ok(inv)
+}
+
+/// Fills each hard-coded credential's `same_value_at` with the other places of its
+/// value (compared by keyed hash, see [`crate::reuse`]).
+fn mark_same_values(findings: &[crate::finding::Finding], rows: &mut [HardcodedCredential]) {
+    for group in crate::reuse::same_value_groups(findings) {
+        let places: Vec<(String, String)> = group
+            .iter()
+            .map(|&i| {
+                let f = &findings[i];
+                (
+                    f.fingerprint.clone(),
+                    format!("{}:{}", f.path, f.span.start_line),
+                )
+            })
+            .collect();
+        for row in rows.iter_mut() {
+            if places.iter().any(|(fp, _)| *fp == row.fingerprint) {
+                let here = format!("{}:{}", row.path, row.line);
+                row.same_value_at = places
+                    .iter()
+                    .map(|(_, p)| p.clone())
+                    .filter(|p| *p != here)
+                    .collect();
+            }
+        }
+    }
 }
 
 fn summarize(inv: &Inventory) -> Summary {
@@ -252,5 +361,17 @@ fn summarize(inv: &Inventory) -> Summary {
         .filter(|p| p.permissions.source == "default")
         .count();
     s.hardcoded_credentials = inv.hardcoded_credentials.len();
+    s.exceptions = inv.exceptions.len();
+    s.exceptions_without_owner = inv.exceptions.iter().filter(|e| e.owner.is_none()).count();
+    s.exceptions_expiring = inv
+        .exceptions
+        .iter()
+        .filter(|e| e.status == "expiring")
+        .count();
+    s.exceptions_expired = inv
+        .exceptions
+        .iter()
+        .filter(|e| e.status == "expired")
+        .count();
     s
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the JSON schema; bumped on any incompatible change.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Owner string used when no CODEOWNERS rule covers a path (or one names nobody).
 pub const UNOWNED: &str = "unowned";
@@ -34,6 +34,10 @@ pub struct Inventory {
     pub permissions: Vec<PermissionGrant>,
     /// Every hard-coded credential the secret scan finds.
     pub hardcoded_credentials: Vec<HardcodedCredential>,
+    /// The exception register: every `[[allow]]` entry of the configuration.
+    pub exceptions: Vec<Exception>,
+    /// Every identity ranked by risk, highest first (see [`RegisterEntry`]).
+    pub register: Vec<RegisterEntry>,
     /// Files that could not be read or parsed (`path: problem`).
     pub errors: Vec<String>,
     /// Every action and reusable workflow from another repository that a workflow uses
@@ -56,6 +60,54 @@ pub struct ActionUse {
     pub workflow: String,
     /// Line of the `uses:`.
     pub line: usize,
+}
+
+/// One `[[allow]]` entry: an accepted exception.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Exception {
+    /// `file:line` of the entry.
+    pub origin: String,
+    /// The rule or audit it covers, when limited to one.
+    pub rule: Option<String>,
+    /// The path globs it covers.
+    pub paths: Vec<String>,
+    /// The one finding it covers, when limited to one.
+    pub fingerprint: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// Who owns it, when named.
+    pub owner: Option<String>,
+    /// Last day it applies (`YYYY-MM-DD`).
+    pub expires: Option<String>,
+    /// `active`, `expiring` (within the warning window), `expired` or `no-expiry`.
+    pub status: String,
+    /// Days until it expires (negative once expired).
+    pub days_left: Option<i64>,
+}
+
+/// One identity of the ranked register: risk = lifetime x privilege x exposure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegisterEntry {
+    /// The product of the three factors (1 to 27).
+    pub risk: u32,
+    /// `secret`, `authentication`, `hardcoded` or `token`.
+    pub kind: String,
+    /// What it is: secret name, `provider method`, rule id, or `workflow#job`.
+    pub name: String,
+    /// Where: the first `path:line`.
+    pub location: String,
+    /// 1 short-lived, 2 unknown, 3 long-lived.
+    pub lifetime: u32,
+    /// 1 read or narrow, 2 writes or a third party holds it, 3 cloud, publish or
+    /// deploy, or write-all.
+    pub privilege: u32,
+    /// 1 trusted events only, 2 pinned third parties or committed in a file, 3
+    /// unpinned third parties, outsider-triggered jobs or several environments.
+    pub exposure: u32,
+    /// Why each factor has its value.
+    pub why: String,
+    /// Owner, or `unowned`.
+    pub owner: String,
 }
 
 /// The summary table's numbers.
@@ -92,6 +144,14 @@ pub struct Summary {
     pub jobs_with_default_permissions: usize,
     /// Hard-coded credentials.
     pub hardcoded_credentials: usize,
+    /// `[[allow]]` exceptions.
+    pub exceptions: usize,
+    /// Of those, without an `owner`.
+    pub exceptions_without_owner: usize,
+    /// Of those, expiring within the warning window.
+    pub exceptions_expiring: usize,
+    /// Of those, expired.
+    pub exceptions_expired: usize,
 }
 
 /// One secret name and everywhere it is used.
@@ -100,7 +160,8 @@ pub struct SecretEntry {
     /// The secret's name (`*` for all secrets, passed by `secrets: inherit` to a
     /// workflow outside this repository).
     pub name: String,
-    /// `credential`, `identifier` (only used as a role, client or tenant id for OIDC) or
+    /// `credential`, `identifier` (only used as a role, client or tenant id for OIDC, or
+    /// named as a public key, key id or fingerprint: `GPG_PUBKEY`, `GPG_KEYGRIP`) or
     /// `all-secrets`.
     pub kind: String,
     /// `long-lived` for a stored credential; absent for identifiers.
@@ -143,6 +204,23 @@ pub struct SecretUse {
     pub purpose: Option<String>,
     /// Owner of the workflow file, or `unowned`.
     pub owner: String,
+    /// The steps, actions and reusable workflows that receive the secret here (its
+    /// blast radius).
+    pub consumers: Vec<SecretConsumer>,
+}
+
+/// One receiver of a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SecretConsumer {
+    /// The action or reusable workflow (`owner/repo@ref`), or `run` for a script.
+    pub receiver: String,
+    /// `local`, `first-party`, `third-party-pinned` or `third-party-unpinned`.
+    pub trust: String,
+    /// The step, when a step receives it.
+    pub step: Option<String>,
+    /// Line of the secret reference that hands it over (where
+    /// `secret-to-untrusted-code` reports).
+    pub line: usize,
 }
 
 /// Effective `GITHUB_TOKEN` permissions and where they come from.
@@ -221,6 +299,9 @@ pub struct HardcodedCredential {
     pub fingerprint: String,
     /// Owner of the file, or `unowned`.
     pub owner: String,
+    /// Other places (`path:line`) holding the same value, when there are any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_value_at: Vec<String>,
 }
 
 /// What a change adds to the inventory (`inventory --diff BASE_REF`).
@@ -236,6 +317,29 @@ pub struct InventoryDiff {
     pub new_write_permissions: Vec<NewWrite>,
     /// Long-lived credentials (static logins, stored secrets, hard-coded) that are new.
     pub new_long_lived_credentials: Vec<NewCredential>,
+    /// Third-party actions or workflows that now receive a secret they did not.
+    pub new_third_party_consumers: Vec<NewConsumer>,
+    /// `[[allow]]` exceptions that are new.
+    pub new_exceptions: Vec<Exception>,
+    /// Identities (secrets, logins, hard-coded credentials) the change removes.
+    pub removed: usize,
+    /// The `--fail-on` kinds this change trips (empty: the gate passes).
+    pub failing: Vec<String>,
+}
+
+/// A third party that now receives a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NewConsumer {
+    /// The secret.
+    pub secret: String,
+    /// The action or workflow (`owner/repo@ref`).
+    pub receiver: String,
+    /// `third-party-pinned` or `third-party-unpinned`.
+    pub trust: String,
+    /// Where: `workflow:line`.
+    pub location: String,
+    /// Owner, or `unowned`.
+    pub owner: String,
 }
 
 /// A write scope a job gained.

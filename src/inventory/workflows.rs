@@ -10,10 +10,11 @@
 
 use super::codeowners::CodeOwners;
 use super::model::{
-    ActionUse, Authentication, EffectivePermissions, PermissionGrant, SecretEntry, SecretUse,
-    UNOWNED,
+    ActionUse, Authentication, EffectivePermissions, PermissionGrant, SecretConsumer, SecretEntry,
+    SecretUse, UNOWNED,
 };
 use crate::pipeline::catalog::{self, Exposure, Provider};
+use crate::pipeline::consumers::consumers;
 use crate::pipeline::repo::{Repo, RunContext};
 use crate::pipeline::{Grant, JobFacts, Login, Method, Pipeline, SecretRef};
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,16 +127,17 @@ impl Render<'_> {
                     .all(|k| catalog::IDENTIFIER_INPUTS.contains(&k.as_str()));
                 let (kind, lifetime) = if name == "*" {
                     ("all-secrets", None)
-                } else if identifier {
+                } else if identifier || catalog::is_public_value_name(&name) {
                     ("identifier", None)
                 } else {
                     ("credential", Some("long-lived".to_string()))
                 };
                 let purposes: BTreeSet<String> =
                     uses.iter().filter_map(|u| u.purpose.clone()).collect();
+                // Each owner once, though workflows list several owners each.
                 let owners: BTreeSet<&str> = uses
                     .iter()
-                    .map(|u| u.owner.as_str())
+                    .flat_map(|u| u.owner.split_whitespace())
                     .filter(|o| *o != UNOWNED)
                     .collect();
                 let owner = if owners.is_empty() {
@@ -211,6 +213,15 @@ impl Render<'_> {
                     environment: job.environment.clone(),
                     purpose: r.purpose.clone(),
                     owner: self.owners[wi].clone(),
+                    consumers: consumers(&self.repo.pipelines[wi], r, ji)
+                        .into_iter()
+                        .map(|c| SecretConsumer {
+                            step: self.step_label(wi, ji, c.step),
+                            receiver: c.receiver,
+                            trust: c.trust.id().to_string(),
+                            line: r.span.start_line,
+                        })
+                        .collect(),
                 };
                 let entry = by_name.entry(name).or_default();
                 if !entry.0.contains(&u) {

@@ -825,9 +825,155 @@ pub const SAME_REPO_GUARDS: &[&str] = &[
     "!github.event.pull_request.head.repo.fork",
 ];
 
+/// Owners whose actions ship with the CI platform itself (first-party): a secret handed
+/// to them is handed to the platform, which holds it anyway.
+pub const FIRST_PARTY_ACTION_OWNERS: &[&str] = &["actions", "github"];
+
+/// Words in a secret's name that say it holds a public value (a public key, a key id or
+/// fingerprint, an account, client or app id, a user name), not a credential:
+/// `GPG_PUBKEY`, `GPG_KEYGRIP`, `SIGNING_KEY_ID`, `DOCKER_USERNAME`.
+pub const PUBLIC_VALUE_NAME_WORDS: &[&str] = &[
+    "PUBKEY",
+    "PUBLIC_KEY",
+    "PUB_KEY",
+    "KEYGRIP",
+    "KEY_FINGERPRINT",
+    "GPG_KEY_ID",
+    "GPG_KEYID",
+    "SIGNING_KEY_ID",
+    "PGP_KEY_ID",
+    "ACCOUNT_ID",
+    "USERNAME",
+    "WEBHOOK_ID",
+    "CLIENT_ID",
+    "TENANT_ID",
+    "SUBSCRIPTION_ID",
+    "PROJECT_ID",
+    "APP_ID",
+];
+
+/// Whether a secret's name says it holds a public value (see
+/// [`PUBLIC_VALUE_NAME_WORDS`]).
+pub fn is_public_value_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    PUBLIC_VALUE_NAME_WORDS.iter().any(|w| upper.contains(w))
+}
+
+/// Words in a path, file name, `environment:` or variable name that place it in a
+/// deployment environment: `(word, environment)`, matched as whole words.
+pub const ENVIRONMENT_WORDS: &[(&str, &str)] = &[
+    ("prod", "production"),
+    ("production", "production"),
+    ("prd", "production"),
+    ("live", "production"),
+    ("staging", "staging"),
+    ("stage", "staging"),
+    ("stg", "staging"),
+    ("preprod", "staging"),
+    ("uat", "staging"),
+    ("dev", "development"),
+    ("development", "development"),
+    ("local", "development"),
+    ("sandbox", "development"),
+    ("qa", "test"),
+    ("test", "test"),
+    ("tests", "test"),
+    ("testing", "test"),
+];
+
+/// The environment a path or name belongs to, from its words (`config/prod/app.env`,
+/// `.env.staging`, `DEV_API_KEY`); `None` when no word says.
+pub fn environment_of(text: &str) -> Option<&'static str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .find_map(|w| {
+            let w = w.to_ascii_lowercase();
+            ENVIRONMENT_WORDS
+                .iter()
+                .find(|(word, _)| *word == w)
+                .map(|(_, env)| *env)
+        })
+}
+
+/// Words of a secret's name that say it is a person's token: a personal access token
+/// stands for its user, with everything that user can reach.
+pub const PERSONAL_SECRET_WORDS: &[&str] = &["PAT", "PATS", "PERSONAL"];
+
+/// Words of a secret's name that say the account behind it is a machine user, so a
+/// personal access token is still a machine identity (`RELEASE_BOT_PAT`).
+pub const MACHINE_ACCOUNT_WORDS: &[&str] = &["BOT", "MACHINE", "SERVICE", "AUTOMATION", "ROBOT"];
+
+/// Commands in a CI script that use a person's login rather than a machine identity:
+/// `(command words, what it does)`.
+pub const PERSONAL_LOGIN_COMMANDS: &[(&str, &str)] = &[
+    (
+        "gh auth token",
+        "prints the token of whoever is logged in to `gh` on the runner",
+    ),
+    (
+        "gcloud auth login",
+        "logs in as a user account, not a service account",
+    ),
+    (
+        "az login -u",
+        "logs in with a user's name and password, not a service principal or OIDC",
+    ),
+    (
+        "az login --username",
+        "logs in with a user's name and password, not a service principal or OIDC",
+    ),
+];
+
+/// Whether a secret's name says it is a person's token (see [`PERSONAL_SECRET_WORDS`]).
+pub fn is_personal_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| PERSONAL_SECRET_WORDS.contains(w))
+        && !words.iter().any(|w| MACHINE_ACCOUNT_WORDS.contains(w))
+}
+
+/// Words of a secret's name that say its credential can only read (`DOCKERHUB_TOKEN_RO`).
+pub const READ_ONLY_NAME_WORDS: &[&str] = &["RO", "READONLY", "READ"];
+
+/// Whether a secret's name says it can only read (see [`READ_ONLY_NAME_WORDS`]).
+pub fn is_read_only_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| READ_ONLY_NAME_WORDS.contains(&w))
+        || upper.contains("READ_ONLY")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_values_personal_tokens_and_environments_by_name() {
+        for n in [
+            "GPG_PUBKEY",
+            "GPG_KEYGRIP",
+            "SIGNING_KEY_ID",
+            "DOCKER_USERNAME",
+        ] {
+            assert!(is_public_value_name(n), "{n}");
+        }
+        for n in ["GPG_PRIVATE_KEY", "AWS_SECRET_ACCESS_KEY", "NPM_TOKEN"] {
+            assert!(!is_public_value_name(n), "{n}");
+        }
+        assert!(is_read_only_name("DOCKERHUB_TOKEN_RO"));
+        assert!(!is_read_only_name("DOCKERHUB_TOKEN_RW"));
+        assert!(is_personal_secret_name("GH_PAT"));
+        assert!(is_personal_secret_name("jane-pat"));
+        assert!(!is_personal_secret_name("RELEASE_BOT_PAT"));
+        assert!(!is_personal_secret_name("PATH_PREFIX"));
+        assert_eq!(environment_of("deploy/prod/app.env"), Some("production"));
+        assert_eq!(environment_of(".env.staging"), Some("staging"));
+        assert_eq!(environment_of("src/product/x.rs"), None);
+    }
 
     #[test]
     fn lookups_are_case_insensitive_where_names_are() {

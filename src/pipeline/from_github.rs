@@ -172,6 +172,11 @@ fn job_facts(src: &Source<'_>, wf: &Workflow<'_>, job: &Job<'_>) -> JobFacts {
         grant,
         token: token_use(job),
         steps: job.steps.iter().map(step_label).collect(),
+        step_uses: job
+            .steps
+            .iter()
+            .map(|s| s.uses().map(|u| u.trim().to_string()))
+            .collect(),
         inherits_secrets,
         call_secrets,
     }

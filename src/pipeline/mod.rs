@@ -9,6 +9,7 @@
 //! callers).
 
 pub mod catalog;
+pub mod consumers;
 pub mod from_github;
 pub mod github;
 pub mod repo;
@@ -264,6 +265,8 @@ pub struct JobFacts {
     pub token: TokenUse,
     /// A label per step (name, id, action or script start).
     pub steps: Vec<String>,
+    /// Per step, the action it runs (`uses:`), or `None` for a script.
+    pub step_uses: Vec<Option<String>>,
     /// Whether its call passes `secrets: inherit`.
     pub inherits_secrets: bool,
     /// Secret names mapped in a reusable-workflow call: callee name -> caller's

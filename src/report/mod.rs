@@ -1,6 +1,7 @@
 //! Reporters: each output format is one module that consumes a finished [`Report`];
 //! none of them detects anything.
 
+pub mod frameworks;
 pub mod github;
 pub mod json;
 pub mod sarif;

@@ -94,6 +94,10 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
     if let Some(l) = r.lifetime {
         tags.push(l.as_str().to_string());
     }
+    // Framework controls as tags too (GitHub shows at most 10 tags per rule; the full
+    // list is the `frameworks` property).
+    let controls = crate::frameworks::for_meta(r);
+    tags.extend(controls.iter().map(|c| c.to_string()));
     tags.dedup();
     tags.truncate(10);
     let mut extra = BTreeMap::new();
@@ -103,6 +107,9 @@ fn rule_descriptor(r: &RuleMeta) -> ReportingDescriptor {
     );
     extra.insert("kind".to_string(), json!(r.kind.as_str()));
     extra.insert("precision".to_string(), json!(precision(r.confidence)));
+    if !controls.is_empty() {
+        extra.insert("frameworks".to_string(), json!(controls));
+    }
     if let Some(l) = r.lifetime {
         extra.insert("lifetime".to_string(), json!(l.as_str()));
     }
@@ -138,25 +145,7 @@ fn result(
     rule_index: Option<usize>,
     suppression: Option<(&str, &str)>,
 ) -> SarifResult {
-    let region = Region::builder()
-        .start_line(f.span.start_line as i64)
-        .start_column(f.span.start_column as i64)
-        .end_line(f.span.end_line as i64)
-        .end_column(f.span.end_column as i64)
-        .build();
-    let location = Location::builder()
-        .physical_location(
-            PhysicalLocation::builder()
-                .artifact_location(
-                    ArtifactLocation::builder()
-                        .uri(uri_escape(&f.path))
-                        .uri_base_id("%SRCROOT%".to_string())
-                        .build(),
-                )
-                .region(region)
-                .build(),
-        )
-        .build();
+    let location = physical(&f.path, f.span);
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let mut props = BTreeMap::new();
@@ -168,6 +157,9 @@ fn result(
     }
     if !f.snippet.is_empty() {
         props.insert("snippet".to_string(), json!(f.snippet));
+    }
+    if !f.frameworks.is_empty() {
+        props.insert("frameworks".to_string(), json!(f.frameworks));
     }
     if let Some(o) = &f.owner {
         props.insert("owner".to_string(), json!(o));
@@ -198,6 +190,20 @@ fn result(
         .properties(PropertyBag::builder().additional_properties(props).build())
         .build();
     r.rule_index = rule_index.map(|i| i as i64);
+    if !f.related.is_empty() {
+        r.related_locations = Some(
+            f.related
+                .iter()
+                .enumerate()
+                .map(|(i, rel)| {
+                    let mut l = physical(&rel.path, rel.span);
+                    l.id = Some(i as i64);
+                    l.message = Some(Message::builder().text(rel.message.clone()).build());
+                    l
+                })
+                .collect(),
+        );
+    }
     if let Some((by, reason)) = suppression {
         let kind = if by == "inline" {
             "inSource"
@@ -211,6 +217,29 @@ fn result(
         r.suppressions = Some(vec![s]);
     }
     r
+}
+
+/// A location in a file of the scanned tree.
+fn physical(path: &str, span: crate::finding::Span) -> Location {
+    let region = Region::builder()
+        .start_line(span.start_line as i64)
+        .start_column(span.start_column as i64)
+        .end_line(span.end_line as i64)
+        .end_column(span.end_column as i64)
+        .build();
+    Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(
+                    ArtifactLocation::builder()
+                        .uri(uri_escape(path))
+                        .uri_base_id("%SRCROOT%".to_string())
+                        .build(),
+                )
+                .region(region)
+                .build(),
+        )
+        .build()
 }
 
 /// Percent-encodes characters that may not appear raw in a URI reference.

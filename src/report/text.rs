@@ -47,6 +47,16 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             };
             writeln!(w, "    {label}: {}", for_display(&f.snippet))?;
         }
+        for r in &f.related {
+            writeln!(
+                w,
+                "    also: {}:{}:{} ({})",
+                report.shown_path(&r.path),
+                r.span.start_line,
+                r.span.start_column,
+                for_display(&r.message)
+            )?;
+        }
         if let Some(c) = &f.commit {
             writeln!(
                 w,
