@@ -3,7 +3,7 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity, Span, redact};
-use crate::pipeline::github::words;
+use crate::pipeline::catalog::credential_name;
 use crate::pipeline::yaml::Node;
 use regex::Regex;
 use std::collections::HashSet;
@@ -20,106 +20,6 @@ pub const DOC: AuditDoc = AuditDoc {
 (repository or environment) and reference it as `${{ secrets.NAME }}`; better, replace it \
 with short-lived OIDC credentials where the service supports them.",
 };
-
-const CRED_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pass",
-    "pwd",
-    "secret",
-    "token",
-    "apikey",
-    "credential",
-    "credentials",
-    "creds",
-    "privatekey",
-];
-const KEY_QUALIFIERS: &[&str] = &[
-    "api",
-    "access",
-    "secret",
-    "private",
-    "ssh",
-    "deploy",
-    "signing",
-    "auth",
-    "encryption",
-    "master",
-];
-const NOT_A_VALUE: &[&str] = &[
-    "file",
-    "path",
-    "dir",
-    "url",
-    "uri",
-    "name",
-    "user",
-    "username",
-    "id",
-    "type",
-    "env",
-    "var",
-    "length",
-    "len",
-    "ttl",
-    "expiry",
-    "expires",
-    "expiration",
-    "header",
-    "prefix",
-    "host",
-    "endpoint",
-    "method",
-    "enabled",
-    "enable",
-    "mode",
-    "version",
-    "count",
-    "size",
-    "format",
-    "kind",
-    "field",
-    "scope",
-    "scopes",
-    "audience",
-    "region",
-    "policy",
-    "label",
-    "location",
-    "hash",
-    "sha",
-    "algorithm",
-    "input",
-    "output",
-    "source",
-    "target",
-    "required",
-    "ref",
-    "server",
-    "registry",
-    "store",
-    "provider",
-    "account",
-    "role",
-    "email",
-    "public",
-    "description",
-];
-
-/// Whether a variable or input name suggests it holds a credential.
-fn credential_name(name: &str) -> bool {
-    let w = words(name);
-    let Some(last) = w.last() else { return false };
-    if NOT_A_VALUE.contains(&last.as_str()) || w.iter().any(|x| x == "public") {
-        return false;
-    }
-    if w.len() == 1 && (last == "pwd" || last == "pass") {
-        return false;
-    }
-    w.iter().any(|x| CRED_WORDS.contains(&x.as_str()))
-        || w.windows(2)
-            .any(|p| p[1] == "key" && KEY_QUALIFIERS.contains(&p[0].as_str()))
-}
 
 /// Values that CI files use for throwaway service containers and test fixtures (a
 /// `postgres` service with password `postgres`), on top of the secret detector's
@@ -217,9 +117,15 @@ impl Scan<'_, '_> {
         if !self.lines.insert(span.start_line) {
             return;
         }
-        let msg = format!(
-            "{what} holds a literal credential: everyone who can read the repository (and its history) can use it; rotate it and reference an encrypted secret (`${{{{ secrets.NAME }}}}`) instead."
-        );
+        let msg = if self.cx.gitlab().is_some() {
+            format!(
+                "{what} holds a literal credential: everyone who can read the repository (and its history) can use it; rotate it, store it as a masked and protected CI/CD variable (or in a secrets manager through `secrets:`) and reference it as `$NAME` instead."
+            )
+        } else {
+            format!(
+                "{what} holds a literal credential: everyone who can read the repository (and its history) can use it; rotate it and reference an encrypted secret (`${{{{ secrets.NAME }}}}`) instead."
+            )
+        };
         self.cx.report(
             &mut self.out,
             &DOC,
@@ -329,8 +235,124 @@ impl Scan<'_, '_> {
     }
 }
 
+static CURL_USER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|\s)(?:-u|--user)(?:\s+|=)(['"]?)([^\s:'"$]+):([^\s'"]+)"#)
+        .expect("static regex")
+});
+static PASSWORD_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|\s)(?:--password|--passwd|--token|--api-key|--secret)=(['"]?)([^\s'"]+)"#)
+        .expect("static regex")
+});
+static SSHPASS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"sshpass\s+-p\s*(['"]?)([^\s'"]+)"#).expect("static regex"));
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|\s|;)(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(['"]?)([^\s'"$;]+)"#)
+        .expect("static regex")
+});
+
+impl Scan<'_, '_> {
+    /// GitLab `variables:` entries: `NAME: value` or `NAME: {value: ...}`.
+    fn gitlab_variables(&mut self, map: &Node, path: &str) {
+        for (k, v) in map.entries() {
+            let Some(name) = k.as_str() else { continue };
+            let Some(val_node) = crate::pipeline::gitlab::variable_value(v) else {
+                continue;
+            };
+            let Some(val) = val_node.as_str() else {
+                continue;
+            };
+            let auth_config = name.eq_ignore_ascii_case("DOCKER_AUTH_CONFIG")
+                && val.contains("\"auth\"")
+                && !val.contains('$');
+            if auth_config || (credential_name(name) && plausible_secret(val, 8)) {
+                let span = self.cx.src.pair_span(k, val_node);
+                let span = if val_node.line == k.line {
+                    span
+                } else {
+                    self.cx.src.node_span(k)
+                };
+                self.emit(
+                    span,
+                    format!("{path}.{name}"),
+                    val,
+                    &format!("Variable `{name}`"),
+                );
+            } else if val.contains("://") {
+                self.urls(val_node, val, &format!("{path}.{name}"));
+            } else if val.contains("PRIVATE KEY-----") && !val.contains('$') {
+                let span = self
+                    .cx
+                    .src
+                    .find_in_node(val_node, "-----BEGIN", 0)
+                    .unwrap_or_else(|| self.cx.src.node_span(k));
+                self.emit(span, format!("{path}.{name}"), val, &format!("Variable `{name}`"));
+            }
+        }
+    }
+
+    /// GitLab script lines: what `script` checks, plus `curl -u user:pass`,
+    /// `--password=...`, `sshpass -p` and `NAME=literal` assignments.
+    fn gitlab_script(&mut self, node: &Node, path: &str) {
+        self.script(node, path);
+        let Some(text) = node.as_str() else { return };
+        for line in text.lines() {
+            let l = line.trim();
+            if l.starts_with('#') {
+                continue;
+            }
+            let mut hits: Vec<(String, &str)> = Vec::new();
+            for c in CURL_USER.captures_iter(l) {
+                if let Some(pw) = c.get(3).filter(|p| plausible_secret(p.as_str(), 3)) {
+                    hits.push(("`curl -u user:password`".into(), pw.as_str()));
+                }
+            }
+            for re in [&*PASSWORD_FLAG, &*SSHPASS] {
+                for c in re.captures_iter(l) {
+                    if let Some(pw) = c.get(2).filter(|p| plausible_secret(p.as_str(), 3)) {
+                        hits.push(("A password option".into(), pw.as_str()));
+                    }
+                }
+            }
+            for c in ASSIGNMENT.captures_iter(l) {
+                let (Some(name), Some(val)) = (c.get(1), c.get(3)) else {
+                    continue;
+                };
+                if credential_name(name.as_str()) && plausible_secret(val.as_str(), 8) {
+                    hits.push((format!("Assignment to `{}`", name.as_str()), val.as_str()));
+                }
+            }
+            if let Some((what, value)) = hits.into_iter().next() {
+                let span = self
+                    .cx
+                    .src
+                    .find_in_node(node, l, 0)
+                    .unwrap_or_else(|| self.cx.src.node_span(node));
+                self.emit(span, format!("{path}#literal"), value, &format!("{what} in `{path}`"));
+            }
+        }
+    }
+}
+
+fn run_gitlab(cx: &Ctx<'_>, gl: &crate::pipeline::gitlab::GitLabCi, out: &mut Vec<Finding>) {
+    let mut s = Scan {
+        cx,
+        out: Vec::new(),
+        lines: HashSet::new(),
+    };
+    for (path, block) in gl.variable_blocks() {
+        s.gitlab_variables(block, &path);
+    }
+    for (path, _, node) in gl.script_definitions() {
+        s.gitlab_script(node, &path);
+    }
+    out.append(&mut s.out);
+}
+
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(gl) = cx.gitlab() {
+        return run_gitlab(cx, gl, out);
+    }
     let Some(wf) = cx.github() else { return };
     let mut s = Scan {
         cx,

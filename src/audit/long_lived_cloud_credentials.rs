@@ -33,7 +33,50 @@ fn fix_for(provider: Provider) -> &'static str {
     }
 }
 
+fn gitlab_fix(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Aws => {
+            "mint a token with `id_tokens:` (`aud: https://sts.amazonaws.com` or your own) and exchange it with `aws sts assume-role-with-web-identity`"
+        }
+        Provider::Azure => {
+            "mint a token with `id_tokens:` (`aud: api://AzureADTokenExchange`) and log in with `az login --federated-token`"
+        }
+        _ => {
+            "mint a token with `id_tokens:` and exchange it through Workload Identity Federation (`gcloud iam workload-identity-pools create-cred-config`)"
+        }
+    }
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if cx.gitlab().is_some() {
+        let mut seen = std::collections::HashSet::new();
+        for login in &cx.facts.logins {
+            if !login.provider.is_cloud()
+                || login.method != Method::StaticKey
+                || !seen.insert((login.span.start_line, login.span.start_column))
+            {
+                continue;
+            }
+            let cloud = login.provider.name();
+            let what = login
+                .secrets
+                .iter()
+                .map(|n| format!("`${n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let what = if what.is_empty() {
+                "a stored key".to_string()
+            } else {
+                what
+            };
+            let msg = format!(
+                "This job authenticates to {cloud} with the long-lived key {what} stored as a CI/CD variable; a leaked key gives lasting cloud access: {}, then delete the key.",
+                gitlab_fix(login.provider)
+            );
+            cx.report(out, &DOC, Hit::new(login.span, login.key.clone(), msg));
+        }
+        return;
+    }
     for login in &cx.facts.logins {
         // Literal keys are `hardcoded-credential`'s; the job token is not a cloud key.
         if !login.provider.is_cloud() || login.method != Method::StaticKey || !login.from_expression

@@ -23,7 +23,8 @@ mod unpinned_action;
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
 use crate::pipeline::github::{FileKind, Workflow};
 use crate::pipeline::yaml::{self, Source};
-use crate::pipeline::{Pipeline, Platform, from_github};
+use crate::pipeline::gitlab::GitLabCi;
+use crate::pipeline::{Pipeline, Platform, from_github, from_gitlab};
 use std::cell::RefCell;
 
 /// Documentation and defaults of one audit; `rules explain ID` prints it.
@@ -57,6 +58,14 @@ pub struct Audit {
 
 /// GitHub Actions workflows and actions.
 const GITHUB: &[Platform] = &[Platform::GitHubWorkflow, Platform::GitHubAction];
+/// GitHub Actions workflows and actions, and GitLab CI files.
+const GITHUB_GITLAB: &[Platform] = &[
+    Platform::GitHubWorkflow,
+    Platform::GitHubAction,
+    Platform::GitLabCi,
+];
+/// GitLab CI files.
+const GITLAB: &[Platform] = &[Platform::GitLabCi];
 /// GitHub Actions workflows only (actions have no triggers, permissions or jobs).
 const GITHUB_WORKFLOWS: &[Platform] = &[Platform::GitHubWorkflow];
 
@@ -94,7 +103,7 @@ pub const AUDITS: &[Audit] = &[
     ),
     audit(
         &long_lived_cloud_credentials::DOC,
-        GITHUB,
+        GITHUB_GITLAB,
         long_lived_cloud_credentials::run,
     ),
     audit(
@@ -104,7 +113,7 @@ pub const AUDITS: &[Audit] = &[
     ),
     audit(
         &hardcoded_credential::DOC,
-        GITHUB,
+        GITHUB_GITLAB,
         hardcoded_credential::run,
     ),
     audit(&persist_credentials::DOC, GITHUB, persist_credentials::run),
@@ -122,12 +131,35 @@ pub fn docs() -> Vec<AuditDoc> {
 }
 
 /// Whether a path (relative, `/`-separated) is a CI file the audits parse: a workflow
-/// directly under `.github/workflows/`, or an `action.yml|yaml` anywhere.
+/// directly under `.github/workflows/`, an `action.yml|yaml` anywhere, or a GitLab CI
+/// file ([`is_gitlab_file`]).
 pub fn is_pipeline_file(rel_path: &str) -> bool {
-    file_kind(rel_path).is_some()
+    platform_of(rel_path).is_some()
 }
 
-fn file_kind(rel_path: &str) -> Option<FileKind> {
+/// Whether a path is a GitLab CI file: `.gitlab-ci.yml`, `*.gitlab-ci.yml`, or YAML
+/// under `.gitlab/ci/` or a directory named like `gitlab-ci` (where projects keep the
+/// files their `.gitlab-ci.yml` includes).
+pub fn is_gitlab_file(rel_path: &str) -> bool {
+    let p = rel_path.trim_start_matches("./");
+    let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
+    let Some(stem) = name
+        .strip_suffix(".yml")
+        .or_else(|| name.strip_suffix(".yaml"))
+    else {
+        return false;
+    };
+    if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") {
+        return true;
+    }
+    let dirs: Vec<&str> = dir.split('/').collect();
+    dirs.windows(2).any(|w| w == [".gitlab", "ci"])
+        || dirs
+            .iter()
+            .any(|d| d.trim_start_matches('.').starts_with("gitlab-ci"))
+}
+
+fn platform_of(rel_path: &str) -> Option<Platform> {
     let p = rel_path.trim_start_matches("./");
     let (dir, name) = match p.rsplit_once('/') {
         Some((d, n)) => (d, n),
@@ -138,12 +170,22 @@ fn file_kind(rel_path: &str) -> Option<FileKind> {
         return None;
     }
     if dir == ".github/workflows" || dir.ends_with("/.github/workflows") {
-        return Some(FileKind::Workflow);
+        return Some(Platform::GitHubWorkflow);
     }
     if name == "action.yml" || name == "action.yaml" {
-        return Some(FileKind::Action);
+        return Some(Platform::GitHubAction);
+    }
+    if is_gitlab_file(p) {
+        return Some(Platform::GitLabCi);
     }
     None
+}
+
+fn file_kind(rel_path: &str) -> FileKind {
+    match platform_of(rel_path) {
+        Some(Platform::GitHubAction) => FileKind::Action,
+        _ => FileKind::Workflow,
+    }
 }
 
 /// Parses one GitHub Actions file and computes its facts. `Err` is a one-line
@@ -154,14 +196,17 @@ pub fn parse_github<'s>(src: &'s Source<'s>) -> Result<Option<yaml::Node>, Strin
     Ok(root.filter(yaml::Node::is_map))
 }
 
-/// The facts of one GitHub Actions file (for the inventory), `None` when it is empty.
+/// The facts of one CI file (for the inventory), `None` when it is empty.
 pub fn pipeline_of(rel_path: &str, text: &str) -> Result<Option<Pipeline>, String> {
-    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
     let src = Source::new(text);
     let Some(root) = parse_github(&src)? else {
         return Ok(None);
     };
-    let wf = Workflow::new(&root, kind);
+    if platform_of(rel_path) == Some(Platform::GitLabCi) {
+        let gl = GitLabCi::new(&root);
+        return Ok(Some(from_gitlab::facts(rel_path, &src, &gl)));
+    }
+    let wf = Workflow::new(&root, file_kind(rel_path));
     Ok(Some(from_github::facts(rel_path, &src, &wf)))
 }
 
@@ -174,11 +219,7 @@ pub fn audit_file(
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
-    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
-    let platform = match kind {
-        FileKind::Workflow => Platform::GitHubWorkflow,
-        FileKind::Action => Platform::GitHubAction,
-    };
+    let platform = platform_of(rel_path).unwrap_or(Platform::GitHubWorkflow);
     let selected: Vec<&Audit> = AUDITS
         .iter()
         .filter(|a| a.platforms.contains(&platform) && enabled(a.doc.id))
@@ -190,20 +231,30 @@ pub fn audit_file(
     let Some(root) = parse_github(&src)? else {
         return Ok(out);
     };
-    let wf = Workflow::new(&root, kind);
-    let facts = from_github::facts(rel_path, &src, &wf);
-    let cx = Ctx {
-        path: rel_path,
-        src: &src,
-        facts: &facts,
-        syntax: Syntax::GitHub(&wf),
-        errors: RefCell::new(Vec::new()),
+    let run = |facts: &Pipeline, syntax: Syntax<'_>, out: &mut Vec<Finding>| {
+        let cx = Ctx {
+            path: rel_path,
+            src: &src,
+            facts,
+            syntax,
+            errors: RefCell::new(Vec::new()),
+        };
+        for a in &selected {
+            (a.run)(&cx, out);
+        }
+        match cx.errors.into_inner().into_iter().next() {
+            Some(e) => Err(format!("internal error: {e}")),
+            None => Ok(()),
+        }
     };
-    for a in selected {
-        (a.run)(&cx, &mut out);
-    }
-    if let Some(e) = cx.errors.into_inner().into_iter().next() {
-        return Err(format!("internal error: {e}"));
+    if platform == Platform::GitLabCi {
+        let gl = GitLabCi::new(&root);
+        let facts = from_gitlab::facts(rel_path, &src, &gl);
+        run(&facts, Syntax::GitLab(&gl), &mut out)?;
+    } else {
+        let wf = Workflow::new(&root, file_kind(rel_path));
+        let facts = from_github::facts(rel_path, &src, &wf);
+        run(&facts, Syntax::GitHub(&wf), &mut out)?;
     }
     Ok(out)
 }
@@ -212,6 +263,8 @@ pub fn audit_file(
 pub(crate) enum Syntax<'a> {
     /// A GitHub Actions workflow or action.
     GitHub(&'a Workflow<'a>),
+    /// A GitLab CI file.
+    GitLab(&'a GitLabCi),
 }
 
 /// What every audit gets: the file's path, its indexed source, its facts and its
@@ -282,6 +335,15 @@ impl<'a> Ctx<'a> {
     pub fn github(&self) -> Option<&'a Workflow<'a>> {
         match self.syntax {
             Syntax::GitHub(wf) => Some(wf),
+            Syntax::GitLab(_) => None,
+        }
+    }
+
+    /// The GitLab CI view, when the file is a GitLab CI file.
+    pub fn gitlab(&self) -> Option<&'a GitLabCi> {
+        match self.syntax {
+            Syntax::GitLab(gl) => Some(gl),
+            Syntax::GitHub(_) => None,
         }
     }
 

@@ -161,6 +161,7 @@ fn job_facts(src: &Source<'_>, wf: &Workflow<'_>, job: &Job<'_>) -> JobFacts {
         steps: job.steps.iter().map(step_label).collect(),
         inherits_secrets,
         call_secrets,
+        runs_on: Vec::new(),
     }
 }
 

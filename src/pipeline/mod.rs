@@ -10,7 +10,9 @@
 
 pub mod catalog;
 pub mod from_github;
+pub mod from_gitlab;
 pub mod github;
+pub mod gitlab;
 pub mod repo;
 pub mod yaml;
 
@@ -29,6 +31,8 @@ pub enum Platform {
     GitHubWorkflow,
     /// A GitHub Actions action's metadata (`action.yml`), composite steps as one job.
     GitHubAction,
+    /// A GitLab CI file (`.gitlab-ci.yml`, `*.gitlab-ci.yml`, files under `.gitlab/ci/`).
+    GitLabCi,
 }
 
 impl Platform {
@@ -37,6 +41,7 @@ impl Platform {
         match self {
             Platform::GitHubWorkflow => "GitHub Actions workflow",
             Platform::GitHubAction => "GitHub Actions action",
+            Platform::GitLabCi => "GitLab CI",
         }
     }
 }
@@ -50,6 +55,8 @@ pub enum Method {
     StaticKey,
     /// The job's own token (`GITHUB_TOKEN`).
     JobToken,
+    /// GitLab's job token (`CI_JOB_TOKEN`).
+    GitLabJobToken,
 }
 
 impl Method {
@@ -59,6 +66,7 @@ impl Method {
             Method::Oidc => "oidc",
             Method::StaticKey => "static-key",
             Method::JobToken => "github-token",
+            Method::GitLabJobToken => "ci-job-token",
         }
     }
 }
@@ -213,6 +221,9 @@ pub struct JobFacts {
     /// Secret names mapped in a reusable-workflow call: callee name -> caller's
     /// secrets.
     pub call_secrets: Vec<(String, Vec<String>)>,
+    /// The events that run this job, when the platform decides per job (GitLab
+    /// `rules:`); empty when the pipeline's triggers apply.
+    pub runs_on: Vec<(String, catalog::Exposure)>,
 }
 
 /// The facts of one CI file.

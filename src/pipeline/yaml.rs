@@ -53,6 +53,8 @@ pub struct Node {
     pub end_index: usize,
     /// How the scalar was written.
     pub style: Style,
+    /// A local tag's name (`reference` for GitLab's `!reference`), when the node has one.
+    pub tag: Option<Box<str>>,
 }
 
 impl Node {
@@ -371,6 +373,7 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
         index,
         end_index,
         style: Style::Collection,
+        tag: None,
     };
     match &m.data {
         YamlData::Mapping(map) => {
@@ -383,9 +386,12 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
         YamlData::Sequence(seq) => {
             node.value = Value::Seq(seq.iter().map(|v| convert(v, src)).collect());
         }
-        YamlData::Tagged(_, inner) => {
+        YamlData::Tagged(tag, inner) => {
             let mut n = convert(inner, src);
             n.index = index.min(n.index);
+            if tag.handle == "!" && !tag.suffix.is_empty() {
+                n.tag = Some(tag.suffix.as_str().into());
+            }
             return n;
         }
         YamlData::Value(s) => {
