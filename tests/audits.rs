@@ -48,8 +48,20 @@ fn expected(id: &str, text: &str) -> BTreeMap<usize, usize> {
 }
 
 fn check_audit(id: &str) {
+    check_fixtures(id, "workflows");
+}
+
+/// Runs audit `id` alone on `fixtures/gitlab/<id>/`; each `x.yml` there is audited as
+/// the GitLab CI file `x.gitlab-ci.yml` (named so that scanning this repository does not
+/// treat the fixtures as its own CI).
+fn check_gitlab(id: &str) {
+    check_fixtures(id, "gitlab");
+}
+
+fn check_fixtures(id: &str, platform: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/workflows")
+        .join("fixtures")
+        .join(platform)
         .join(id);
     let mut files = Vec::new();
     fixture_files(&dir, &mut files);
@@ -70,6 +82,9 @@ fn check_audit(id: &str) {
                 "{}/action.yml",
                 stem.rsplit_once('/').map_or("", |(d, _)| d)
             ),
+            None if platform == "gitlab" => {
+                format!("{}.gitlab-ci.yml", rel.trim_end_matches(".yml"))
+            }
             None => rel,
         };
         let findings = run_one(id, &rel, &text);
@@ -167,18 +182,71 @@ fn self_hosted_runner_on_pr() {
 }
 
 #[test]
+fn gitlab_hardcoded_credential() {
+    check_gitlab("hardcoded-credential");
+}
+
+#[test]
+fn gitlab_long_lived_cloud_credentials() {
+    check_gitlab("long-lived-cloud-credentials");
+}
+
+#[test]
+fn gitlab_job_token_misuse() {
+    check_gitlab("job-token-misuse");
+}
+
+#[test]
+fn gitlab_debug_tracing() {
+    check_gitlab("debug-tracing");
+}
+
+#[test]
+fn gitlab_secrets_on_untrusted_pipeline() {
+    check_gitlab("secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn gitlab_unpinned_include() {
+    check_gitlab("unpinned-include");
+}
+
+#[test]
+fn gitlab_unpinned_image() {
+    check_gitlab("unpinned-image");
+}
+
+#[test]
+fn gitlab_script_injection() {
+    check_gitlab("script-injection");
+}
+
+#[test]
+fn gitlab_id_token_hygiene() {
+    check_gitlab("id-token-hygiene");
+}
+
+#[test]
 fn every_audit_has_a_fixture_folder_and_test() {
     let src = include_str!("audits.rs");
-    for d in docs() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/workflows")
-            .join(d.id);
-        assert!(dir.is_dir(), "no fixture folder for {}", d.id);
-        assert!(
-            src.contains(&format!("check_audit(\"{}\")", d.id)),
-            "no test for {}",
-            d.id
-        );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for a in tokenward::audit::AUDITS {
+        let id = a.doc.id;
+        let github = a.platforms.iter().any(|p| {
+            matches!(
+                p,
+                tokenward::pipeline::Platform::GitHubWorkflow
+                    | tokenward::pipeline::Platform::GitHubAction
+            )
+        });
+        if github {
+            assert!(root.join("workflows").join(id).is_dir(), "no GitHub fixture folder for {id}");
+            assert!(src.contains(&format!("check_audit(\"{id}\")")), "no GitHub test for {id}");
+        }
+        if a.platforms.contains(&tokenward::pipeline::Platform::GitLabCi) {
+            assert!(root.join("gitlab").join(id).is_dir(), "no GitLab fixture folder for {id}");
+            assert!(src.contains(&format!("check_gitlab(\"{id}\")")), "no GitLab test for {id}");
+        }
     }
 }
 

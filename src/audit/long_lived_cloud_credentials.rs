@@ -53,7 +53,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for login in &cx.facts.logins {
             if !login.provider.is_cloud()
                 || login.method != Method::StaticKey
-                || !seen.insert((login.span.start_line, login.span.start_column))
+                || !seen.insert(login.span.start_line)
             {
                 continue;
             }

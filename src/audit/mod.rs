@@ -8,17 +8,24 @@
 //! variant, and its platforms listed on the audits that apply; no audit changes.
 
 mod dangerous_trigger;
+mod debug_tracing;
 mod excessive_permissions;
 mod hardcoded_credential;
+mod id_token_hygiene;
+mod job_token_misuse;
 mod long_lived_cloud_credentials;
 mod long_lived_registry_token;
 mod persist_credentials;
+mod script_injection;
 mod secrets_all;
 mod secrets_in_workflow_env;
 mod secrets_inherit;
+mod secrets_on_untrusted_pipeline;
 mod self_hosted_runner_on_pr;
 mod template_injection;
 mod unpinned_action;
+mod unpinned_image;
+mod unpinned_include;
 
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
 use crate::pipeline::github::{FileKind, Workflow};
@@ -123,6 +130,17 @@ pub const AUDITS: &[Audit] = &[
         GITHUB_WORKFLOWS,
         self_hosted_runner_on_pr::run,
     ),
+    audit(&job_token_misuse::DOC, GITLAB, job_token_misuse::run),
+    audit(&debug_tracing::DOC, GITLAB, debug_tracing::run),
+    audit(
+        &secrets_on_untrusted_pipeline::DOC,
+        GITLAB,
+        secrets_on_untrusted_pipeline::run,
+    ),
+    audit(&unpinned_include::DOC, GITLAB, unpinned_include::run),
+    audit(&unpinned_image::DOC, GITLAB, unpinned_image::run),
+    audit(&script_injection::DOC, GITLAB, script_injection::run),
+    audit(&id_token_hygiene::DOC, GITLAB, id_token_hygiene::run),
 ];
 
 /// Every registered audit's documentation.
@@ -400,11 +418,11 @@ mod tests {
     #[test]
     fn docs_are_complete_and_unique() {
         let docs = docs();
-        assert_eq!(docs.len(), 12);
+        assert_eq!(docs.len(), 19);
         let mut ids: Vec<_> = docs.iter().map(|d| d.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), 12);
+        assert_eq!(ids.len(), 19);
         for d in &docs {
             assert!(
                 d.description.contains("Example"),

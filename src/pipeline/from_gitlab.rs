@@ -416,13 +416,14 @@ impl<'a, 's> JobScan<'a, 's> {
                         self.login(p, provider, Method::StaticKey, span, format!("{}.{key}", self.job.id), r.name, vec![r.name.to_string()]);
                     }
                 }
+                let federated = catalog::OIDC_EXCHANGES.iter().any(|(h, _)| cmd.contains(h));
                 for (parts, provider) in catalog::STATIC_LOGIN_COMMANDS {
-                    if parts.iter().all(|w| cmd.contains(w)) {
+                    if !federated && parts.iter().all(|w| cmd.contains(w)) {
                         let first = parts[0];
                         let span = self.span_of(node, first);
                         let secrets = refs
                             .iter()
-                            .filter(|r| !predefined(r.name))
+                            .filter(|r| secret_name(r.name))
                             .map(|r| r.name.to_string())
                             .collect();
                         self.login(p, *provider, Method::StaticKey, span, format!("{}.{key}", self.job.id), first, secrets);
