@@ -240,12 +240,26 @@ fn every_audit_has_a_fixture_folder_and_test() {
             )
         });
         if github {
-            assert!(root.join("workflows").join(id).is_dir(), "no GitHub fixture folder for {id}");
-            assert!(src.contains(&format!("check_audit(\"{id}\")")), "no GitHub test for {id}");
+            assert!(
+                root.join("workflows").join(id).is_dir(),
+                "no GitHub fixture folder for {id}"
+            );
+            assert!(
+                src.contains(&format!("check_audit(\"{id}\")")),
+                "no GitHub test for {id}"
+            );
         }
-        if a.platforms.contains(&tokenward::pipeline::Platform::GitLabCi) {
-            assert!(root.join("gitlab").join(id).is_dir(), "no GitLab fixture folder for {id}");
-            assert!(src.contains(&format!("check_gitlab(\"{id}\")")), "no GitLab test for {id}");
+        if a.platforms
+            .contains(&tokenward::pipeline::Platform::GitLabCi)
+        {
+            assert!(
+                root.join("gitlab").join(id).is_dir(),
+                "no GitLab fixture folder for {id}"
+            );
+            assert!(
+                src.contains(&format!("check_gitlab(\"{id}\")")),
+                "no GitLab test for {id}"
+            );
         }
     }
 }
@@ -299,4 +313,32 @@ fn anchors_aliases_and_merge_keys_do_not_break_audits() {
     .expect("parses");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].span.start_line, 9);
+}
+
+#[test]
+fn readme_audit_table_lists_the_platforms_of_every_audit() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let mut rows = 0;
+    for line in readme.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, id, platforms, ..] = cells.as_slice() else {
+            continue;
+        };
+        let Some(id) = id.strip_prefix('`').and_then(|i| i.strip_suffix('`')) else {
+            continue;
+        };
+        let Some(a) = tokenward::audit::AUDITS.iter().find(|a| a.doc.id == id) else {
+            continue;
+        };
+        let want: Vec<&str> = a.platforms.iter().map(|p| p.id()).collect();
+        let got: Vec<&str> = platforms.split(',').map(str::trim).collect();
+        assert_eq!(got, want, "README platforms of `{id}`");
+        rows += 1;
+    }
+    assert_eq!(
+        rows,
+        tokenward::audit::AUDITS.len(),
+        "README lists every audit once"
+    );
 }

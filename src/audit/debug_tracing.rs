@@ -25,7 +25,9 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
     for (path, block) in gl.variable_blocks() {
         for (k, v) in block.entries() {
-            let Some(name) = k.as_str().filter(|n| catalog::GITLAB_DEBUG_VARIABLES.contains(n))
+            let Some(name) = k
+                .as_str()
+                .filter(|n| catalog::GITLAB_DEBUG_VARIABLES.contains(n))
             else {
                 continue;
             };

@@ -285,7 +285,12 @@ impl Scan<'_, '_> {
                     .src
                     .find_in_node(val_node, "-----BEGIN", 0)
                     .unwrap_or_else(|| self.cx.src.node_span(k));
-                self.emit(span, format!("{path}.{name}"), val, &format!("Variable `{name}`"));
+                self.emit(
+                    span,
+                    format!("{path}.{name}"),
+                    val,
+                    &format!("Variable `{name}`"),
+                );
             }
         }
     }
@@ -327,7 +332,12 @@ impl Scan<'_, '_> {
                     .src
                     .find_in_node(node, l, 0)
                     .unwrap_or_else(|| self.cx.src.node_span(node));
-                self.emit(span, format!("{path}#literal"), value, &format!("{what} in `{path}`"));
+                self.emit(
+                    span,
+                    format!("{path}#literal"),
+                    value,
+                    &format!("{what} in `{path}`"),
+                );
             }
         }
     }

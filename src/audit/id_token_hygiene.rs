@@ -52,12 +52,14 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     out,
                     &DOC,
                     Hit::new(
-                        v.entry("aud")
-                            .map_or_else(|| cx.src.node_span(k), |(ak, av)| cx.src.pair_span(ak, av)),
+                        v.entry("aud").map_or_else(
+                            || cx.src.node_span(k),
+                            |(ak, av)| cx.src.pair_span(ak, av),
+                        ),
                         format!("id_tokens.{name}.aud"),
                         msg,
                     )
-                        .severity(Severity::Medium),
+                    .severity(Severity::Medium),
                 );
             }
             if IMPLICIT.contains(&name) || job.get("secrets").is_some() {
@@ -82,7 +84,10 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             if used || !seen.insert((k.line, k.col, job.id.clone())) {
                 continue;
             }
-            if seen.iter().any(|(l, c, j)| *l == k.line && *c == k.col && *j != job.id) {
+            if seen
+                .iter()
+                .any(|(l, c, j)| *l == k.line && *c == k.col && *j != job.id)
+            {
                 continue;
             }
             let msg = format!(

@@ -68,7 +68,10 @@ fn artifacts_keep(job: &GlJob, file: &str) -> bool {
     a.walk_scalars("", &mut |path, _, v| {
         if path.starts_with("paths") || path.starts_with("reports.dotenv") {
             let v = v.trim().trim_start_matches("./");
-            hit |= v == "." || v == "*" || v.contains(name) || file.starts_with(v.trim_end_matches('*'));
+            hit |= v == "."
+                || v == "*"
+                || v.contains(name)
+                || file.starts_with(v.trim_end_matches('*'));
         }
     });
     hit
@@ -132,8 +135,9 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             let what = problem(job, cmd).or_else(|| {
-                (pushes && git_remote_with_token(cmd))
-                    .then(|| "puts the job token in a Git remote that the job pushes to".to_string())
+                (pushes && git_remote_with_token(cmd)).then(|| {
+                    "puts the job token in a Git remote that the job pushes to".to_string()
+                })
             });
             let Some(what) = what else { continue };
             let raw = &cmd[r.start..r.end];

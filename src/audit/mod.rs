@@ -29,8 +29,8 @@ mod unpinned_include;
 
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
 use crate::pipeline::github::{FileKind, Workflow};
-use crate::pipeline::yaml::{self, Source};
 use crate::pipeline::gitlab::GitLabCi;
+use crate::pipeline::yaml::{self, Source};
 use crate::pipeline::{Pipeline, Platform, from_github, from_gitlab};
 use std::cell::RefCell;
 

@@ -65,7 +65,11 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 "`{}` in `{prefix}{key}` has no fixed tag or digest: each pipeline may pull a different image, and whoever can push that tag changes what the job runs with its secrets; pin a version tag, better a digest.",
                 image.trim()
             );
-            cx.report(out, &DOC, Hit::new(cx.src.node_span(n), format!("{prefix}{key}"), msg));
+            cx.report(
+                out,
+                &DOC,
+                Hit::new(cx.src.node_span(n), format!("{prefix}{key}"), msg),
+            );
         }
     }
 }

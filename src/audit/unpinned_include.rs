@@ -26,7 +26,10 @@ fn exact_version(v: &str) -> bool {
     let core = v.trim_start_matches('v');
     let core = core.split(['-', '+']).next().unwrap_or(core);
     let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -87,7 +90,10 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     Severity::Medium,
                 ),
                 None => (
-                    format!("Component `{}` without a version; pin an exact version or a commit SHA.", inc.target),
+                    format!(
+                        "Component `{}` without a version; pin an exact version or a commit SHA.",
+                        inc.target
+                    ),
                     Severity::Medium,
                 ),
             },

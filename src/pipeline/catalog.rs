@@ -824,7 +824,14 @@ pub const GITLAB_DEBUG_VARIABLES: &[&str] = &["CI_DEBUG_TRACE", "CI_DEBUG_SERVIC
 
 /// Prefixes of GitLab's predefined variables: a reference to one is not a stored secret.
 pub const GITLAB_PREDEFINED_PREFIXES: &[&str] = &[
-    "CI_", "GITLAB_", "RUNNER_", "CHAT_", "TRIGGER_", "FF_", "DOCKER_", "KUBECONFIG",
+    "CI_",
+    "GITLAB_",
+    "RUNNER_",
+    "CHAT_",
+    "TRIGGER_",
+    "FF_",
+    "DOCKER_",
+    "KUBECONFIG",
 ];
 
 /// GitLab predefined variables that hold the job's own token (`CI_JOB_TOKEN` under
@@ -858,8 +865,12 @@ pub const GITLAB_JOB_TOKEN_WRITES: &[(&[&str], &str)] = &[
 /// GitLab API paths the job token is meant for (package and container registries,
 /// artifacts, releases through `release-cli`, Terraform state): a write there is the
 /// intended use.
-pub const GITLAB_JOB_TOKEN_PACKAGE_PATHS: &[&str] =
-    &["/packages/", "/jobs/", "/terraform/state", "/releases/permalink"];
+pub const GITLAB_JOB_TOKEN_PACKAGE_PATHS: &[&str] = &[
+    "/packages/",
+    "/jobs/",
+    "/terraform/state",
+    "/releases/permalink",
+];
 
 /// Script fragments that store a value in a file (`echo $X > f`, `tee`, `.netrc`).
 pub const FILE_WRITES: &[&str] = &[">", "tee ", ".netrc", ".npmrc", ".pypirc", "config set"];

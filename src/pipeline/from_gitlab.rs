@@ -143,10 +143,15 @@ fn mr_condition(cond: &str) -> bool {
             // `!= "merge_request_event"` and `$CI_MERGE_REQUEST_IID == null` exclude.
             let before = cond[..p].trim_end();
             let after = cond[p + c.len()..].trim_start();
-            let after_name = after.trim_start_matches(|ch: char| ch.is_ascii_alphanumeric() || ch == '_' || ch == '}');
+            let after_name = after.trim_start_matches(|ch: char| {
+                ch.is_ascii_alphanumeric() || ch == '_' || ch == '}'
+            });
             !before.ends_with("!=")
                 && !before.ends_with("!= \"")
-                && !before.trim_end_matches(['"', '\'']).trim_end().ends_with("!=")
+                && !before
+                    .trim_end_matches(['"', '\''])
+                    .trim_end()
+                    .ends_with("!=")
                 && !after_name.trim_start().starts_with("!=")
                 && !after_name.trim_start().starts_with("== null")
         })
@@ -329,7 +334,16 @@ impl<'a, 's> JobScan<'a, 's> {
         }
     }
 
-    fn login(&self, p: &mut Pipeline, provider: Provider, method: Method, span: Span, key: String, via: &str, secrets: Vec<String>) {
+    fn login(
+        &self,
+        p: &mut Pipeline,
+        provider: Provider,
+        method: Method,
+        span: Span,
+        key: String,
+        via: &str,
+        secrets: Vec<String>,
+    ) {
         if p.logins
             .iter()
             .any(|l| l.job == Some(self.ji) && l.span == span && l.provider == provider)
@@ -373,7 +387,15 @@ impl<'a, 's> JobScan<'a, 's> {
                 && refs.iter().all(|r| !predefined(r.name))
             {
                 let secrets = refs.iter().map(|r| r.name.to_string()).collect();
-                self.login(p, provider, Method::StaticKey, self.src.pair_span(k, v), format!("variables.{name}"), name, secrets);
+                self.login(
+                    p,
+                    provider,
+                    Method::StaticKey,
+                    self.src.pair_span(k, v),
+                    format!("variables.{name}"),
+                    name,
+                    secrets,
+                );
             }
         }
         // `secrets:` (Vault, cloud secret managers): secrets by declaration.
@@ -402,7 +424,15 @@ impl<'a, 's> JobScan<'a, 's> {
                     if job_token_var(r.name) {
                         job_token = true;
                         let span = self.span_of(node, raw);
-                        self.login(p, Provider::GitLab, Method::GitLabJobToken, span, format!("{}.{key}", self.job.id), key, vec![r.name.to_string()]);
+                        self.login(
+                            p,
+                            Provider::GitLab,
+                            Method::GitLabJobToken,
+                            span,
+                            format!("{}.{key}", self.job.id),
+                            key,
+                            vec![r.name.to_string()],
+                        );
                         continue;
                     }
                     if !secret_name(r.name) || self.literal_in_file(r.name) {
@@ -413,7 +443,15 @@ impl<'a, 's> JobScan<'a, 's> {
                     if let Some(provider) = catalog::cloud_credential_env(r.name)
                         && self.job.variable(r.name).is_none()
                     {
-                        self.login(p, provider, Method::StaticKey, span, format!("{}.{key}", self.job.id), r.name, vec![r.name.to_string()]);
+                        self.login(
+                            p,
+                            provider,
+                            Method::StaticKey,
+                            span,
+                            format!("{}.{key}", self.job.id),
+                            r.name,
+                            vec![r.name.to_string()],
+                        );
                     }
                 }
                 let federated = catalog::OIDC_EXCHANGES.iter().any(|(h, _)| cmd.contains(h));
@@ -426,11 +464,21 @@ impl<'a, 's> JobScan<'a, 's> {
                             .filter(|r| secret_name(r.name))
                             .map(|r| r.name.to_string())
                             .collect();
-                        self.login(p, *provider, Method::StaticKey, span, format!("{}.{key}", self.job.id), first, secrets);
+                        self.login(
+                            p,
+                            *provider,
+                            Method::StaticKey,
+                            span,
+                            format!("{}.{key}", self.job.id),
+                            first,
+                            secrets,
+                        );
                     }
                 }
                 for provider in catalog::publish_commands(&cmd) {
-                    let line = self.span_of(node, cmd.split_whitespace().next().unwrap_or("")).start_line;
+                    let line = self
+                        .span_of(node, cmd.split_whitespace().next().unwrap_or(""))
+                        .start_line;
                     p.publishes.push(Publish {
                         provider,
                         job: self.ji,
@@ -449,7 +497,15 @@ impl<'a, 's> JobScan<'a, 's> {
                 let provider = audience_provider(&aud).or_else(|| oidc_hints.first().copied());
                 if let Some(provider) = provider {
                     let name = k.as_str().unwrap_or("id_token");
-                    self.login(p, provider, Method::Oidc, self.src.node_span(k), format!("id_tokens.{name}"), name, Vec::new());
+                    self.login(
+                        p,
+                        provider,
+                        Method::Oidc,
+                        self.src.node_span(k),
+                        format!("id_tokens.{name}"),
+                        name,
+                        Vec::new(),
+                    );
                 }
             }
         }
@@ -507,7 +563,10 @@ mod tests {
     fn merge_request_exposure() {
         let text = "a:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n  script: [x]\nb:\n  rules:\n    - if: $CI_PIPELINE_SOURCE != \"merge_request_event\"\n  script: [x]\nc:\n  only: [merge_requests]\n  script: [x]\nd:\n  script: [x]\n";
         let gl = GitLabCi::new(&yaml::parse(text).unwrap().unwrap());
-        let on: Vec<bool> = gl.runnable().map(|j| job_runs_on_mr(&gl, j).is_some()).collect();
+        let on: Vec<bool> = gl
+            .runnable()
+            .map(|j| job_runs_on_mr(&gl, j).is_some())
+            .collect();
         assert_eq!(on, [true, false, true, false]);
         let text = "workflow:\n  rules:\n    - if: $CI_MERGE_REQUEST_IID\n    - if: $CI_COMMIT_BRANCH\nd:\n  script: [x]\n";
         let gl = GitLabCi::new(&yaml::parse(text).unwrap().unwrap());

@@ -115,11 +115,7 @@ fn collect_scalars<'a>(
 
 /// The string value of a variable definition (`NAME: value` or `NAME: {value: ...}`).
 pub fn variable_value(v: &Node) -> Option<&Node> {
-    if v.is_map() {
-        v.get("value")
-    } else {
-        Some(v)
-    }
+    if v.is_map() { v.get("value") } else { Some(v) }
 }
 
 /// A parsed GitLab CI file.
@@ -426,7 +422,9 @@ fn apply_defaults(job: &mut Node, root: &Node, default: Option<&Node>) {
     };
     for key in catalog::GITLAB_DEFAULT_KEYS {
         if m.iter().any(|(k, _)| k.as_str() == Some(key))
-            || allowed.as_ref().is_some_and(|a| !a.iter().any(|x| x == key))
+            || allowed
+                .as_ref()
+                .is_some_and(|a| !a.iter().any(|x| x == key))
         {
             continue;
         }

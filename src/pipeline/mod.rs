@@ -44,6 +44,16 @@ impl Platform {
             Platform::GitLabCi => "GitLab CI",
         }
     }
+
+    /// Stable kebab-case id (`github-workflow`, `github-action`, `gitlab-ci`), as the
+    /// README's audit table lists it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Platform::GitHubWorkflow => "github-workflow",
+            Platform::GitHubAction => "github-action",
+            Platform::GitLabCi => "gitlab-ci",
+        }
+    }
 }
 
 /// How a pipeline authenticates to a provider.
