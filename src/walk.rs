@@ -123,6 +123,12 @@ const SEQUENTIAL_FILES: usize = 32;
 /// Walks `roots` in parallel and scans every file the options admit.
 pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> ScanResult {
     let display = PathDisplay::for_roots(roots);
+    if let [only] = roots
+        && only.is_dir()
+    {
+        // GitLab `include: local` files are CI files whatever their names.
+        crate::pipeline::gitlab_includes::register_root(only);
+    }
     let only_files = roots.len() <= SEQUENTIAL_FILES
         && roots
             .iter()

@@ -130,3 +130,62 @@ release:
     let v = json(&out);
     assert_eq!(v["findings"][0]["span"]["start_line"], 5, "{out}");
 }
+
+#[test]
+fn local_includes_are_audited_and_their_templates_extended() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "include:\n  - local: ci/jobs.yml\n  - local: '/templates/*.yml'\n  - local: ../outside.yml\nworkflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n",
+    );
+    write(
+        dir.path(),
+        "templates/base.yml",
+        ".deploy:\n  variables:\n    DEPLOY_PASSWORD: \"Hq7vRt2kLm9Wx4pZ\"\n  script:\n    - ./deploy --token \"$DEPLOY_TOKEN\"\n",
+    );
+    write(dir.path(), "ci/jobs.yml", "preview:\n  extends: .deploy\n");
+    // Not included: a YAML file like any other.
+    write(
+        dir.path(),
+        "other/ci.yml",
+        "x:\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (_, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "hardcoded-credential,secrets-on-untrusted-pipeline,debug-tracing",
+        root,
+    ]);
+    let v = json(&out);
+    let got: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["span"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "secrets-on-untrusted-pipeline".into(),
+                "ci/jobs.yml".into(),
+                1
+            ),
+            (
+                "hardcoded-credential".into(),
+                "templates/base.yml".into(),
+                3
+            ),
+        ],
+        "{out}\n{err}"
+    );
+}

@@ -4,6 +4,7 @@
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::pipeline::from_gitlab::aud_text;
+use crate::pipeline::gitlab::local_span;
 use std::collections::HashSet;
 
 /// Documentation of `id-token-hygiene`.
@@ -52,10 +53,10 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     out,
                     &DOC,
                     Hit::new(
-                        v.entry("aud").map_or_else(
-                            || cx.src.node_span(k),
-                            |(ak, av)| cx.src.pair_span(ak, av),
-                        ),
+                        match v.entry("aud") {
+                            Some((ak, av)) if !ak.foreign => cx.src.pair_span(ak, av),
+                            _ => local_span(cx.src, job, k),
+                        },
                         format!("id_tokens.{name}.aud"),
                         msg,
                     )
@@ -97,7 +98,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             cx.report(
                 out,
                 &DOC,
-                Hit::new(cx.src.node_span(k), format!("id_tokens.{name}"), msg),
+                Hit::new(local_span(cx.src, job, k), format!("id_tokens.{name}"), msg),
             );
         }
     }

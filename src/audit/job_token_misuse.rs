@@ -141,10 +141,13 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             });
             let Some(what) = what else { continue };
             let raw = &cmd[r.start..r.end];
-            let span = cx
-                .src
-                .find_in_node(node, raw, 0)
-                .unwrap_or_else(|| cx.src.node_span(node));
+            let span = if node.foreign {
+                cx.src.node_span(&job.key)
+            } else {
+                cx.src
+                    .find_in_node(node, raw, 0)
+                    .unwrap_or_else(|| cx.src.node_span(node))
+            };
             if !seen.insert((span.start_line, span.start_column)) {
                 continue;
             }

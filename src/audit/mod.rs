@@ -30,6 +30,7 @@ mod unpinned_include;
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
 use crate::pipeline::github::{FileKind, Workflow};
 use crate::pipeline::gitlab::GitLabCi;
+use crate::pipeline::gitlab_includes;
 use crate::pipeline::yaml::{self, Source};
 use crate::pipeline::{Pipeline, Platform, from_github, from_gitlab};
 use std::cell::RefCell;
@@ -193,7 +194,7 @@ fn platform_of(rel_path: &str) -> Option<Platform> {
     if name == "action.yml" || name == "action.yaml" {
         return Some(Platform::GitHubAction);
     }
-    if is_gitlab_file(p) {
+    if is_gitlab_file(p) || gitlab_includes::is_included(p) {
         return Some(Platform::GitLabCi);
     }
     None
@@ -221,7 +222,7 @@ pub fn pipeline_of(rel_path: &str, text: &str) -> Result<Option<Pipeline>, Strin
         return Ok(None);
     };
     if platform_of(rel_path) == Some(Platform::GitLabCi) {
-        let gl = GitLabCi::new(&root);
+        let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path));
         return Ok(Some(from_gitlab::facts(rel_path, &src, &gl)));
     }
     let wf = Workflow::new(&root, file_kind(rel_path));
@@ -266,7 +267,7 @@ pub fn audit_file(
         }
     };
     if platform == Platform::GitLabCi {
-        let gl = GitLabCi::new(&root);
+        let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path));
         let facts = from_gitlab::facts(rel_path, &src, &gl);
         run(&facts, Syntax::GitLab(&gl), &mut out)?;
     } else {

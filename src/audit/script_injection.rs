@@ -74,21 +74,17 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     _ => continue,
                 };
                 let raw = &l[r.start..r.end];
-                let Some(span) = cx
-                    .src
-                    .find_in_node(node, l, 0)
-                    .and_then(|s| {
+                let span = cx.src.find_in_node(node, l, 0).map_or_else(
+                    || cx.src.node_span(node),
+                    |s| {
                         let col = l[..r.start].chars().count();
-                        Some(crate::finding::Span {
+                        crate::finding::Span {
                             start_column: s.start_column + col,
                             end_column: s.start_column + col + raw.chars().count(),
                             ..s
-                        })
-                    })
-                    .or_else(|| Some(cx.src.node_span(node)))
-                else {
-                    continue;
-                };
+                        }
+                    },
+                );
                 if !seen.insert((span.start_line, span.start_column)) {
                     continue;
                 }

@@ -40,11 +40,15 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         }
         let mut names: Vec<String> = refs.iter().map(|r| format!("`${}`", r.name)).collect();
         names.dedup();
+        let whence = if why.foreign {
+            "rules from an included file".to_string()
+        } else {
+            format!("line {}", why.line)
+        };
         let msg = format!(
-            "Job `{}` reads {} and runs in merge-request pipelines (line {}): the merge request's code, build scripts and dependencies run with these credentials; mark them protected and keep this job to protected branches.",
+            "Job `{}` reads {} and runs in merge-request pipelines ({whence}): the merge request's code, build scripts and dependencies run with these credentials; mark them protected and keep this job to protected branches.",
             job.id,
             names.join(", "),
-            why.line
         );
         cx.report(
             out,

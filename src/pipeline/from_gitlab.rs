@@ -4,7 +4,7 @@
 //! knowledge up in [`super::catalog`].
 
 use super::catalog::{self, Exposure, Provider};
-use super::gitlab::{GitLabCi, GlJob, variable_value};
+use super::gitlab::{GitLabCi, GlJob, local_span, variable_value};
 use super::yaml::{Node, Source, Value};
 use super::{
     Grant, JobFacts, Login, Method, PassedAs, Pipeline, Platform, Publish, Scopes, SecretRef,
@@ -97,7 +97,7 @@ pub fn secret_name(name: &str) -> bool {
 
 /// Script lines of a scalar, with `\`-continued lines joined, each with the line it
 /// starts on (1-based, in the source) when it can be found.
-pub fn commands<'n>(src: &Source<'_>, node: &'n Node) -> Vec<(String, usize)> {
+pub fn commands(src: &Source<'_>, node: &Node) -> Vec<(String, usize)> {
     let Some(text) = node.as_str() else {
         return Vec::new();
     };
@@ -306,6 +306,9 @@ impl<'a, 's> JobScan<'a, 's> {
     }
 
     fn span_of(&self, node: &Node, needle: &str) -> Span {
+        if node.foreign {
+            return self.src.node_span(&self.job.key);
+        }
         self.src
             .find_in_node(node, needle, 0)
             .unwrap_or_else(|| self.src.node_span(node))
@@ -340,8 +343,7 @@ impl<'a, 's> JobScan<'a, 's> {
         provider: Provider,
         method: Method,
         span: Span,
-        key: String,
-        via: &str,
+        (key, via): (String, &str),
         secrets: Vec<String>,
     ) {
         if p.logins
@@ -391,9 +393,12 @@ impl<'a, 's> JobScan<'a, 's> {
                     p,
                     provider,
                     Method::StaticKey,
-                    self.src.pair_span(k, v),
-                    format!("variables.{name}"),
-                    name,
+                    if k.foreign {
+                        self.src.node_span(&self.job.key)
+                    } else {
+                        self.src.pair_span(k, v)
+                    },
+                    (format!("variables.{name}"), name),
                     secrets,
                 );
             }
@@ -402,7 +407,13 @@ impl<'a, 's> JobScan<'a, 's> {
         if let Some(secrets) = self.job.get("secrets") {
             for (k, _) in secrets.entries() {
                 if let Some(name) = k.as_str() {
-                    self.secret_ref(p, name, "secrets", PassedAs::Other, self.src.node_span(k));
+                    self.secret_ref(
+                        p,
+                        name,
+                        "secrets",
+                        PassedAs::Other,
+                        local_span(self.src, self.job, k),
+                    );
                 }
             }
         }
@@ -429,8 +440,7 @@ impl<'a, 's> JobScan<'a, 's> {
                             Provider::GitLab,
                             Method::GitLabJobToken,
                             span,
-                            format!("{}.{key}", self.job.id),
-                            key,
+                            (format!("{}.{key}", self.job.id), key),
                             vec![r.name.to_string()],
                         );
                         continue;
@@ -448,8 +458,7 @@ impl<'a, 's> JobScan<'a, 's> {
                             provider,
                             Method::StaticKey,
                             span,
-                            format!("{}.{key}", self.job.id),
-                            r.name,
+                            (format!("{}.{key}", self.job.id), r.name),
                             vec![r.name.to_string()],
                         );
                     }
@@ -469,8 +478,7 @@ impl<'a, 's> JobScan<'a, 's> {
                             *provider,
                             Method::StaticKey,
                             span,
-                            format!("{}.{key}", self.job.id),
-                            first,
+                            (format!("{}.{key}", self.job.id), first),
                             secrets,
                         );
                     }
@@ -501,9 +509,8 @@ impl<'a, 's> JobScan<'a, 's> {
                         p,
                         provider,
                         Method::Oidc,
-                        self.src.node_span(k),
-                        format!("id_tokens.{name}"),
-                        name,
+                        local_span(self.src, self.job, k),
+                        (format!("id_tokens.{name}"), name),
                         Vec::new(),
                     );
                 }

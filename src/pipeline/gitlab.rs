@@ -127,16 +127,26 @@ pub struct GitLabCi {
     pub jobs: Vec<GlJob>,
     /// The `include:` entries.
     pub includes: Vec<Include>,
+    /// `workflow:`, this file's or an including file's.
+    pub workflow: Option<Node>,
 }
 
 impl GitLabCi {
     /// Builds the view of a parsed document (a mapping).
     pub fn new(parsed: &Node) -> GitLabCi {
+        GitLabCi::with_context(parsed, Vec::new())
+    }
+
+    /// Builds the view of a parsed document whose pipeline also reads `context` (the
+    /// other files of its `include:` closure): their jobs can be `extends:` targets,
+    /// their `variables:`, `default:` and `workflow:` apply where this file sets none.
+    /// Nodes taken from them are marked [`Node::foreign`].
+    pub fn with_context(parsed: &Node, context: Vec<Node>) -> GitLabCi {
         let mut root = parsed.clone();
         yaml::resolve_merge_keys(&mut root);
         let before_refs = root.clone();
         resolve_references(&mut root, &before_refs, 0);
-        let includes = includes(&root);
+        let includes = includes_of(&root);
         let mut raw: Vec<(Node, Node)> = Vec::new();
         for (k, v) in root.entries() {
             let Some(name) = k.as_str() else { continue };
@@ -145,13 +155,57 @@ impl GitLabCi {
             }
             raw.push((k.clone(), v.clone()));
         }
-        let by_name: HashMap<&str, &Node> = raw
+        let mut foreign: Vec<(Node, Node)> = Vec::new();
+        let mut ctx_vars: Vec<(Node, Node)> = Vec::new();
+        let mut ctx_default: Option<Node> = None;
+        let mut workflow = root.get("workflow").cloned();
+        for mut doc in context {
+            yaml::resolve_merge_keys(&mut doc);
+            yaml::mark_foreign(&mut doc);
+            for (k, v) in doc.entries() {
+                match k.as_str() {
+                    Some("variables") => ctx_vars.extend(v.entries().iter().cloned()),
+                    Some("default") if ctx_default.is_none() => ctx_default = Some(v.clone()),
+                    Some("workflow") if workflow.is_none() => workflow = Some(v.clone()),
+                    Some(n) if !catalog::GITLAB_GLOBAL_KEYS.contains(&n) && v.is_map() => {
+                        foreign.push((k.clone(), v.clone()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut by_name: HashMap<&str, &Node> = foreign
             .iter()
             .filter_map(|(k, v)| Some((k.as_str()?, v)))
             .collect();
+        by_name.extend(raw.iter().filter_map(|(k, v)| Some((k.as_str()?, v))));
         let mut memo: HashMap<String, Node> = HashMap::new();
-        let default = root.get("default");
-        let globals = root.get("variables");
+        let own_default = root.get("default").cloned();
+        let default = match (own_default, ctx_default) {
+            (Some(mut own), Some(ctx)) => {
+                let mut merged = ctx;
+                deep_merge(&mut merged, own.clone());
+                own = merged;
+                Some(own)
+            }
+            (own, ctx) => own.or(ctx),
+        };
+        let default = default.as_ref();
+        let globals_node: Option<Node> = if ctx_vars.is_empty() {
+            root.get("variables").cloned()
+        } else {
+            let mut vars = ctx_vars;
+            if let Some(own) = root.get("variables") {
+                vars.extend(own.entries().iter().cloned());
+            }
+            let mut n = root
+                .get("variables")
+                .cloned()
+                .unwrap_or_else(|| root.clone());
+            n.value = Value::Map(vars);
+            Some(n)
+        };
+        let globals = globals_node.as_ref();
         let mut jobs = Vec::new();
         for (k, v) in &raw {
             let id = k.as_str().unwrap_or("").to_string();
@@ -174,6 +228,7 @@ impl GitLabCi {
             root,
             jobs,
             includes,
+            workflow,
         }
     }
 
@@ -244,10 +299,20 @@ impl GitLabCi {
 
     /// The `workflow: rules` entries.
     pub fn workflow_rules(&self) -> &[Node] {
-        self.root
-            .get("workflow")
+        self.workflow
+            .as_ref()
             .and_then(|w| w.get("rules"))
             .map_or(&[], Node::items)
+    }
+}
+
+/// The span a finding about `node` in `job` gets: the node's own when it is written in
+/// this file, else the job's key (the place in this file that pulls it in).
+pub fn local_span(src: &super::yaml::Source<'_>, job: &GlJob, node: &Node) -> crate::finding::Span {
+    if node.foreign {
+        src.node_span(&job.key)
+    } else {
+        src.node_span(node)
     }
 }
 
@@ -458,7 +523,8 @@ fn job_variables(job: &Node, globals: Option<&Node>) -> Vec<(Node, Node)> {
     out
 }
 
-fn includes(root: &Node) -> Vec<Include> {
+/// The `include:` entries of a document.
+pub fn includes_of(root: &Node) -> Vec<Include> {
     let Some(inc) = root.get("include") else {
         return Vec::new();
     };

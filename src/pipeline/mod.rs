@@ -13,6 +13,7 @@ pub mod from_github;
 pub mod from_gitlab;
 pub mod github;
 pub mod gitlab;
+pub mod gitlab_includes;
 pub mod repo;
 pub mod yaml;
 

@@ -55,6 +55,9 @@ pub struct Node {
     pub style: Style,
     /// A local tag's name (`reference` for GitLab's `!reference`), when the node has one.
     pub tag: Option<Box<str>>,
+    /// Whether the node comes from another file than the one being audited (a GitLab
+    /// template reached through `include:`): its positions are not this file's.
+    pub foreign: bool,
 }
 
 impl Node {
@@ -374,6 +377,7 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
         end_index,
         style: Style::Collection,
         tag: None,
+        foreign: false,
     };
     match &m.data {
         YamlData::Mapping(map) => {
@@ -461,6 +465,24 @@ fn scalar_value(
             } else {
                 raw.to_string()
             })
+        }
+    }
+}
+
+/// Marks `node` and everything below it as coming from another file.
+pub fn mark_foreign(node: &mut Node) {
+    let mut stack: Vec<&mut Node> = vec![node];
+    while let Some(n) = stack.pop() {
+        n.foreign = true;
+        match &mut n.value {
+            Value::Map(entries) => {
+                for (k, v) in entries.iter_mut() {
+                    k.foreign = true;
+                    stack.push(v);
+                }
+            }
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Str(_) | Value::Null => {}
         }
     }
 }
