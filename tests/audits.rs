@@ -17,7 +17,10 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             fixture_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "yml" || e == "yaml" || e == "groovy")
+        {
             out.push(p);
         }
     }
@@ -31,8 +34,12 @@ fn run_one(id: &str, rel: &str, text: &str) -> Vec<Finding> {
 fn expected(id: &str, text: &str) -> BTreeMap<usize, usize> {
     let mut m = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
-        if let Some(p) = line.find("# expect:") {
-            for want in line[p + "# expect:".len()..].split(',') {
+        let marker = line
+            .find("# expect:")
+            .map(|p| p + "# expect:".len())
+            .or_else(|| line.find("// expect:").map(|p| p + "// expect:".len()));
+        if let Some(p) = marker {
+            for want in line[p..].split(',') {
                 let want = want.trim();
                 assert!(
                     docs().iter().any(|d| d.id == want),
@@ -82,10 +89,14 @@ fn check_fixtures(id: &str, platform: &str) {
                 "{}/action.yml",
                 stem.rsplit_once('/').map_or("", |(d, _)| d)
             ),
-            None if platform == "gitlab" => {
-                format!("{}.gitlab-ci.yml", rel.trim_end_matches(".yml"))
-            }
-            None => rel,
+            None => match platform {
+                "gitlab" => format!("{}.gitlab-ci.yml", rel.trim_end_matches(".yml")),
+                "azure" => format!("{}/azure-pipelines.yml", rel.trim_end_matches(".yml")),
+                "circleci" => format!("{}/.circleci/config.yml", rel.trim_end_matches(".yml")),
+                "bitbucket" => format!("{}/bitbucket-pipelines.yml", rel.trim_end_matches(".yml")),
+                "jenkins" => format!("{}/Jenkinsfile", rel.trim_end_matches(".groovy")),
+                _ => rel,
+            },
         };
         let findings = run_one(id, &rel, &text);
         let mut got: BTreeMap<usize, usize> = BTreeMap::new();
@@ -226,6 +237,107 @@ fn gitlab_id_token_hygiene() {
     check_gitlab("id-token-hygiene");
 }
 
+/// The other platforms' fixture folders (`fixtures/<platform>/<id>/`), each file audited
+/// under the platform's file name.
+fn check_platform(platform: &str, id: &str) {
+    check_fixtures(id, platform);
+}
+
+#[test]
+fn azure_hardcoded_credential() {
+    check_platform("azure", "hardcoded-credential");
+}
+
+#[test]
+fn azure_long_lived_cloud_credentials() {
+    check_platform("azure", "long-lived-cloud-credentials");
+}
+
+#[test]
+fn azure_debug_tracing() {
+    check_platform("azure", "debug-tracing");
+}
+
+#[test]
+fn azure_persist_credentials() {
+    check_platform("azure", "persist-credentials");
+}
+
+#[test]
+fn azure_unpinned_image() {
+    check_platform("azure", "unpinned-image");
+}
+
+#[test]
+fn azure_unpinned_include() {
+    check_platform("azure", "unpinned-include");
+}
+
+#[test]
+fn circleci_hardcoded_credential() {
+    check_platform("circleci", "hardcoded-credential");
+}
+
+#[test]
+fn circleci_long_lived_cloud_credentials() {
+    check_platform("circleci", "long-lived-cloud-credentials");
+}
+
+#[test]
+fn circleci_unpinned_action() {
+    check_platform("circleci", "unpinned-action");
+}
+
+#[test]
+fn circleci_unpinned_image() {
+    check_platform("circleci", "unpinned-image");
+}
+
+#[test]
+fn bitbucket_hardcoded_credential() {
+    check_platform("bitbucket", "hardcoded-credential");
+}
+
+#[test]
+fn bitbucket_long_lived_cloud_credentials() {
+    check_platform("bitbucket", "long-lived-cloud-credentials");
+}
+
+#[test]
+fn bitbucket_unpinned_action() {
+    check_platform("bitbucket", "unpinned-action");
+}
+
+#[test]
+fn bitbucket_unpinned_image() {
+    check_platform("bitbucket", "unpinned-image");
+}
+
+#[test]
+fn bitbucket_secrets_on_untrusted_pipeline() {
+    check_platform("bitbucket", "secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn jenkins_hardcoded_credential() {
+    check_platform("jenkins", "hardcoded-credential");
+}
+
+#[test]
+fn jenkins_groovy_credential_interpolation() {
+    check_platform("jenkins", "groovy-credential-interpolation");
+}
+
+#[test]
+fn jenkins_unpinned_image() {
+    check_platform("jenkins", "unpinned-image");
+}
+
+#[test]
+fn jenkins_unpinned_include() {
+    check_platform("jenkins", "unpinned-include");
+}
+
 #[test]
 fn every_audit_has_a_fixture_folder_and_test() {
     let src = include_str!("audits.rs");
@@ -248,6 +360,23 @@ fn every_audit_has_a_fixture_folder_and_test() {
                 src.contains(&format!("check_audit(\"{id}\")")),
                 "no GitHub test for {id}"
             );
+        }
+        for (platform, dir) in [
+            (tokenward::pipeline::Platform::AzurePipelines, "azure"),
+            (tokenward::pipeline::Platform::CircleCi, "circleci"),
+            (tokenward::pipeline::Platform::Bitbucket, "bitbucket"),
+            (tokenward::pipeline::Platform::Jenkins, "jenkins"),
+        ] {
+            if a.platforms.contains(&platform) {
+                assert!(
+                    root.join(dir).join(id).is_dir(),
+                    "no {dir} fixture folder for {id}"
+                );
+                assert!(
+                    src.contains(&format!("check_platform(\"{dir}\", \"{id}\")")),
+                    "no {dir} test for {id}"
+                );
+            }
         }
         if a.platforms
             .contains(&tokenward::pipeline::Platform::GitLabCi)

@@ -21,6 +21,31 @@ secret the job could read.",
 };
 
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(v) = cx.other() {
+        for nv in &v.variables {
+            let (Some(name), Some(val)) = (nv.key.as_str(), nv.value.as_str()) else {
+                continue;
+            };
+            if catalog::AZURE_DEBUG_VARIABLES.contains(&name)
+                && val.trim().eq_ignore_ascii_case("true")
+            {
+                let msg = format!(
+                    "`{name}: true` turns on debug logging for every run: commands and variable values go to the log, and secrets Azure does not know about (values derived from secrets, tokens written by scripts) are not masked; remove it and queue a debug run by hand when needed."
+                );
+                let span = if nv.key.line == nv.value.line {
+                    cx.src.pair_span(&nv.key, &nv.value)
+                } else {
+                    cx.src.node_span(&nv.key)
+                };
+                cx.report(
+                    out,
+                    &DOC,
+                    Hit::new(span, format!("{}.{name}", nv.path), msg),
+                );
+            }
+        }
+        return;
+    }
     let Some(gl) = cx.gitlab() else { return };
     let mut seen = HashSet::new();
     for (path, block) in gl.variable_blocks() {

@@ -117,7 +117,11 @@ impl Scan<'_, '_> {
         if !self.lines.insert(span.start_line) {
             return;
         }
-        let msg = if self.cx.gitlab().is_some() {
+        let msg = if self.cx.github().is_none() && self.cx.gitlab().is_none() {
+            format!(
+                "{what} holds a literal credential: everyone who can read the repository (and its history) can use it; rotate it, store it in the CI system's secret store (secret variables, contexts, secured variables, Jenkins credentials) and reference it by name instead."
+            )
+        } else if self.cx.gitlab().is_some() {
             format!(
                 "{what} holds a literal credential: everyone who can read the repository (and its history) can use it; rotate it, store it as a masked and protected CI/CD variable (or in a secrets manager through `secrets:`) and reference it as `$NAME` instead."
             )
@@ -254,22 +258,31 @@ impl Scan<'_, '_> {
     /// GitLab `variables:` entries: `NAME: value` or `NAME: {value: ...}`.
     fn gitlab_variables(&mut self, map: &Node, path: &str) {
         for (k, v) in map.entries() {
-            let Some(name) = k.as_str() else { continue };
+            self.named(k, v, path);
+        }
+    }
+
+    /// One named value of a variables block.
+    fn named(&mut self, k: &Node, v: &Node, path: &str) {
+        {
+            let Some(name) = k.as_str() else { return };
             let Some(val_node) = crate::pipeline::gitlab::variable_value(v) else {
-                continue;
+                return;
             };
             let Some(val) = val_node.as_str() else {
-                continue;
+                return;
             };
             let auth_config = name.eq_ignore_ascii_case("DOCKER_AUTH_CONFIG")
                 && val.contains("\"auth\"")
                 && !val.contains('$');
             if auth_config || (credential_name(name) && plausible_secret(val, 8)) {
                 let span = self.cx.src.pair_span(k, val_node);
+                // A value on its own line (`- name:`/`value:`, `{value: ...}`) is where the
+                // literal is.
                 let span = if val_node.line == k.line {
                     span
                 } else {
-                    self.cx.src.node_span(k)
+                    self.cx.src.node_span(val_node)
                 };
                 self.emit(
                     span,
@@ -305,28 +318,7 @@ impl Scan<'_, '_> {
             if l.starts_with('#') {
                 continue;
             }
-            let mut hits: Vec<(String, &str)> = Vec::new();
-            for c in CURL_USER.captures_iter(l) {
-                if let Some(pw) = c.get(3).filter(|p| plausible_secret(p.as_str(), 3)) {
-                    hits.push(("`curl -u user:password`".into(), pw.as_str()));
-                }
-            }
-            for re in [&*PASSWORD_FLAG, &*SSHPASS] {
-                for c in re.captures_iter(l) {
-                    if let Some(pw) = c.get(2).filter(|p| plausible_secret(p.as_str(), 3)) {
-                        hits.push(("A password option".into(), pw.as_str()));
-                    }
-                }
-            }
-            for c in ASSIGNMENT.captures_iter(l) {
-                let (Some(name), Some(val)) = (c.get(1), c.get(3)) else {
-                    continue;
-                };
-                if credential_name(name.as_str()) && plausible_secret(val.as_str(), 8) {
-                    hits.push((format!("Assignment to `{}`", name.as_str()), val.as_str()));
-                }
-            }
-            if let Some((what, value)) = hits.into_iter().next() {
+            if let Some((what, value)) = line_hit(l) {
                 let span = self
                     .cx
                     .src
@@ -341,6 +333,91 @@ impl Scan<'_, '_> {
             }
         }
     }
+}
+
+static GROOVY_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['"]([^'"$]+)['"]"#).expect("static regex")
+});
+
+/// The literal credential one script line passes, with what passes it.
+fn line_hit(l: &str) -> Option<(String, &str)> {
+    let mut hits: Vec<(String, &str)> = Vec::new();
+    if l.contains("docker login") || l.contains("podman login") || l.contains("helm registry login")
+    {
+        for c in DOCKER_LOGIN_PW.captures_iter(l) {
+            if let Some(pw) = c.get(2).filter(|p| plausible_secret(p.as_str(), 3)) {
+                hits.push(("`docker login -p`".into(), pw.as_str()));
+            }
+        }
+    }
+    for c in CURL_USER.captures_iter(l) {
+        if let Some(pw) = c.get(3).filter(|p| plausible_secret(p.as_str(), 3)) {
+            hits.push(("`curl -u user:password`".into(), pw.as_str()));
+        }
+    }
+    for re in [&*PASSWORD_FLAG, &*SSHPASS] {
+        for c in re.captures_iter(l) {
+            if let Some(pw) = c.get(2).filter(|p| plausible_secret(p.as_str(), 3)) {
+                hits.push(("A password option".into(), pw.as_str()));
+            }
+        }
+    }
+    for c in ASSIGNMENT.captures_iter(l) {
+        let (Some(name), Some(val)) = (c.get(1), c.get(3)) else {
+            continue;
+        };
+        if credential_name(name.as_str()) && plausible_secret(val.as_str(), 8) {
+            hits.push((format!("Assignment to `{}`", name.as_str()), val.as_str()));
+        }
+    }
+    hits.into_iter().next()
+}
+
+fn run_other(cx: &Ctx<'_>, v: &crate::pipeline::other_ci::OtherCi, out: &mut Vec<Finding>) {
+    let mut s = Scan {
+        cx,
+        out: Vec::new(),
+        lines: HashSet::new(),
+    };
+    for nv in &v.variables {
+        s.named(&nv.key, &nv.value, &nv.path);
+    }
+    for (path, node) in &v.scripts {
+        s.gitlab_script(node, path);
+    }
+    out.append(&mut s.out);
+}
+
+fn run_jenkins(cx: &Ctx<'_>, text: &str, out: &mut Vec<Finding>) {
+    let mut s = Scan {
+        cx,
+        out: Vec::new(),
+        lines: HashSet::new(),
+    };
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with("//") || l.starts_with('*') {
+            continue;
+        }
+        let hit = line_hit(l).or_else(|| {
+            let c = GROOVY_ASSIGNMENT.captures(l)?;
+            let (name, val) = (c.get(1)?.as_str(), c.get(2)?);
+            (credential_name(name) && plausible_secret(val.as_str(), 8))
+                .then(|| (format!("Assignment to `{name}`"), val.as_str()))
+        });
+        let Some((what, value)) = hit else { continue };
+        let col = line
+            .find(value)
+            .map_or(1, |b| line[..b].chars().count() + 1);
+        let span = Span {
+            start_line: i + 1,
+            start_column: col,
+            end_line: i + 1,
+            end_column: col + value.chars().count().max(1),
+        };
+        s.emit(span, format!("line{}#literal", i + 1), value, &what);
+    }
+    out.append(&mut s.out);
 }
 
 fn run_gitlab(cx: &Ctx<'_>, gl: &crate::pipeline::gitlab::GitLabCi, out: &mut Vec<Finding>) {
@@ -362,6 +439,12 @@ fn run_gitlab(cx: &Ctx<'_>, gl: &crate::pipeline::gitlab::GitLabCi, out: &mut Ve
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if let Some(gl) = cx.gitlab() {
         return run_gitlab(cx, gl, out);
+    }
+    if let Some(v) = cx.other() {
+        return run_other(cx, v, out);
+    }
+    if let Some((_, text)) = cx.jenkins() {
+        return run_jenkins(cx, text, out);
     }
     let Some(wf) = cx.github() else { return };
     let mut s = Scan {

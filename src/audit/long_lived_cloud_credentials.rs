@@ -3,8 +3,8 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::pipeline::Method;
 use crate::pipeline::catalog::Provider;
+use crate::pipeline::{Method, Platform};
 
 /// Documentation of `long-lived-cloud-credentials`.
 pub const DOC: AuditDoc = AuditDoc {
@@ -47,8 +47,24 @@ fn gitlab_fix(provider: Provider) -> &'static str {
     }
 }
 
+/// How to federate instead, on platforms other than GitHub and GitLab.
+fn other_fix(platform: Platform) -> &'static str {
+    match platform {
+        Platform::AzurePipelines => {
+            "use a service connection with workload identity federation (AzureCLI@2, AWS Toolkit with OIDC) instead of keys in variables"
+        }
+        Platform::CircleCi => {
+            "use CircleCI's OIDC token (`$CIRCLE_OIDC_TOKEN_V2`) with the `aws-cli/setup` orb's `role_arn`, or Workload Identity Federation for Google Cloud and Azure"
+        }
+        _ => {
+            "set `oidc: true` on the step and use the pipe's OIDC variables (`AWS_OIDC_ROLE_ARN`) or the cloud's web-identity exchange with `$BITBUCKET_STEP_OIDC_TOKEN`"
+        }
+    }
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    if cx.gitlab().is_some() {
+    if cx.github().is_none() {
+        let platform = cx.facts.platform;
         let mut seen = std::collections::HashSet::new();
         for login in &cx.facts.logins {
             if !login.provider.is_cloud()
@@ -69,9 +85,13 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             } else {
                 what
             };
-            let msg = format!(
-                "This job authenticates to {cloud} with the long-lived key {what} stored as a CI/CD variable; a leaked key gives lasting cloud access: {}, then delete the key.",
+            let fix = if platform == Platform::GitLabCi {
                 gitlab_fix(login.provider)
+            } else {
+                other_fix(platform)
+            };
+            let msg = format!(
+                "This job authenticates to {cloud} with the long-lived key {what} stored as a CI/CD variable; a leaked key gives lasting cloud access: {fix}, then delete the key."
             );
             cx.report(out, &DOC, Hit::new(login.span, login.key.clone(), msg));
         }

@@ -10,6 +10,7 @@
 mod dangerous_trigger;
 mod debug_tracing;
 mod excessive_permissions;
+mod groovy_credential_interpolation;
 mod hardcoded_credential;
 mod id_token_hygiene;
 mod job_token_misuse;
@@ -31,8 +32,9 @@ use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity,
 use crate::pipeline::github::{FileKind, Workflow};
 use crate::pipeline::gitlab::GitLabCi;
 use crate::pipeline::gitlab_includes;
+use crate::pipeline::other_ci::{Jenkinsfile, OtherCi};
 use crate::pipeline::yaml::{self, Source};
-use crate::pipeline::{Pipeline, Platform, from_github, from_gitlab};
+use crate::pipeline::{Pipeline, Platform, from_github, from_gitlab, from_other};
 use std::cell::RefCell;
 
 /// Documentation and defaults of one audit; `rules explain ID` prints it.
@@ -66,14 +68,27 @@ pub struct Audit {
 
 /// GitHub Actions workflows and actions.
 const GITHUB: &[Platform] = &[Platform::GitHubWorkflow, Platform::GitHubAction];
-/// GitHub Actions workflows and actions, and GitLab CI files.
-const GITHUB_GITLAB: &[Platform] = &[
+/// GitLab CI files.
+const GITLAB: &[Platform] = &[Platform::GitLabCi];
+/// Every platform.
+const ALL: &[Platform] = &[
     Platform::GitHubWorkflow,
     Platform::GitHubAction,
     Platform::GitLabCi,
+    Platform::AzurePipelines,
+    Platform::CircleCi,
+    Platform::Bitbucket,
+    Platform::Jenkins,
 ];
-/// GitLab CI files.
-const GITLAB: &[Platform] = &[Platform::GitLabCi];
+/// Platforms where a cloud login can federate through the job's OIDC token.
+const OIDC_PLATFORMS: &[Platform] = &[
+    Platform::GitHubWorkflow,
+    Platform::GitHubAction,
+    Platform::GitLabCi,
+    Platform::AzurePipelines,
+    Platform::CircleCi,
+    Platform::Bitbucket,
+];
 /// GitHub Actions workflows only (actions have no triggers, permissions or jobs).
 const GITHUB_WORKFLOWS: &[Platform] = &[Platform::GitHubWorkflow];
 
@@ -111,7 +126,7 @@ pub const AUDITS: &[Audit] = &[
     ),
     audit(
         &long_lived_cloud_credentials::DOC,
-        GITHUB_GITLAB,
+        OIDC_PLATFORMS,
         long_lived_cloud_credentials::run,
     ),
     audit(
@@ -119,29 +134,69 @@ pub const AUDITS: &[Audit] = &[
         GITHUB,
         long_lived_registry_token::run,
     ),
+    audit(&hardcoded_credential::DOC, ALL, hardcoded_credential::run),
     audit(
-        &hardcoded_credential::DOC,
-        GITHUB_GITLAB,
-        hardcoded_credential::run,
+        &persist_credentials::DOC,
+        &[
+            Platform::GitHubWorkflow,
+            Platform::GitHubAction,
+            Platform::AzurePipelines,
+        ],
+        persist_credentials::run,
     ),
-    audit(&persist_credentials::DOC, GITHUB, persist_credentials::run),
-    audit(&unpinned_action::DOC, GITHUB, unpinned_action::run),
+    audit(
+        &unpinned_action::DOC,
+        &[
+            Platform::GitHubWorkflow,
+            Platform::GitHubAction,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+        ],
+        unpinned_action::run,
+    ),
     audit(
         &self_hosted_runner_on_pr::DOC,
         GITHUB_WORKFLOWS,
         self_hosted_runner_on_pr::run,
     ),
     audit(&job_token_misuse::DOC, GITLAB, job_token_misuse::run),
-    audit(&debug_tracing::DOC, GITLAB, debug_tracing::run),
+    audit(
+        &debug_tracing::DOC,
+        &[Platform::GitLabCi, Platform::AzurePipelines],
+        debug_tracing::run,
+    ),
     audit(
         &secrets_on_untrusted_pipeline::DOC,
-        GITLAB,
+        &[Platform::GitLabCi, Platform::Bitbucket],
         secrets_on_untrusted_pipeline::run,
     ),
-    audit(&unpinned_include::DOC, GITLAB, unpinned_include::run),
-    audit(&unpinned_image::DOC, GITLAB, unpinned_image::run),
+    audit(
+        &unpinned_include::DOC,
+        &[
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::Jenkins,
+        ],
+        unpinned_include::run,
+    ),
+    audit(
+        &unpinned_image::DOC,
+        &[
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+            Platform::Jenkins,
+        ],
+        unpinned_image::run,
+    ),
     audit(&script_injection::DOC, GITLAB, script_injection::run),
     audit(&id_token_hygiene::DOC, GITLAB, id_token_hygiene::run),
+    audit(
+        &groovy_credential_interpolation::DOC,
+        &[Platform::Jenkins],
+        groovy_credential_interpolation::run,
+    ),
 ];
 
 /// Every registered audit's documentation.
@@ -178,12 +233,50 @@ pub fn is_gitlab_file(rel_path: &str) -> bool {
             .any(|d| d.trim_start_matches('.').starts_with("gitlab-ci"))
 }
 
+/// The CI system of a file that is neither GitHub's nor GitLab's, by its name.
+fn other_platform(dir: &str, name: &str) -> Option<Platform> {
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    let stem = name.split('.').next().unwrap_or(name);
+    if name == "Jenkinsfile"
+        || name.starts_with("Jenkinsfile.")
+        || name.ends_with(".Jenkinsfile")
+        || name.ends_with(".jenkinsfile")
+    {
+        return Some(Platform::Jenkins);
+    }
+    if !yaml {
+        return None;
+    }
+    if stem == "bitbucket-pipelines" {
+        return Some(Platform::Bitbucket);
+    }
+    if (dir == ".circleci" || dir.ends_with("/.circleci")) && stem == "config" {
+        return Some(Platform::CircleCi);
+    }
+    let dirs: Vec<&str> = dir.split('/').collect();
+    if stem == "azure-pipelines"
+        || name.starts_with("azure-pipelines")
+        || dirs.iter().any(|d| {
+            matches!(
+                *d,
+                ".azure-pipelines" | "azure-pipelines" | ".azuredevops" | ".pipelines"
+            )
+        })
+    {
+        return Some(Platform::AzurePipelines);
+    }
+    None
+}
+
 fn platform_of(rel_path: &str) -> Option<Platform> {
     let p = rel_path.trim_start_matches("./");
     let (dir, name) = match p.rsplit_once('/') {
         Some((d, n)) => (d, n),
         None => ("", p),
     };
+    if let Some(other) = other_platform(dir, name) {
+        return Some(other);
+    }
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if !yaml {
         return None;
@@ -217,13 +310,25 @@ pub fn parse_github<'s>(src: &'s Source<'s>) -> Result<Option<yaml::Node>, Strin
 
 /// The facts of one CI file (for the inventory), `None` when it is empty.
 pub fn pipeline_of(rel_path: &str, text: &str) -> Result<Option<Pipeline>, String> {
+    let platform = platform_of(rel_path);
+    if platform == Some(Platform::Jenkins) {
+        let j = Jenkinsfile::parse(text);
+        return Ok(Some(from_other::jenkins_facts(rel_path, text, &j)));
+    }
     let src = Source::new(text);
     let Some(root) = parse_github(&src)? else {
         return Ok(None);
     };
-    if platform_of(rel_path) == Some(Platform::GitLabCi) {
-        let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path));
-        return Ok(Some(from_gitlab::facts(rel_path, &src, &gl)));
+    match platform {
+        Some(Platform::GitLabCi) => {
+            let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path));
+            return Ok(Some(from_gitlab::facts(rel_path, &src, &gl)));
+        }
+        Some(pl @ (Platform::AzurePipelines | Platform::CircleCi | Platform::Bitbucket)) => {
+            let v = OtherCi::from_yaml(pl, root, &src);
+            return Ok(Some(from_other::facts(pl, rel_path, &src, &v)));
+        }
+        _ => {}
     }
     let wf = Workflow::new(&root, file_kind(rel_path));
     Ok(Some(from_github::facts(rel_path, &src, &wf)))
@@ -247,9 +352,6 @@ pub fn audit_file(
         return Ok(out);
     }
     let src = Source::new(text);
-    let Some(root) = parse_github(&src)? else {
-        return Ok(out);
-    };
     let run = |facts: &Pipeline, syntax: Syntax<'_>, out: &mut Vec<Finding>| {
         let cx = Ctx {
             path: rel_path,
@@ -266,6 +368,24 @@ pub fn audit_file(
             None => Ok(()),
         }
     };
+    if platform == Platform::Jenkins {
+        let j = Jenkinsfile::parse(text);
+        let facts = from_other::jenkins_facts(rel_path, text, &j);
+        run(&facts, Syntax::Jenkins(&j, text), &mut out)?;
+        return Ok(out);
+    }
+    let Some(root) = parse_github(&src)? else {
+        return Ok(out);
+    };
+    if matches!(
+        platform,
+        Platform::AzurePipelines | Platform::CircleCi | Platform::Bitbucket
+    ) {
+        let v = OtherCi::from_yaml(platform, root, &src);
+        let facts = from_other::facts(platform, rel_path, &src, &v);
+        run(&facts, Syntax::Other(&v), &mut out)?;
+        return Ok(out);
+    }
     if platform == Platform::GitLabCi {
         let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path));
         let facts = from_gitlab::facts(rel_path, &src, &gl);
@@ -284,6 +404,10 @@ pub(crate) enum Syntax<'a> {
     GitHub(&'a Workflow<'a>),
     /// A GitLab CI file.
     GitLab(&'a GitLabCi),
+    /// An Azure Pipelines, CircleCI or Bitbucket Pipelines file.
+    Other(&'a OtherCi),
+    /// A Jenkinsfile and its text.
+    Jenkins(&'a Jenkinsfile, &'a str),
 }
 
 /// What every audit gets: the file's path, its indexed source, its facts and its
@@ -354,7 +478,23 @@ impl<'a> Ctx<'a> {
     pub fn github(&self) -> Option<&'a Workflow<'a>> {
         match self.syntax {
             Syntax::GitHub(wf) => Some(wf),
-            Syntax::GitLab(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The Azure Pipelines, CircleCI or Bitbucket view.
+    pub fn other(&self) -> Option<&'a OtherCi> {
+        match self.syntax {
+            Syntax::Other(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The Jenkinsfile view and its text.
+    pub fn jenkins(&self) -> Option<(&'a Jenkinsfile, &'a str)> {
+        match self.syntax {
+            Syntax::Jenkins(j, t) => Some((j, t)),
+            _ => None,
         }
     }
 
@@ -362,7 +502,7 @@ impl<'a> Ctx<'a> {
     pub fn gitlab(&self) -> Option<&'a GitLabCi> {
         match self.syntax {
             Syntax::GitLab(gl) => Some(gl),
-            Syntax::GitHub(_) => None,
+            _ => None,
         }
     }
 
@@ -419,11 +559,11 @@ mod tests {
     #[test]
     fn docs_are_complete_and_unique() {
         let docs = docs();
-        assert_eq!(docs.len(), 19);
+        assert_eq!(docs.len(), 20);
         let mut ids: Vec<_> = docs.iter().map(|d| d.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), 19);
+        assert_eq!(ids.len(), 20);
         for d in &docs {
             assert!(
                 d.description.contains("Example"),

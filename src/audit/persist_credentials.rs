@@ -67,6 +67,17 @@ fn pushes(step: &Step<'_>) -> bool {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(v) = cx.other() {
+        for (k, val) in &v.persisted_checkouts {
+            let msg = "`persistCredentials: true` leaves the pipeline's OAuth token (`System.AccessToken`) in the checkout's `.git/config` for every later step, script and task of the job to read or upload; drop it and pass the token only to the step that pushes.".to_string();
+            cx.report(
+                out,
+                &DOC,
+                Hit::new(cx.src.pair_span(k, val), "checkout.persistCredentials", msg),
+            );
+        }
+        return;
+    }
     let Some(wf) = cx.github() else { return };
     for job in &wf.jobs {
         let untrusted: Vec<usize> = super::dangerous_trigger::untrusted_runs(cx, job)

@@ -22,6 +22,35 @@ project with secrets in reach.",
 };
 
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(v) = cx.other() {
+        // Bitbucket: steps under `pipelines: pull-requests:` get the repository's secured
+        // variables for pull requests from branches of the repository.
+        let mut seen = HashSet::new();
+        for (path, node) in &v.scripts {
+            if !v.in_pr_step(path) {
+                continue;
+            }
+            let Some(text) = node.as_str() else { continue };
+            for r in crate::pipeline::from_gitlab::var_refs(text) {
+                if !crate::pipeline::from_gitlab::secret_name(r.name) {
+                    continue;
+                }
+                let span = cx
+                    .src
+                    .find_in_node(node, &text[r.start..r.end], 0)
+                    .unwrap_or_else(|| cx.src.node_span(node));
+                if !seen.insert(span.start_line) {
+                    continue;
+                }
+                let msg = format!(
+                    "`${}` is used by a step of a `pull-requests:` pipeline, which runs the pull request's code: its author's build scripts and dependencies run with the credential; use it only in `branches:` pipelines of protected branches, or in a deployment step with deployment variables.",
+                    r.name
+                );
+                cx.report(out, &DOC, Hit::new(span, format!("{path}.{}", r.name), msg));
+            }
+        }
+        return;
+    }
     let Some(gl) = cx.gitlab() else { return };
     let mut seen = HashSet::new();
     for (ji, job) in gl.runnable().enumerate() {

@@ -41,7 +41,44 @@ fn image_nodes<'n>(holder: &'n Node, out: &mut Vec<(&'static str, &'n Node)>) {
     }
 }
 
+fn message(image: &str, at: &str) -> String {
+    format!(
+        "`{}` in `{at}` has no fixed tag or digest: each pipeline may pull a different image, and whoever can push that tag changes what the job runs with its secrets; pin a version tag, better a digest.",
+        image.trim()
+    )
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(v) = cx.other() {
+        for (path, n) in &v.images {
+            if let Some(image) = n.as_str().filter(|i| unpinned(i)) {
+                cx.report(
+                    out,
+                    &DOC,
+                    Hit::new(cx.src.node_span(n), path.clone(), message(image, path)),
+                );
+            }
+        }
+        return;
+    }
+    if let Some((j, _)) = cx.jenkins() {
+        for (image, line, (a, b)) in &j.images {
+            if unpinned(image) {
+                let span = crate::finding::Span {
+                    start_line: *line,
+                    start_column: *a,
+                    end_line: *line,
+                    end_column: (*b).max(a + 1),
+                };
+                cx.report(
+                    out,
+                    &DOC,
+                    Hit::new(span, format!("image@{line}"), message(image, "agent image")),
+                );
+            }
+        }
+        return;
+    }
     let Some(gl) = cx.gitlab() else { return };
     let mut holders: Vec<(String, &Node)> = vec![(String::new(), &gl.root)];
     if let Some(d) = gl.root.get("default") {

@@ -32,7 +32,52 @@ fn exact_version(v: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
+fn code_refs(cx: &Ctx<'_>, refs: &[crate::pipeline::other_ci::CodeRef], out: &mut Vec<Finding>) {
+    for r in refs {
+        if r.kind != "repository" && r.kind != "library" {
+            continue;
+        }
+        let v = r
+            .version
+            .as_deref()
+            .map(|v| v.trim_start_matches("refs/tags/"));
+        if v.is_some_and(|v| is_sha(v) || exact_version(v)) {
+            continue;
+        }
+        let what = if r.kind == "library" {
+            "Shared library"
+        } else {
+            "Template repository"
+        };
+        let at = match &r.version {
+            Some(v) => format!("at `{v}`, which can move"),
+            None => "without a version, so at its default branch".to_string(),
+        };
+        let msg = format!(
+            "{what} `{}` {at}: a push there changes what this pipeline runs, with its credentials; pin a full commit SHA.",
+            r.name
+        );
+        let span = crate::finding::Span {
+            start_line: r.line,
+            start_column: r.cols.0,
+            end_line: r.line,
+            end_column: r.cols.1.max(r.cols.0 + 1),
+        };
+        cx.report(
+            out,
+            &DOC,
+            Hit::new(span, format!("{}.{}", r.kind, r.name), msg),
+        );
+    }
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(v) = cx.other() {
+        return code_refs(cx, &v.code_refs, out);
+    }
+    if let Some((j, _)) = cx.jenkins() {
+        return code_refs(cx, &j.code_refs, out);
+    }
     let Some(gl) = cx.gitlab() else { return };
     for inc in &gl.includes {
         let host_free = inc

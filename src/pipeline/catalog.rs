@@ -940,6 +940,44 @@ pub const REPARSE_COMMANDS: &[&str] = &[
     "iex",
 ];
 
+/// Keys whose mapping (or Azure's `- name:`/`value:` list) holds variables, per
+/// platform.
+pub fn variable_block_keys(platform: super::Platform) -> &'static [&'static str] {
+    use super::Platform as P;
+    match platform {
+        P::AzurePipelines => &["variables", "env"],
+        P::CircleCi => &["environment"],
+        P::Bitbucket => &["variables"],
+        _ => &["variables", "env"],
+    }
+}
+
+/// Keys whose scalar (or list of scalars) is shell script, per platform.
+pub fn script_keys(platform: super::Platform) -> &'static [&'static str] {
+    use super::Platform as P;
+    match platform {
+        P::AzurePipelines => &["script", "bash", "pwsh", "powershell", "inlineScript"],
+        P::CircleCi => &["run", "command"],
+        P::Bitbucket => &["script", "after-script"],
+        _ => &["script"],
+    }
+}
+
+/// Variables that turn on Azure Pipelines' debug logging (every command and variable
+/// value, secrets masked only when Azure knows them, to the log).
+pub const AZURE_DEBUG_VARIABLES: &[&str] = &["system.debug", "System.Debug"];
+
+/// CircleCI orb parameters and Bitbucket pipe variables that select OIDC federation.
+pub const OIDC_PARAMETERS: &[&str] = &[
+    "role_arn",
+    "role-arn",
+    "AWS_OIDC_ROLE_ARN",
+    "oidc",
+    "workload_identity_provider",
+    "gcp_cred_config_file_path",
+    "use_oidc",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

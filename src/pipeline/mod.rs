@@ -11,9 +11,11 @@
 pub mod catalog;
 pub mod from_github;
 pub mod from_gitlab;
+pub mod from_other;
 pub mod github;
 pub mod gitlab;
 pub mod gitlab_includes;
+pub mod other_ci;
 pub mod repo;
 pub mod yaml;
 
@@ -34,6 +36,14 @@ pub enum Platform {
     GitHubAction,
     /// A GitLab CI file (`.gitlab-ci.yml`, `*.gitlab-ci.yml`, files under `.gitlab/ci/`).
     GitLabCi,
+    /// An Azure Pipelines file (`azure-pipelines.yml`, templates under `.azure-pipelines/`).
+    AzurePipelines,
+    /// A CircleCI config (`.circleci/config.yml`).
+    CircleCi,
+    /// A Bitbucket Pipelines file (`bitbucket-pipelines.yml`).
+    Bitbucket,
+    /// A Jenkinsfile (declarative or scripted Groovy).
+    Jenkins,
 }
 
 impl Platform {
@@ -43,6 +53,10 @@ impl Platform {
             Platform::GitHubWorkflow => "GitHub Actions workflow",
             Platform::GitHubAction => "GitHub Actions action",
             Platform::GitLabCi => "GitLab CI",
+            Platform::AzurePipelines => "Azure Pipelines",
+            Platform::CircleCi => "CircleCI",
+            Platform::Bitbucket => "Bitbucket Pipelines",
+            Platform::Jenkins => "Jenkins",
         }
     }
 
@@ -53,6 +67,10 @@ impl Platform {
             Platform::GitHubWorkflow => "github-workflow",
             Platform::GitHubAction => "github-action",
             Platform::GitLabCi => "gitlab-ci",
+            Platform::AzurePipelines => "azure-pipelines",
+            Platform::CircleCi => "circleci",
+            Platform::Bitbucket => "bitbucket",
+            Platform::Jenkins => "jenkins",
         }
     }
 }
