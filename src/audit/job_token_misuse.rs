@@ -94,6 +94,29 @@ fn problem(job: &GlJob, cmd: &str) -> Option<String> {
             return Some(format!("{what} with the job token"));
         }
     }
+    // A request body without an explicit method is a POST.
+    let body = [
+        " -d ",
+        " --data",
+        " -F ",
+        " --form",
+        " --upload-file",
+        " -T ",
+    ]
+    .iter()
+    .any(|f| lower.contains(f));
+    if body
+        && lower.contains("/api/v4/")
+        && !lower.contains("-x get")
+        && !lower.contains("--request get")
+        && !catalog::GITLAB_JOB_TOKEN_PACKAGE_PATHS
+            .iter()
+            .any(|p| cmd.contains(p))
+        && !cmd.contains("/releases")
+        && !cmd.contains("/trigger/pipeline")
+    {
+        return Some("calls a write API with the job token".to_string());
+    }
     if let Some(target) = redirect_target(cmd) {
         let tool_config = TOOL_CONFIGS
             .iter()

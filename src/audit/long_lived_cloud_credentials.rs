@@ -65,12 +65,15 @@ fn other_fix(platform: Platform) -> &'static str {
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if cx.github().is_none() {
         let platform = cx.facts.platform;
+        // One finding per job and cloud (the first place it gets the key), and one per
+        // definition a template shares between jobs.
         let mut seen = std::collections::HashSet::new();
+        let mut per_job = std::collections::HashSet::new();
         for login in &cx.facts.logins {
-            if !login.provider.is_cloud()
-                || login.method != Method::StaticKey
-                || !seen.insert(login.span.start_line)
-            {
+            if !login.provider.is_cloud() || login.method != Method::StaticKey {
+                continue;
+            }
+            if !seen.insert(login.span.start_line) | !per_job.insert((login.job, login.provider)) {
                 continue;
             }
             let cloud = login.provider.name();

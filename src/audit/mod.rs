@@ -239,6 +239,7 @@ fn other_platform(dir: &str, name: &str) -> Option<Platform> {
     let stem = name.split('.').next().unwrap_or(name);
     if name == "Jenkinsfile"
         || name.starts_with("Jenkinsfile.")
+        || name.starts_with("Jenkinsfile-")
         || name.ends_with(".Jenkinsfile")
         || name.ends_with(".jenkinsfile")
     {
@@ -250,7 +251,7 @@ fn other_platform(dir: &str, name: &str) -> Option<Platform> {
     if stem == "bitbucket-pipelines" {
         return Some(Platform::Bitbucket);
     }
-    if (dir == ".circleci" || dir.ends_with("/.circleci")) && stem == "config" {
+    if dir == ".circleci" || dir.ends_with("/.circleci") {
         return Some(Platform::CircleCi);
     }
     let dirs: Vec<&str> = dir.split('/').collect();

@@ -110,6 +110,13 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             }
             IncludeKind::Project => match inc.version.as_deref() {
                 Some(r) if is_sha(r) => continue,
+                Some(r) if exact_version(r) => (
+                    format!(
+                        "`include: project` `{}` at tag `{r}`: a tag can be moved or re-created, changing this pipeline; pin `ref:` to the tag's commit SHA.",
+                        inc.target
+                    ),
+                    Severity::Low,
+                ),
                 Some(r) => (
                     format!(
                         "`include: project` `{}` at `ref: {r}`, which can move: a push to that project changes this pipeline; pin `ref:` to a full commit SHA.",

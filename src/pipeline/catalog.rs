@@ -822,15 +822,18 @@ pub fn gitlab_attacker_variable(name: &str) -> Option<bool> {
 /// to `true`.
 pub const GITLAB_DEBUG_VARIABLES: &[&str] = &["CI_DEBUG_TRACE", "CI_DEBUG_SERVICES"];
 
-/// Prefixes of GitLab's predefined variables: a reference to one is not a stored secret.
+/// Prefixes of GitLab's predefined variables: a reference to one is not a stored secret
+/// (`GITLAB_TOKEN`, `TRIGGER_TOKEN`, `DOCKER_PASSWORD` are users' own and not listed).
 pub const GITLAB_PREDEFINED_PREFIXES: &[&str] = &[
     "CI_",
-    "GITLAB_",
+    "GITLAB_USER_",
+    "GITLAB_CI",
+    "GITLAB_FEATURES",
+    "GITLAB_FIPS_MODE",
     "RUNNER_",
     "CHAT_",
-    "TRIGGER_",
+    "TRIGGER_PAYLOAD",
     "FF_",
-    "DOCKER_",
     "KUBECONFIG",
 ];
 

@@ -167,9 +167,9 @@ pub fn workflow_admits_mr(gl: &GitLabCi) -> Option<bool> {
         return None;
     }
     for r in rules {
-        let cond = r.get("if").and_then(Node::as_str);
-        match cond {
-            Some(c) if mr_condition(c) => return Some(!when_never(r)),
+        match r.get("if").map(Node::as_str) {
+            Some(Some(c)) if mr_condition(c) => return Some(!when_never(r)),
+            // Another condition, or one that cannot be read (an unresolved reference).
             Some(_) => {}
             // A catch-all rule: every pipeline that reaches it is created.
             None => return Some(!when_never(r)),
@@ -186,8 +186,8 @@ pub fn job_runs_on_mr<'j>(gl: &GitLabCi, job: &'j GlJob) -> Option<&'j Node> {
     }
     if let Some(rules) = job.get("rules") {
         for r in rules.items() {
-            match r.get("if").and_then(Node::as_str) {
-                Some(c) if mr_condition(c) => {
+            match r.get("if").map(Node::as_str) {
+                Some(Some(c)) if mr_condition(c) => {
                     return (!when_never(r)).then(|| r.get("if").unwrap_or(r));
                 }
                 Some(_) => {}

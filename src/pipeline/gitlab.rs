@@ -144,8 +144,26 @@ impl GitLabCi {
     pub fn with_context(parsed: &Node, context: Vec<Node>) -> GitLabCi {
         let mut root = parsed.clone();
         yaml::resolve_merge_keys(&mut root);
-        let before_refs = root.clone();
-        resolve_references(&mut root, &before_refs, 0);
+        let mut context: Vec<Node> = context
+            .into_iter()
+            .map(|mut d| {
+                yaml::resolve_merge_keys(&mut d);
+                yaml::mark_foreign(&mut d);
+                d
+            })
+            .collect();
+        // `!reference` names a job of any file of the pipeline; this file's win.
+        let mut lookup = root.clone();
+        if let Value::Map(m) = &mut lookup.value {
+            for d in &context {
+                m.extend(d.entries().iter().cloned());
+            }
+        }
+        resolve_references(&mut root, &lookup, 0);
+        for d in &mut context {
+            resolve_references(d, &lookup, 0);
+        }
+        drop(lookup);
         let includes = includes_of(&root);
         let mut raw: Vec<(Node, Node)> = Vec::new();
         for (k, v) in root.entries() {
@@ -159,9 +177,7 @@ impl GitLabCi {
         let mut ctx_vars: Vec<(Node, Node)> = Vec::new();
         let mut ctx_default: Option<Node> = None;
         let mut workflow = root.get("workflow").cloned();
-        for mut doc in context {
-            yaml::resolve_merge_keys(&mut doc);
-            yaml::mark_foreign(&mut doc);
+        for doc in context {
             for (k, v) in doc.entries() {
                 match k.as_str() {
                     Some("variables") => ctx_vars.extend(v.entries().iter().cloned()),

@@ -160,7 +160,8 @@ impl OtherCi {
                     scripts.extend(s.into_iter().map(|n| (p.to_string(), n.clone())));
                 }
                 match (platform, key) {
-                    (_, "image") => {
+                    // Azure `pool: image:` names a VM image, not a container.
+                    (_, "image") if !p.contains("pool") => {
                         if let Some(s) = val.as_str().map(|_| val).or_else(|| val.get("name")) {
                             images.push((p.to_string(), s.clone()));
                         }
