@@ -335,6 +335,15 @@ impl Scan<'_, '_> {
     }
 }
 
+static MYSQL_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|\s)(?:mysql|mysqldump|mariadb|mysqladmin)\s.*?\s-p(['"]?)([^\s'"$]{4,})"#)
+        .expect("static regex")
+});
+static AUTH_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:authorization:\s*(?:bearer|token|basic)\s+|private-token:\s*|x-api-key:\s*|_authtoken=)([A-Za-z0-9._~+/=-]{12,})"#)
+        .expect("static regex")
+});
+
 static GROOVY_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['"]([^'"$]+)['"]"#).expect("static regex")
 });
@@ -359,6 +368,19 @@ fn line_hit(l: &str) -> Option<(String, &str)> {
         for c in re.captures_iter(l) {
             if let Some(pw) = c.get(2).filter(|p| plausible_secret(p.as_str(), 3)) {
                 hits.push(("A password option".into(), pw.as_str()));
+            }
+        }
+    }
+    for (re, what) in [
+        (&*MYSQL_PASSWORD, "A MySQL `-p` password"),
+        (&*AUTH_HEADER, "An authorization header or `_authToken`"),
+    ] {
+        for c in re.captures_iter(l) {
+            if let Some(pw) = c
+                .get(c.len() - 1)
+                .filter(|p| plausible_secret(p.as_str(), 4))
+            {
+                hits.push((what.into(), pw.as_str()));
             }
         }
     }

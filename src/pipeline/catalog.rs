@@ -475,6 +475,10 @@ pub fn credential_name(name: &str) -> bool {
         return false;
     }
     w.iter().any(|x| CRED_WORDS.contains(&x.as_str()))
+        // Run-together names (`PGPASSWORD`, `MYSQLPASSWORD`).
+        || ["password", "passwd"]
+            .iter()
+            .any(|c| last.len() > c.len() + 1 && last.ends_with(c))
         || w.windows(2)
             .any(|p| p[1] == "key" && KEY_QUALIFIERS.contains(&p[0].as_str()))
 }
