@@ -344,6 +344,13 @@ static AUTH_HEADER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+static LOGIN_QUOTED_PW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?:^|\s)-p(['"])([^'"\s$]+)['"]"#).expect("static regex"));
+static ECHO_TO_LOGIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:echo|printf)\s+(?:-n\s+)?(['"]?)([^\s'"$|]+)['"]?\s*\|\s*(?:sudo\s+)?(?:docker|podman|helm\s+registry|buildah|skopeo)\s+login"#)
+        .expect("static regex")
+});
+
 static GROOVY_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['"]([^'"$]+)['"]"#).expect("static regex")
 });
@@ -368,6 +375,20 @@ fn line_hit(l: &str) -> Option<(String, &str)> {
         for c in re.captures_iter(l) {
             if let Some(pw) = c.get(2).filter(|p| plausible_secret(p.as_str(), 3)) {
                 hits.push(("A password option".into(), pw.as_str()));
+            }
+        }
+    }
+    let login = l.contains(" login");
+    for (re, what) in [
+        (&*LOGIN_QUOTED_PW, "`docker login -p`"),
+        (&*ECHO_TO_LOGIN, "A password piped to `docker login`"),
+    ] {
+        if !login {
+            continue;
+        }
+        for c in re.captures_iter(l) {
+            if let Some(pw) = c.get(2).filter(|p| plausible_secret(p.as_str(), 4)) {
+                hits.push((what.into(), pw.as_str()));
             }
         }
     }

@@ -92,12 +92,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let (msg, sev) = match inc.kind {
             IncludeKind::Local | IncludeKind::Template => continue,
             IncludeKind::Remote => {
-                let entry = gl
-                    .root
-                    .get("include")
-                    .map(|i| i.items().iter().any(|e| e.get("integrity").is_some()))
-                    .unwrap_or(false);
-                if entry {
+                if inc.integrity {
                     continue;
                 }
                 (

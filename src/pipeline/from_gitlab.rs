@@ -417,17 +417,38 @@ impl<'a, 's> JobScan<'a, 's> {
                 }
             }
         }
-        // Scripts.
+        // Scripts. A cloud variable the job exchanges an ID token for, or assigns itself,
+        // is not a stored key.
         let mut oidc_hints: Vec<Provider> = Vec::new();
-        for (key, node) in self.job.script_nodes() {
+        let mut assigned: Vec<String> = Vec::new();
+        let has_id_tokens = self.job.get("id_tokens").is_some_and(Node::is_map);
+        for (_, node) in self.job.script_nodes() {
             for (cmd, _) in commands(self.src, node) {
-                if cmd.trim_start().starts_with('#') {
-                    continue;
-                }
                 for (hint, provider) in catalog::OIDC_EXCHANGES {
                     if cmd.contains(hint) && !oidc_hints.contains(provider) {
                         oidc_hints.push(*provider);
                     }
+                }
+                for (name, _) in catalog::CLOUD_CREDENTIAL_ENV {
+                    // `NAME=$(...)` or `NAME=literal` derives it; `NAME=$STORED` copies one.
+                    let set = format!("{name}=");
+                    let copy = format!("{name}=$");
+                    let derive = format!("{name}=$(");
+                    if cmd.contains(&derive) || (cmd.contains(&set) && !cmd.contains(&copy)) {
+                        assigned.push((*name).to_string());
+                    }
+                }
+            }
+        }
+        let derived = |name: &str| {
+            assigned.iter().any(|a| a == name)
+                || (has_id_tokens
+                    && catalog::cloud_credential_env(name).is_some_and(|p| oidc_hints.contains(&p)))
+        };
+        for (key, node) in self.job.script_nodes() {
+            for (cmd, _) in commands(self.src, node) {
+                if cmd.trim_start().starts_with('#') {
+                    continue;
                 }
                 let refs = var_refs(&cmd);
                 for r in &refs {
@@ -452,6 +473,7 @@ impl<'a, 's> JobScan<'a, 's> {
                     self.secret_ref(p, r.name, key, PassedAs::Script, span);
                     if let Some(provider) = catalog::cloud_credential_env(r.name)
                         && self.job.variable(r.name).is_none()
+                        && !derived(r.name)
                     {
                         self.login(
                             p,

@@ -47,6 +47,8 @@ pub struct Include {
     pub node: Node,
     /// YAML path of the entry (`include[2]`).
     pub path: String,
+    /// Whether the entry pins the content's hash (`integrity:`).
+    pub integrity: bool,
 }
 
 /// One job (or hidden job, or template) of a GitLab CI file.
@@ -564,6 +566,7 @@ pub fn includes_of(root: &Node) -> Vec<Include> {
                 version: None,
                 node: item.clone(),
                 path,
+                integrity: false,
             });
             continue;
         }
@@ -596,6 +599,7 @@ pub fn includes_of(root: &Node) -> Vec<Include> {
             version,
             node: node.clone(),
             path,
+            integrity: item.get("integrity").is_some(),
         });
     }
     out
