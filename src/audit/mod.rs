@@ -322,7 +322,7 @@ pub fn pipeline_of(rel_path: &str, text: &str) -> Result<Option<Pipeline>, Strin
     };
     match platform {
         Some(Platform::GitLabCi) => {
-            let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path));
+            let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path))?;
             return Ok(Some(from_gitlab::facts(rel_path, &src, &gl)));
         }
         Some(pl @ (Platform::AzurePipelines | Platform::CircleCi | Platform::Bitbucket)) => {
@@ -388,7 +388,7 @@ pub fn audit_file(
         return Ok(out);
     }
     if platform == Platform::GitLabCi {
-        let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path));
+        let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path))?;
         let facts = from_gitlab::facts(rel_path, &src, &gl);
         run(&facts, Syntax::GitLab(&gl), &mut out)?;
     } else {

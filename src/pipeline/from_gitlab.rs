@@ -591,14 +591,14 @@ mod tests {
     #[test]
     fn merge_request_exposure() {
         let text = "a:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n  script: [x]\nb:\n  rules:\n    - if: $CI_PIPELINE_SOURCE != \"merge_request_event\"\n  script: [x]\nc:\n  only: [merge_requests]\n  script: [x]\nd:\n  script: [x]\n";
-        let gl = GitLabCi::new(&yaml::parse(text).unwrap().unwrap());
+        let gl = GitLabCi::new(&yaml::parse(text).unwrap().unwrap()).unwrap();
         let on: Vec<bool> = gl
             .runnable()
             .map(|j| job_runs_on_mr(&gl, j).is_some())
             .collect();
         assert_eq!(on, [true, false, true, false]);
         let text = "workflow:\n  rules:\n    - if: $CI_MERGE_REQUEST_IID\n    - if: $CI_COMMIT_BRANCH\nd:\n  script: [x]\n";
-        let gl = GitLabCi::new(&yaml::parse(text).unwrap().unwrap());
+        let gl = GitLabCi::new(&yaml::parse(text).unwrap().unwrap()).unwrap();
         assert!(job_runs_on_mr(&gl, &gl.jobs[0]).is_some());
     }
 }

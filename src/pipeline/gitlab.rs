@@ -18,6 +18,23 @@ pub const MAX_REFERENCE_DEPTH: usize = 10;
 const MAX_NESTING: usize = 32;
 /// How many `include:` entries are read.
 pub const MAX_INCLUDES: usize = 150;
+/// Most YAML nodes the jobs' resolved mappings may hold in total: `extends:` copies its
+/// parents into every job, so a small file can ask for a quadratic amount of memory.
+pub const MAX_RESOLVED_NODES: usize = 500_000;
+
+fn count_nodes(n: &Node) -> usize {
+    let mut count = 0;
+    let mut stack = vec![n];
+    while let Some(n) = stack.pop() {
+        count += 1;
+        match &n.value {
+            Value::Map(m) => stack.extend(m.iter().map(|(_, v)| v)),
+            Value::Seq(s) => stack.extend(s.iter()),
+            Value::Str(_) | Value::Null => {}
+        }
+    }
+    count
+}
 
 /// The kind of an `include:` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,8 +151,9 @@ pub struct GitLabCi {
 }
 
 impl GitLabCi {
-    /// Builds the view of a parsed document (a mapping).
-    pub fn new(parsed: &Node) -> GitLabCi {
+    /// Builds the view of a parsed document (a mapping). `Err` when resolving
+    /// `extends:` would exceed [`MAX_RESOLVED_NODES`].
+    pub fn new(parsed: &Node) -> Result<GitLabCi, String> {
         GitLabCi::with_context(parsed, Vec::new())
     }
 
@@ -143,7 +161,7 @@ impl GitLabCi {
     /// other files of its `include:` closure): their jobs can be `extends:` targets,
     /// their `variables:`, `default:` and `workflow:` apply where this file sets none.
     /// Nodes taken from them are marked [`Node::foreign`].
-    pub fn with_context(parsed: &Node, context: Vec<Node>) -> GitLabCi {
+    pub fn with_context(parsed: &Node, context: Vec<Node>) -> Result<GitLabCi, String> {
         let mut root = parsed.clone();
         yaml::resolve_merge_keys(&mut root);
         let mut context: Vec<Node> = context
@@ -225,6 +243,7 @@ impl GitLabCi {
         };
         let globals = globals_node.as_ref();
         let mut jobs = Vec::new();
+        let mut budget = MAX_RESOLVED_NODES;
         for (k, v) in &raw {
             let id = k.as_str().unwrap_or("").to_string();
             let mut missing = Vec::new();
@@ -232,6 +251,13 @@ impl GitLabCi {
             let mut effective = extended(&id, v, &by_name, &mut memo, &mut stack, &mut missing);
             apply_defaults(&mut effective, &root, default);
             let variables = job_variables(&effective, globals);
+            let size = count_nodes(&effective) + 2 * variables.len();
+            budget = budget.checked_sub(size).ok_or_else(|| {
+                format!(
+                    "1:1: `extends:`, `default:` and global variables resolve to more than {MAX_RESOLVED_NODES} YAML nodes across the jobs (at job `{}`); the file is not audited",
+                    k.as_str().unwrap_or("?")
+                )
+            })?;
             jobs.push(GlJob {
                 hidden: id.starts_with('.'),
                 id,
@@ -242,12 +268,12 @@ impl GitLabCi {
                 unresolved_extends: missing,
             });
         }
-        GitLabCi {
+        Ok(GitLabCi {
             root,
             jobs,
             includes,
             workflow,
-        }
+        })
     }
 
     /// Jobs that run (not hidden).
@@ -611,7 +637,7 @@ mod tests {
     use super::*;
 
     fn view(text: &str) -> GitLabCi {
-        GitLabCi::new(&yaml::parse(text).unwrap().unwrap())
+        GitLabCi::new(&yaml::parse(text).unwrap().unwrap()).unwrap()
     }
 
     #[test]
