@@ -189,3 +189,20 @@ fn local_includes_are_audited_and_their_templates_extended() {
         "{out}\n{err}"
     );
 }
+
+#[test]
+fn scanned_text_in_messages_cannot_break_the_output_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "image: \"evil\\nsecond line \\u202e\"\njob:\n  script: [make]\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--select", "unpinned-image", root]);
+    assert_eq!(code, 1, "{err}");
+    let first = out.lines().next().expect("a finding");
+    assert!(first.contains("unpinned-image"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("second line")), "{out}");
+    assert!(!out.contains('\u{202e}'), "{out}");
+}

@@ -528,7 +528,8 @@ impl<'a> Ctx<'a> {
         let built = FindingBuilder::new(doc.id, FindingKind::Pipeline)
             .severity(hit.severity.unwrap_or(doc.severity))
             .confidence(hit.confidence.unwrap_or(doc.confidence))
-            .message(hit.message)
+            // Messages quote scanned text (image names, include targets, variables).
+            .message(crate::escape::for_display(&hit.message).into_owned())
             .location(self.path, hit.span)
             .snippet(snippet)
             .remediation(doc.remediation)
