@@ -206,3 +206,23 @@ fn scanned_text_in_messages_cannot_break_the_output_line() {
     assert!(!out.lines().any(|l| l.starts_with("second line")), "{out}");
     assert!(!out.contains('\u{202e}'), "{out}");
 }
+
+#[test]
+fn child_pipeline_files_are_gitlab_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "deploy:\n  trigger:\n    include: ci/deploy.yml\n",
+    );
+    write(
+        dir.path(),
+        "ci/deploy.yml",
+        "job:\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n  script: [make]\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", "--select", "debug-tracing", root]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["path"], "ci/deploy.yml", "{out}");
+}

@@ -184,7 +184,8 @@ impl GitLabCi {
             resolve_references(d, &lookup, 0);
         }
         drop(lookup);
-        let includes = includes_of(&root);
+        let mut includes = includes_of(&root);
+        includes.extend(child_includes_of(&root));
         let mut raw: Vec<(Node, Node)> = Vec::new();
         for (k, v) in root.entries() {
             let Some(name) = k.as_str() else { continue };
@@ -569,16 +570,36 @@ fn job_variables(job: &Node, globals: Option<&Node>) -> Vec<(Node, Node)> {
 
 /// The `include:` entries of a document.
 pub fn includes_of(root: &Node) -> Vec<Include> {
-    let Some(inc) = root.get("include") else {
-        return Vec::new();
-    };
+    match root.get("include") {
+        Some(inc) => include_entries(inc, "include"),
+        None => Vec::new(),
+    }
+}
+
+/// The `trigger: include:` entries of the document's jobs: child pipelines, separate
+/// pipelines that share nothing with this one but its repository.
+pub fn child_includes_of(root: &Node) -> Vec<Include> {
+    let mut out = Vec::new();
+    for (k, v) in root.entries() {
+        let Some(name) = k.as_str() else { continue };
+        if let Some(inc) = v.get("trigger").and_then(|t| t.get("include")) {
+            out.extend(include_entries(inc, &format!("{name}.trigger.include")));
+        }
+        if out.len() >= MAX_INCLUDES {
+            break;
+        }
+    }
+    out
+}
+
+fn include_entries(inc: &Node, prefix: &str) -> Vec<Include> {
     let items: Vec<&Node> = match &inc.value {
         Value::Seq(items) => items.iter().collect(),
         _ => vec![inc],
     };
     let mut out = Vec::new();
     for (i, item) in items.into_iter().take(MAX_INCLUDES).enumerate() {
-        let path = format!("include[{i}]");
+        let path = format!("{prefix}[{i}]");
         if let Some(s) = item.as_str() {
             let s = s.trim();
             let kind = if s.starts_with("http://") || s.starts_with("https://") {

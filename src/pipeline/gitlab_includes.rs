@@ -7,7 +7,7 @@
 //! a file's jobs can `extends:` hidden jobs and inherit globals of the others
 //! ([`context_for`]).
 
-use super::gitlab::{IncludeKind, includes_of};
+use super::gitlab::{IncludeKind, child_includes_of, includes_of};
 use super::yaml::{self, Node};
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -38,6 +38,9 @@ pub struct Closure {
     pub root: PathBuf,
     /// The files, root file first.
     pub files: Vec<IncludedFile>,
+    /// Child pipelines' files (`trigger: include: local`): GitLab CI files of their
+    /// own, outside this pipeline's context.
+    pub children: Vec<String>,
 }
 
 static CLOSURES: Mutex<Vec<Arc<Closure>>> = Mutex::new(Vec::new());
@@ -61,9 +64,10 @@ pub fn register_root(root: &Path) {
 /// Whether `rel_path` (relative to a registered root) is included by its root's
 /// `.gitlab-ci.yml`.
 pub fn is_included(rel_path: &str) -> bool {
-    closures()
-        .iter()
-        .any(|c| c.files.iter().skip(1).any(|f| f.rel == rel_path))
+    closures().iter().any(|c| {
+        c.files.iter().skip(1).any(|f| f.rel == rel_path)
+            || c.children.iter().any(|f| f == rel_path)
+    })
 }
 
 /// The documents of the other files of the closure `rel_path` belongs to (the root
@@ -148,6 +152,7 @@ fn closure(root: &Path) -> Option<Closure> {
     let mut seen: HashSet<String> = HashSet::new();
     let mut queue: Vec<(String, usize)> = vec![(first.to_string(), 0)];
     let mut listing: Option<Vec<String>> = None;
+    let mut children: Vec<String> = Vec::new();
     while let Some((rel, depth)) = queue.pop() {
         if files.len() >= MAX_FILES || !seen.insert(rel.clone()) {
             continue;
@@ -160,6 +165,16 @@ fn closure(root: &Path) -> Option<Closure> {
         if let Some(d) = &doc
             && depth < MAX_DEPTH
         {
+            for inc in child_includes_of(d) {
+                if inc.kind == IncludeKind::Local
+                    && let Some(t) = clean_target(&inc.target)
+                    && !t.contains('*')
+                    && children.len() < MAX_FILES
+                    && read_bounded(&root.join(&t), &canon_root).is_some()
+                {
+                    children.push(t);
+                }
+            }
             for inc in includes_of(d) {
                 if inc.kind != IncludeKind::Local {
                     continue;
@@ -186,9 +201,10 @@ fn closure(root: &Path) -> Option<Closure> {
         // Depth-first in source order: reverse so the first include is read first.
         queue.extend(next.into_iter().rev().map(|n| (n, depth + 1)));
     }
-    (files.len() > 1).then(|| Closure {
+    (files.len() > 1 || !children.is_empty()).then(|| Closure {
         root: root.to_path_buf(),
         files,
+        children,
     })
 }
 
