@@ -351,6 +351,14 @@ static ECHO_TO_LOGIN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+static PASSWORD_ARG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|\s)(?:--password|--passwd|--token|--api-key)\s+(['"]?)([^\s'"$]{6,})|(?:-D[\w.]*password|\bpassword)=(['"]?)([^\s'"$]{6,})"#)
+        .expect("static regex")
+});
+static NETRC_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\bmachine\s+\S+.*\bpassword\s+(['"]?)([^\s'"$]{6,})"#).expect("static regex")
+});
+
 static GROOVY_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['"]([^'"$]+)['"]"#).expect("static regex")
 });
@@ -392,7 +400,17 @@ fn line_hit(l: &str) -> Option<(String, &str)> {
             }
         }
     }
+    for c in PASSWORD_ARG.captures_iter(l) {
+        if let Some(pw) = c
+            .get(2)
+            .or_else(|| c.get(4))
+            .filter(|p| plausible_secret(p.as_str(), 6))
+        {
+            hits.push(("A password option".into(), pw.as_str()));
+        }
+    }
     for (re, what) in [
+        (&*NETRC_PASSWORD, "A `.netrc` password"),
         (&*MYSQL_PASSWORD, "A MySQL `-p` password"),
         (&*AUTH_HEADER, "An authorization header or `_authToken`"),
     ] {
