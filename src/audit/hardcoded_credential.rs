@@ -17,8 +17,10 @@ pub const DOC: AuditDoc = AuditDoc {
     confidence: Confidence::Medium,
     description: include_str!("docs/hardcoded_credential.md"),
     remediation: "Rotate the credential now, store the new one as an encrypted secret \
-(repository or environment) and reference it as `${{ secrets.NAME }}`; better, replace it \
-with short-lived OIDC credentials where the service supports them.",
+(repository or environment) and reference it as `${{ secrets.NAME }}` (GitLab: a masked, \
+protected CI/CD variable; Azure: a secret variable; CircleCI: a context; Bitbucket: a \
+secured variable; Jenkins: a credential with `withCredentials`); better, replace it with \
+short-lived OIDC credentials where the service supports them.",
 };
 
 /// Values that CI files use for throwaway service containers and test fixtures (a

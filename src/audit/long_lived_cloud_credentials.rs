@@ -15,8 +15,11 @@ pub const DOC: AuditDoc = AuditDoc {
     description: include_str!("docs/long_lived_cloud_credentials.md"),
     remediation: "Use OIDC: grant `id-token: write` to the job and use `role-to-assume` \
 (AWS), `workload_identity_provider` + `service_account` (Google), or `client-id`/\
-`tenant-id`/`subscription-id` with a federated credential (Azure); then delete the static \
-key.",
+`tenant-id`/`subscription-id` with a federated credential (Azure). GitLab: mint a token \
+with `id_tokens:` and exchange it (`aws sts assume-role-with-web-identity`, Workload \
+Identity Federation, `az login --federated-token`); Azure Pipelines: a workload identity \
+federation service connection; CircleCI: `$CIRCLE_OIDC_TOKEN_V2`; Bitbucket: `oidc: true`. \
+Then delete the static key.",
 };
 
 fn fix_for(provider: Provider) -> &'static str {

@@ -15,7 +15,8 @@ pub const DOC: AuditDoc = AuditDoc {
     description: include_str!("docs/persist_credentials.md"),
     remediation: "Set `persist-credentials: false` on the checkout and give the token only \
 to the step that pushes, e.g. `git push https://x-access-token:${GITHUB_TOKEN}@github.com/${{ \
-github.repository }}` with `GITHUB_TOKEN` in that step's `env:`.",
+github.repository }}` with `GITHUB_TOKEN` in that step's `env:`. Azure Pipelines: drop \
+`persistCredentials: true` and pass `$(System.AccessToken)` only to the step that pushes.",
 };
 
 /// Actions that push commits using the persisted git credentials.

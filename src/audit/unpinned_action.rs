@@ -13,7 +13,8 @@ pub const DOC: AuditDoc = AuditDoc {
     description: include_str!("docs/unpinned_action.md"),
     remediation: "Pin to the full commit SHA and keep the tag as a comment, e.g. \
 `uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2`; let Dependabot \
-or Renovate update the pins. Pin images by digest: `docker://alpine@sha256:...`.",
+or Renovate update the pins. Pin images by digest: `docker://alpine@sha256:...`. CircleCI \
+orbs and Bitbucket pipes: an exact `x.y.z` release or a digest.",
 };
 
 /// Runs the audit.
