@@ -295,14 +295,10 @@ impl<'a, 's> JobScan<'a, 's> {
         JobScan { src, gl, job, ji }
     }
 
-    /// Whether `name` is defined in this file with a literal value (not a stored
-    /// variable), as the job sees it.
-    fn literal_in_file(&self, name: &str) -> bool {
-        self.job
-            .variable(name)
-            .and_then(|(_, v)| variable_value(v))
-            .and_then(Node::as_str)
-            .is_some_and(|v| !v.contains('$'))
+    /// Whether the job sees `name` defined in this file: then it is not a stored variable
+    /// (a stored one it copies is recorded where the definition references it).
+    fn defined_in_file(&self, name: &str) -> bool {
+        self.job.variable(name).is_some()
     }
 
     fn span_of(&self, node: &Node, needle: &str) -> Span {
@@ -379,7 +375,7 @@ impl<'a, 's> JobScan<'a, 's> {
                 if job_token_var(r.name) {
                     job_token = true;
                 }
-                if secret_name(r.name) && !self.literal_in_file(r.name) {
+                if secret_name(r.name) && !self.defined_in_file(r.name) {
                     let span = self.span_of(val, &text[r.start..r.end]);
                     self.secret_ref(p, r.name, name, PassedAs::Env, span);
                 }
@@ -466,7 +462,7 @@ impl<'a, 's> JobScan<'a, 's> {
                         );
                         continue;
                     }
-                    if !secret_name(r.name) || self.literal_in_file(r.name) {
+                    if !secret_name(r.name) || self.defined_in_file(r.name) {
                         continue;
                     }
                     let span = self.span_of(node, raw);
