@@ -192,7 +192,7 @@ impl Engine {
         } else if self.options.named.contains(rel_path) {
             audit::named_file_kind(rel_path, &String::from_utf8_lossy(content))
         } else {
-            audit::file_kind(rel_path)
+            audit::platform_of(rel_path)
         };
         // Workflows below the root are never run by GitHub: left out unless asked for,
         // or named on the command line.
@@ -212,7 +212,7 @@ impl Engine {
                 Ok(text) => {
                     if self.options.collect_pipelines {
                         // Parse errors are reported once, by the audits below.
-                        out.pipeline = audit::pipeline_of(rel_path, text).ok().flatten();
+                        out.pipeline = audit::pipeline_of(rel_path, text, kind).ok().flatten();
                     }
                     match audit::audit_file_as(
                         rel_path,

@@ -147,6 +147,12 @@ pub fn walk_and_scan_as(
     engine: &Engine,
     display: &PathDisplay,
 ) -> ScanResult {
+    if let [only] = roots
+        && only.is_dir()
+    {
+        // GitLab `include: local` files are CI files whatever their names.
+        crate::pipeline::gitlab_includes::register_root(only);
+    }
     let only_files = roots.len() <= SEQUENTIAL_FILES
         && roots
             .iter()

@@ -17,7 +17,10 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             fixture_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "yml" || e == "yaml" || e == "groovy")
+        {
             out.push(p);
         }
     }
@@ -31,8 +34,12 @@ fn run_one(id: &str, rel: &str, text: &str) -> Vec<Finding> {
 fn expected(id: &str, text: &str) -> BTreeMap<usize, usize> {
     let mut m = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
-        if let Some(p) = line.find("# expect:") {
-            for want in line[p + "# expect:".len()..].split(',') {
+        let marker = line
+            .find("# expect:")
+            .map(|p| p + "# expect:".len())
+            .or_else(|| line.find("// expect:").map(|p| p + "// expect:".len()));
+        if let Some(p) = marker {
+            for want in line[p..].split(',') {
                 let want = want.trim();
                 assert!(
                     docs().iter().any(|d| d.id == want),
@@ -48,8 +55,20 @@ fn expected(id: &str, text: &str) -> BTreeMap<usize, usize> {
 }
 
 fn check_audit(id: &str) {
+    check_fixtures(id, "workflows");
+}
+
+/// Runs audit `id` alone on `fixtures/gitlab/<id>/`; each `x.yml` there is audited as
+/// the GitLab CI file `x.gitlab-ci.yml` (named so that scanning this repository does not
+/// treat the fixtures as its own CI).
+fn check_gitlab(id: &str) {
+    check_fixtures(id, "gitlab");
+}
+
+fn check_fixtures(id: &str, platform: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/workflows")
+        .join("fixtures")
+        .join(platform)
         .join(id);
     if id == "unparsable-ci-file" {
         return check_unparsable(&dir);
@@ -73,7 +92,14 @@ fn check_audit(id: &str) {
                 "{}/action.yml",
                 stem.rsplit_once('/').map_or("", |(d, _)| d)
             ),
-            None => rel,
+            None => match platform {
+                "gitlab" => format!("{}.gitlab-ci.yml", rel.trim_end_matches(".yml")),
+                "azure" => format!("{}/azure-pipelines.yml", rel.trim_end_matches(".yml")),
+                "circleci" => format!("{}/.circleci/config.yml", rel.trim_end_matches(".yml")),
+                "bitbucket" => format!("{}/bitbucket-pipelines.yml", rel.trim_end_matches(".yml")),
+                "jenkins" => format!("{}/Jenkinsfile", rel.trim_end_matches(".groovy")),
+                _ => rel,
+            },
         };
         let findings = run_one(id, &rel, &text);
         let mut got: BTreeMap<usize, usize> = BTreeMap::new();
@@ -265,18 +291,203 @@ fn oidc_session_lifetime() {
 }
 
 #[test]
+fn gitlab_hardcoded_credential() {
+    check_gitlab("hardcoded-credential");
+}
+
+#[test]
+fn gitlab_long_lived_cloud_credentials() {
+    check_gitlab("long-lived-cloud-credentials");
+}
+
+#[test]
+fn gitlab_job_token_misuse() {
+    check_gitlab("job-token-misuse");
+}
+
+#[test]
+fn gitlab_debug_tracing() {
+    check_gitlab("debug-tracing");
+}
+
+#[test]
+fn gitlab_secrets_on_untrusted_pipeline() {
+    check_gitlab("secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn gitlab_unpinned_include() {
+    check_gitlab("unpinned-include");
+}
+
+#[test]
+fn gitlab_unpinned_image() {
+    check_gitlab("unpinned-image");
+}
+
+#[test]
+fn gitlab_script_injection() {
+    check_gitlab("script-injection");
+}
+
+#[test]
+fn gitlab_id_token_hygiene() {
+    check_gitlab("id-token-hygiene");
+}
+
+/// The other platforms' fixture folders (`fixtures/<platform>/<id>/`), each file audited
+/// under the platform's file name.
+fn check_platform(platform: &str, id: &str) {
+    check_fixtures(id, platform);
+}
+
+#[test]
+fn azure_hardcoded_credential() {
+    check_platform("azure", "hardcoded-credential");
+}
+
+#[test]
+fn azure_long_lived_cloud_credentials() {
+    check_platform("azure", "long-lived-cloud-credentials");
+}
+
+#[test]
+fn azure_debug_tracing() {
+    check_platform("azure", "debug-tracing");
+}
+
+#[test]
+fn azure_persist_credentials() {
+    check_platform("azure", "persist-credentials");
+}
+
+#[test]
+fn azure_unpinned_image() {
+    check_platform("azure", "unpinned-image");
+}
+
+#[test]
+fn azure_unpinned_include() {
+    check_platform("azure", "unpinned-include");
+}
+
+#[test]
+fn circleci_hardcoded_credential() {
+    check_platform("circleci", "hardcoded-credential");
+}
+
+#[test]
+fn circleci_long_lived_cloud_credentials() {
+    check_platform("circleci", "long-lived-cloud-credentials");
+}
+
+#[test]
+fn circleci_unpinned_action() {
+    check_platform("circleci", "unpinned-action");
+}
+
+#[test]
+fn circleci_unpinned_image() {
+    check_platform("circleci", "unpinned-image");
+}
+
+#[test]
+fn bitbucket_hardcoded_credential() {
+    check_platform("bitbucket", "hardcoded-credential");
+}
+
+#[test]
+fn bitbucket_long_lived_cloud_credentials() {
+    check_platform("bitbucket", "long-lived-cloud-credentials");
+}
+
+#[test]
+fn bitbucket_unpinned_action() {
+    check_platform("bitbucket", "unpinned-action");
+}
+
+#[test]
+fn bitbucket_unpinned_image() {
+    check_platform("bitbucket", "unpinned-image");
+}
+
+#[test]
+fn bitbucket_secrets_on_untrusted_pipeline() {
+    check_platform("bitbucket", "secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn jenkins_hardcoded_credential() {
+    check_platform("jenkins", "hardcoded-credential");
+}
+
+#[test]
+fn jenkins_groovy_credential_interpolation() {
+    check_platform("jenkins", "groovy-credential-interpolation");
+}
+
+#[test]
+fn jenkins_unpinned_image() {
+    check_platform("jenkins", "unpinned-image");
+}
+
+#[test]
+fn jenkins_unpinned_include() {
+    check_platform("jenkins", "unpinned-include");
+}
+
+#[test]
 fn every_audit_has_a_fixture_folder_and_test() {
     let src = include_str!("audits.rs");
-    for d in docs() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/workflows")
-            .join(d.id);
-        assert!(dir.is_dir(), "no fixture folder for {}", d.id);
-        assert!(
-            src.contains(&format!("check_audit(\"{}\")", d.id)),
-            "no test for {}",
-            d.id
-        );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for a in tokenward::audit::AUDITS {
+        let id = a.doc.id;
+        let github = a.platforms.iter().any(|p| {
+            matches!(
+                p,
+                tokenward::pipeline::Platform::GitHubWorkflow
+                    | tokenward::pipeline::Platform::GitHubAction
+            )
+        });
+        if github {
+            assert!(
+                root.join("workflows").join(id).is_dir(),
+                "no GitHub fixture folder for {id}"
+            );
+            assert!(
+                src.contains(&format!("check_audit(\"{id}\")")),
+                "no GitHub test for {id}"
+            );
+        }
+        for (platform, dir) in [
+            (tokenward::pipeline::Platform::AzurePipelines, "azure"),
+            (tokenward::pipeline::Platform::CircleCi, "circleci"),
+            (tokenward::pipeline::Platform::Bitbucket, "bitbucket"),
+            (tokenward::pipeline::Platform::Jenkins, "jenkins"),
+        ] {
+            if a.platforms.contains(&platform) {
+                assert!(
+                    root.join(dir).join(id).is_dir(),
+                    "no {dir} fixture folder for {id}"
+                );
+                assert!(
+                    src.contains(&format!("check_platform(\"{dir}\", \"{id}\")")),
+                    "no {dir} test for {id}"
+                );
+            }
+        }
+        if a.platforms
+            .contains(&tokenward::pipeline::Platform::GitLabCi)
+        {
+            assert!(
+                root.join("gitlab").join(id).is_dir(),
+                "no GitLab fixture folder for {id}"
+            );
+            assert!(
+                src.contains(&format!("check_gitlab(\"{id}\")")),
+                "no GitLab test for {id}"
+            );
+        }
     }
 }
 
@@ -329,4 +540,32 @@ fn anchors_aliases_and_merge_keys_do_not_break_audits() {
     .expect("parses");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].span.start_line, 9);
+}
+
+#[test]
+fn readme_audit_table_lists_the_platforms_of_every_audit() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let mut rows = 0;
+    for line in readme.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, id, platforms, ..] = cells.as_slice() else {
+            continue;
+        };
+        let Some(id) = id.strip_prefix('`').and_then(|i| i.strip_suffix('`')) else {
+            continue;
+        };
+        let Some(a) = tokenward::audit::AUDITS.iter().find(|a| a.doc.id == id) else {
+            continue;
+        };
+        let want: Vec<&str> = a.platforms.iter().map(|p| p.id()).collect();
+        let got: Vec<&str> = platforms.split(',').map(str::trim).collect();
+        assert_eq!(got, want, "README platforms of `{id}`");
+        rows += 1;
+    }
+    assert_eq!(
+        rows,
+        tokenward::audit::AUDITS.len(),
+        "README lists every audit once"
+    );
 }

@@ -3,8 +3,8 @@
 
 use super::{AuditDoc, Ctx, Hit};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::pipeline::Method;
 use crate::pipeline::catalog::Provider;
+use crate::pipeline::{Method, Platform};
 
 /// Documentation of `long-lived-cloud-credentials`.
 pub const DOC: AuditDoc = AuditDoc {
@@ -15,8 +15,11 @@ pub const DOC: AuditDoc = AuditDoc {
     description: include_str!("docs/long_lived_cloud_credentials.md"),
     remediation: "Use OIDC: grant `id-token: write` to the job and use `role-to-assume` \
 (AWS), `workload_identity_provider` + `service_account` (Google), or `client-id`/\
-`tenant-id`/`subscription-id` with a federated credential (Azure); then delete the static \
-key.",
+`tenant-id`/`subscription-id` with a federated credential (Azure). GitLab: mint a token \
+with `id_tokens:` and exchange it (`aws sts assume-role-with-web-identity`, Workload \
+Identity Federation, `az login --federated-token`); Azure Pipelines: a workload identity \
+federation service connection; CircleCI: `$CIRCLE_OIDC_TOKEN_V2`; Bitbucket: `oidc: true`. \
+Then delete the static key.",
 };
 
 fn fix_for(provider: Provider) -> &'static str {
@@ -33,7 +36,73 @@ fn fix_for(provider: Provider) -> &'static str {
     }
 }
 
+fn gitlab_fix(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Aws => {
+            "mint a token with `id_tokens:` (`aud: https://sts.amazonaws.com` or your own) and exchange it with `aws sts assume-role-with-web-identity`"
+        }
+        Provider::Azure => {
+            "mint a token with `id_tokens:` (`aud: api://AzureADTokenExchange`) and log in with `az login --federated-token`"
+        }
+        _ => {
+            "mint a token with `id_tokens:` and exchange it through Workload Identity Federation (`gcloud iam workload-identity-pools create-cred-config`)"
+        }
+    }
+}
+
+/// How to federate instead, on platforms other than GitHub and GitLab.
+fn other_fix(platform: Platform) -> &'static str {
+    match platform {
+        Platform::AzurePipelines => {
+            "use a service connection with workload identity federation (AzureCLI@2, AWS Toolkit with OIDC) instead of keys in variables"
+        }
+        Platform::CircleCi => {
+            "use CircleCI's OIDC token (`$CIRCLE_OIDC_TOKEN_V2`) with the `aws-cli/setup` orb's `role_arn`, or Workload Identity Federation for Google Cloud and Azure"
+        }
+        _ => {
+            "set `oidc: true` on the step and use the pipe's OIDC variables (`AWS_OIDC_ROLE_ARN`) or the cloud's web-identity exchange with `$BITBUCKET_STEP_OIDC_TOKEN`"
+        }
+    }
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if cx.github().is_none() {
+        let platform = cx.facts.platform;
+        // One finding per job and cloud (the first place it gets the key), and one per
+        // definition a template shares between jobs.
+        let mut seen = std::collections::HashSet::new();
+        let mut per_job = std::collections::HashSet::new();
+        for login in &cx.facts.logins {
+            if !login.provider.is_cloud() || login.method != Method::StaticKey {
+                continue;
+            }
+            if !seen.insert(login.span.start_line) | !per_job.insert((login.job, login.provider)) {
+                continue;
+            }
+            let cloud = login.provider.name();
+            let what = login
+                .secrets
+                .iter()
+                .map(|n| format!("`${n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let what = if what.is_empty() {
+                "a stored key".to_string()
+            } else {
+                what
+            };
+            let fix = if platform == Platform::GitLabCi {
+                gitlab_fix(login.provider)
+            } else {
+                other_fix(platform)
+            };
+            let msg = format!(
+                "This job authenticates to {cloud} with the long-lived key {what} stored as a CI/CD variable; a leaked key gives lasting cloud access: {fix}, then delete the key."
+            );
+            cx.report(out, &DOC, Hit::new(login.span, login.key.clone(), msg));
+        }
+        return;
+    }
     for login in &cx.facts.logins {
         // Literal keys are `hardcoded-credential`'s; the job token is not a cloud key.
         if !login.provider.is_cloud() || login.method != Method::StaticKey || !login.from_expression

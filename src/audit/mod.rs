@@ -10,32 +10,43 @@
 mod bot_conditions;
 mod cache_poisoning;
 mod dangerous_trigger;
+mod debug_tracing;
 mod deploy_without_environment;
 mod excessive_permissions;
 mod github_app_token;
 mod github_env;
+mod groovy_credential_interpolation;
 mod hardcoded_credential;
+mod id_token_hygiene;
 mod insecure_commands;
+mod job_token_misuse;
 mod long_lived_cloud_credentials;
 mod long_lived_registry_token;
 mod oidc_session_lifetime;
 mod persist_credentials;
 mod personal_credential;
 mod runner_debug;
+mod script_injection;
 mod secret_to_untrusted_code;
 mod secrets_all;
 mod secrets_in_workflow_env;
 mod secrets_inherit;
+mod secrets_on_untrusted_pipeline;
 mod self_hosted_runner_on_pr;
 mod template_injection;
 mod unpinned_action;
+mod unpinned_image;
 mod unpinned_images;
+mod unpinned_include;
 mod unredacted_secrets;
 
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
 use crate::pipeline::github::{FileKind, Workflow};
+use crate::pipeline::gitlab::GitLabCi;
+use crate::pipeline::gitlab_includes;
+use crate::pipeline::other_ci::{Jenkinsfile, OtherCi};
 use crate::pipeline::yaml::{self, Source};
-use crate::pipeline::{Pipeline, Platform, from_github};
+use crate::pipeline::{Pipeline, Platform, from_github, from_gitlab, from_other};
 use std::cell::RefCell;
 
 /// Documentation and defaults of one audit; `rules explain ID` prints it.
@@ -69,6 +80,27 @@ pub struct Audit {
 
 /// GitHub Actions workflows and actions.
 const GITHUB: &[Platform] = &[Platform::GitHubWorkflow, Platform::GitHubAction];
+/// GitLab CI files.
+const GITLAB: &[Platform] = &[Platform::GitLabCi];
+/// Every platform.
+const ALL: &[Platform] = &[
+    Platform::GitHubWorkflow,
+    Platform::GitHubAction,
+    Platform::GitLabCi,
+    Platform::AzurePipelines,
+    Platform::CircleCi,
+    Platform::Bitbucket,
+    Platform::Jenkins,
+];
+/// Platforms where a cloud login can federate through the job's OIDC token.
+const OIDC_PLATFORMS: &[Platform] = &[
+    Platform::GitHubWorkflow,
+    Platform::GitHubAction,
+    Platform::GitLabCi,
+    Platform::AzurePipelines,
+    Platform::CircleCi,
+    Platform::Bitbucket,
+];
 /// GitHub Actions workflows only (actions have no triggers, permissions or jobs).
 const GITHUB_WORKFLOWS: &[Platform] = &[Platform::GitHubWorkflow];
 
@@ -106,7 +138,7 @@ pub const AUDITS: &[Audit] = &[
     ),
     audit(
         &long_lived_cloud_credentials::DOC,
-        GITHUB,
+        OIDC_PLATFORMS,
         long_lived_cloud_credentials::run,
     ),
     audit(
@@ -114,17 +146,68 @@ pub const AUDITS: &[Audit] = &[
         GITHUB,
         long_lived_registry_token::run,
     ),
+    audit(&hardcoded_credential::DOC, ALL, hardcoded_credential::run),
     audit(
-        &hardcoded_credential::DOC,
-        GITHUB,
-        hardcoded_credential::run,
+        &persist_credentials::DOC,
+        &[
+            Platform::GitHubWorkflow,
+            Platform::GitHubAction,
+            Platform::AzurePipelines,
+        ],
+        persist_credentials::run,
     ),
-    audit(&persist_credentials::DOC, GITHUB, persist_credentials::run),
-    audit(&unpinned_action::DOC, GITHUB, unpinned_action::run),
+    audit(
+        &unpinned_action::DOC,
+        &[
+            Platform::GitHubWorkflow,
+            Platform::GitHubAction,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+        ],
+        unpinned_action::run,
+    ),
     audit(
         &self_hosted_runner_on_pr::DOC,
         GITHUB_WORKFLOWS,
         self_hosted_runner_on_pr::run,
+    ),
+    audit(&job_token_misuse::DOC, GITLAB, job_token_misuse::run),
+    audit(
+        &debug_tracing::DOC,
+        &[Platform::GitLabCi, Platform::AzurePipelines],
+        debug_tracing::run,
+    ),
+    audit(
+        &secrets_on_untrusted_pipeline::DOC,
+        &[Platform::GitLabCi, Platform::Bitbucket],
+        secrets_on_untrusted_pipeline::run,
+    ),
+    audit(
+        &unpinned_include::DOC,
+        &[
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::Jenkins,
+        ],
+        unpinned_include::run,
+    ),
+    audit(
+        &unpinned_image::DOC,
+        &[
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+            Platform::Jenkins,
+        ],
+        unpinned_image::run,
+    ),
+    audit(&script_injection::DOC, GITLAB, script_injection::run),
+    audit(&id_token_hygiene::DOC, GITLAB, id_token_hygiene::run),
+    audit(
+        &groovy_credential_interpolation::DOC,
+        &[Platform::Jenkins],
+        groovy_credential_interpolation::run,
     ),
     audit(&github_app_token::DOC, GITHUB, github_app_token::run),
     audit(&unredacted_secrets::DOC, GITHUB, unredacted_secrets::run),
@@ -213,23 +296,117 @@ pub fn docs() -> Vec<AuditDoc> {
 }
 
 /// Whether a path (relative, `/`-separated) is a CI file the audits parse: a workflow
-/// directly under `.github/workflows/`, or an `action.yml|yaml` anywhere.
+/// directly under `.github/workflows/`, an `action.yml|yaml` anywhere, or a GitLab CI
+/// file ([`is_gitlab_file`]).
 pub fn is_pipeline_file(rel_path: &str) -> bool {
-    file_kind(rel_path).is_some()
+    platform_of(rel_path).is_some()
+}
+
+/// Whether a path is a GitLab CI file: `.gitlab-ci.yml`, `*.gitlab-ci.yml`, or YAML
+/// under `.gitlab/ci/` or a directory named like `gitlab-ci` (where projects keep the
+/// files their `.gitlab-ci.yml` includes).
+pub fn is_gitlab_file(rel_path: &str) -> bool {
+    let p = rel_path.trim_start_matches("./");
+    let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
+    let Some(stem) = name
+        .strip_suffix(".yml")
+        .or_else(|| name.strip_suffix(".yaml"))
+    else {
+        return false;
+    };
+    if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") {
+        return true;
+    }
+    let dirs: Vec<&str> = dir.split('/').collect();
+    dirs.windows(2).any(|w| w == [".gitlab", "ci"])
+        || dirs
+            .iter()
+            .any(|d| d.trim_start_matches('.').starts_with("gitlab-ci"))
+}
+
+/// The CI system of a file that is neither GitHub's nor GitLab's, by its name.
+fn other_platform(dir: &str, name: &str) -> Option<Platform> {
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    let stem = name.split('.').next().unwrap_or(name);
+    if name == "Jenkinsfile"
+        || name.starts_with("Jenkinsfile.")
+        || name.starts_with("Jenkinsfile-")
+        || name.ends_with(".Jenkinsfile")
+        || name.ends_with(".jenkinsfile")
+    {
+        return Some(Platform::Jenkins);
+    }
+    if !yaml {
+        return None;
+    }
+    if stem == "bitbucket-pipelines" {
+        return Some(Platform::Bitbucket);
+    }
+    if dir == ".circleci" || dir.ends_with("/.circleci") {
+        return Some(Platform::CircleCi);
+    }
+    let dirs: Vec<&str> = dir.split('/').collect();
+    if stem == "azure-pipelines"
+        || name.starts_with("azure-pipelines")
+        || dirs.iter().any(|d| {
+            matches!(
+                *d,
+                ".azure-pipelines" | "azure-pipelines" | ".azuredevops" | ".pipelines"
+            )
+        })
+    {
+        return Some(Platform::AzurePipelines);
+    }
+    None
+}
+
+/// The CI system and file kind of a path, by its name (and, for GitLab, by the local
+/// includes of the scanned repository's `.gitlab-ci.yml`).
+pub fn platform_of(rel_path: &str) -> Option<Platform> {
+    let p = rel_path.trim_start_matches("./");
+    let (dir, name) = match p.rsplit_once('/') {
+        Some((d, n)) => (d, n),
+        None => ("", p),
+    };
+    if let Some(other) = other_platform(dir, name) {
+        return Some(other);
+    }
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    if !yaml {
+        return None;
+    }
+    if dir == ".github/workflows" || dir.ends_with("/.github/workflows") {
+        return Some(Platform::GitHubWorkflow);
+    }
+    if name == "action.yml" || name == "action.yaml" {
+        return Some(Platform::GitHubAction);
+    }
+    if is_gitlab_file(p) || gitlab_includes::is_included(p) {
+        return Some(Platform::GitLabCi);
+    }
+    None
+}
+
+/// The GitHub file kind a platform stands for (workflow unless it is an action).
+fn github_kind(platform: Platform) -> FileKind {
+    match platform {
+        Platform::GitHubAction => FileKind::Action,
+        _ => FileKind::Workflow,
+    }
 }
 
 /// Whether a path is a workflow GitHub never runs: a `.github/workflows` folder below
 /// the root (vendored code, test data, a sub-project's copy).
 pub fn is_nested_workflow(rel_path: &str) -> bool {
     let p = rel_path.trim_start_matches("./");
-    file_kind(p) == Some(FileKind::Workflow) && !p.starts_with(".github/workflows/")
+    platform_of(p) == Some(Platform::GitHubWorkflow) && !p.starts_with(".github/workflows/")
 }
 
-/// The kind of a CI file named on the command line: by its path when that tells, else by
-/// its top-level keys (`jobs:` with `on:` is a workflow, `runs:` an action), so a
-/// workflow kept outside `.github/workflows/` is audited for what it is.
-pub fn named_file_kind(rel_path: &str, text: &str) -> Option<FileKind> {
-    if let Some(k) = file_kind(rel_path) {
+/// The platform of a CI file named on the command line: by its path when that tells,
+/// else by its top-level keys (`jobs:` with `on:` is a GitHub workflow, `runs:` an
+/// action), so a workflow kept outside `.github/workflows/` is audited for what it is.
+pub fn named_file_kind(rel_path: &str, text: &str) -> Option<Platform> {
+    if let Some(k) = platform_of(rel_path) {
         return Some(k);
     }
     let top = |key: &str| {
@@ -243,32 +420,12 @@ pub fn named_file_kind(rel_path: &str, text: &str) -> Option<FileKind> {
         })
     };
     if top("jobs") && (top("on") || top("true")) {
-        Some(FileKind::Workflow)
+        Some(Platform::GitHubWorkflow)
     } else if top("runs") {
-        Some(FileKind::Action)
+        Some(Platform::GitHubAction)
     } else {
         None
     }
-}
-
-/// The kind of a CI file by its path alone.
-pub fn file_kind(rel_path: &str) -> Option<FileKind> {
-    let p = rel_path.trim_start_matches("./");
-    let (dir, name) = match p.rsplit_once('/') {
-        Some((d, n)) => (d, n),
-        None => ("", p),
-    };
-    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
-    if !yaml {
-        return None;
-    }
-    if dir == ".github/workflows" || dir.ends_with("/.github/workflows") {
-        return Some(FileKind::Workflow);
-    }
-    if name == "action.yml" || name == "action.yaml" {
-        return Some(FileKind::Action);
-    }
-    None
 }
 
 /// Parses one GitHub Actions file and computes its facts. `Err` is a one-line
@@ -279,14 +436,32 @@ pub fn parse_github<'s>(src: &'s Source<'s>) -> Result<Option<yaml::Node>, Strin
     Ok(root.filter(yaml::Node::is_map))
 }
 
-/// The facts of one GitHub Actions file (for the inventory), `None` when it is empty.
-pub fn pipeline_of(rel_path: &str, text: &str) -> Result<Option<Pipeline>, String> {
-    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
+/// The facts of one CI file of `platform` (for the inventory), `None` when it is empty.
+pub fn pipeline_of(
+    rel_path: &str,
+    text: &str,
+    platform: Platform,
+) -> Result<Option<Pipeline>, String> {
+    if platform == Platform::Jenkins {
+        let j = Jenkinsfile::parse(text);
+        return Ok(Some(from_other::jenkins_facts(rel_path, text, &j)));
+    }
     let src = Source::new(text);
     let Some(root) = parse_github(&src)? else {
         return Ok(None);
     };
-    let wf = Workflow::new(&root, kind);
+    match platform {
+        Platform::GitLabCi => {
+            let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path))?;
+            return Ok(Some(from_gitlab::facts(rel_path, &src, &gl)));
+        }
+        pl @ (Platform::AzurePipelines | Platform::CircleCi | Platform::Bitbucket) => {
+            let v = OtherCi::from_yaml(pl, root, &src);
+            return Ok(Some(from_other::facts(pl, rel_path, &src, &v)));
+        }
+        _ => {}
+    }
+    let wf = Workflow::new(&root, github_kind(platform));
     Ok(Some(from_github::facts(rel_path, &src, &wf)))
 }
 
@@ -362,59 +537,77 @@ pub fn audit_file(
     audit_file_with(rel_path, text, enabled, &AuditSettings::default())
 }
 
-/// Runs the enabled audits on one pipeline file with the given settings.
+/// Runs the enabled audits on one pipeline file, its platform told by its path.
 pub fn audit_file_with(
     rel_path: &str,
     text: &str,
     enabled: &dyn Fn(&str) -> bool,
     settings: &AuditSettings,
 ) -> Result<Vec<Finding>, String> {
-    let kind = file_kind(rel_path).unwrap_or(FileKind::Workflow);
-    audit_file_as(rel_path, text, kind, enabled, settings)
+    let platform = platform_of(rel_path).unwrap_or(Platform::GitHubWorkflow);
+    audit_file_as(rel_path, text, platform, enabled, settings)
 }
 
-/// Runs the enabled audits on one CI file whose kind the caller decided. `Err` is a
-/// one-line description of why the file could not be parsed (`line:col: problem`;
-/// parsed even when no audit is enabled, so a broken file is always known), or of a
-/// finding an audit could not build.
+/// Runs the enabled audits on one CI file of `platform`. `Err` is a one-line
+/// description of why the file could not be parsed (`line:col: problem`; parsed even
+/// when no audit is enabled, so a broken file is always known), or of a finding an audit
+/// could not build.
 pub fn audit_file_as(
     rel_path: &str,
     text: &str,
-    kind: FileKind,
+    platform: Platform,
     enabled: &dyn Fn(&str) -> bool,
     settings: &AuditSettings,
 ) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
-    let platform = match kind {
-        FileKind::Workflow => Platform::GitHubWorkflow,
-        FileKind::Action => Platform::GitHubAction,
-    };
-    let src = Source::new(text);
-    let Some(root) = parse_github(&src)? else {
-        return Ok(out);
-    };
     let selected: Vec<&Audit> = AUDITS
         .iter()
         .filter(|a| a.platforms.contains(&platform) && enabled(a.doc.id))
         .collect();
-    if selected.is_empty() {
+    let src = Source::new(text);
+    let run = |facts: &Pipeline, syntax: Syntax<'_>, out: &mut Vec<Finding>| {
+        let cx = Ctx {
+            path: rel_path,
+            src: &src,
+            facts,
+            syntax,
+            settings,
+            errors: RefCell::new(Vec::new()),
+        };
+        for a in &selected {
+            (a.run)(&cx, out);
+        }
+        match cx.errors.into_inner().into_iter().next() {
+            Some(e) => Err(format!("internal error: {e}")),
+            None => Ok(()),
+        }
+    };
+    if platform == Platform::Jenkins {
+        let j = Jenkinsfile::parse(text);
+        let facts = from_other::jenkins_facts(rel_path, text, &j);
+        run(&facts, Syntax::Jenkins(&j, text), &mut out)?;
         return Ok(out);
     }
-    let wf = Workflow::new(&root, kind);
-    let facts = from_github::facts(rel_path, &src, &wf);
-    let cx = Ctx {
-        path: rel_path,
-        src: &src,
-        facts: &facts,
-        syntax: Syntax::GitHub(&wf),
-        settings,
-        errors: RefCell::new(Vec::new()),
+    let Some(root) = parse_github(&src)? else {
+        return Ok(out);
     };
-    for a in selected {
-        (a.run)(&cx, &mut out);
+    if matches!(
+        platform,
+        Platform::AzurePipelines | Platform::CircleCi | Platform::Bitbucket
+    ) {
+        let v = OtherCi::from_yaml(platform, root, &src);
+        let facts = from_other::facts(platform, rel_path, &src, &v);
+        run(&facts, Syntax::Other(&v), &mut out)?;
+        return Ok(out);
     }
-    if let Some(e) = cx.errors.into_inner().into_iter().next() {
-        return Err(format!("internal error: {e}"));
+    if platform == Platform::GitLabCi {
+        let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path))?;
+        let facts = from_gitlab::facts(rel_path, &src, &gl);
+        run(&facts, Syntax::GitLab(&gl), &mut out)?;
+    } else {
+        let wf = Workflow::new(&root, github_kind(platform));
+        let facts = from_github::facts(rel_path, &src, &wf);
+        run(&facts, Syntax::GitHub(&wf), &mut out)?;
     }
     Ok(out)
 }
@@ -423,6 +616,12 @@ pub fn audit_file_as(
 pub(crate) enum Syntax<'a> {
     /// A GitHub Actions workflow or action.
     GitHub(&'a Workflow<'a>),
+    /// A GitLab CI file.
+    GitLab(&'a GitLabCi),
+    /// An Azure Pipelines, CircleCI or Bitbucket Pipelines file.
+    Other(&'a OtherCi),
+    /// A Jenkinsfile and its text.
+    Jenkins(&'a Jenkinsfile, &'a str),
 }
 
 /// What every audit gets: the file's path, its indexed source, its facts and its
@@ -495,6 +694,31 @@ impl<'a> Ctx<'a> {
     pub fn github(&self) -> Option<&'a Workflow<'a>> {
         match self.syntax {
             Syntax::GitHub(wf) => Some(wf),
+            _ => None,
+        }
+    }
+
+    /// The Azure Pipelines, CircleCI or Bitbucket view.
+    pub fn other(&self) -> Option<&'a OtherCi> {
+        match self.syntax {
+            Syntax::Other(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The Jenkinsfile view and its text.
+    pub fn jenkins(&self) -> Option<(&'a Jenkinsfile, &'a str)> {
+        match self.syntax {
+            Syntax::Jenkins(j, t) => Some((j, t)),
+            _ => None,
+        }
+    }
+
+    /// The GitLab CI view, when the file is a GitLab CI file.
+    pub fn gitlab(&self) -> Option<&'a GitLabCi> {
+        match self.syntax {
+            Syntax::GitLab(gl) => Some(gl),
+            _ => None,
         }
     }
 
@@ -519,7 +743,8 @@ impl<'a> Ctx<'a> {
         let built = FindingBuilder::new(doc.id, FindingKind::Pipeline)
             .severity(hit.severity.unwrap_or(doc.severity))
             .confidence(hit.confidence.unwrap_or(doc.confidence))
-            .message(hit.message)
+            // Messages quote scanned text (image names, include targets, variables).
+            .message(crate::escape::for_display(&hit.message).into_owned())
             .location(self.path, hit.span)
             .snippet(snippet)
             .remediation(doc.remediation)
@@ -624,12 +849,12 @@ mod tests {
         let wf = "name: deploy\non: push\njobs:\n  a:\n    runs-on: x\n";
         assert_eq!(
             named_file_kind("deployments/aws.yml", wf),
-            Some(FileKind::Workflow)
+            Some(Platform::GitHubWorkflow)
         );
         let action = "name: x\nruns:\n  using: composite\n";
         assert_eq!(
             named_file_kind("ci/setup.yml", action),
-            Some(FileKind::Action)
+            Some(Platform::GitHubAction)
         );
         assert_eq!(
             named_file_kind("k8s/pod.yml", "kind: Pod\nspec: {}\n"),

@@ -16,7 +16,8 @@ pub const DOC: AuditDoc = AuditDoc {
     description: include_str!("docs/persist_credentials.md"),
     remediation: "Set `persist-credentials: false` on the checkout and give the token only \
 to the step that pushes, e.g. `git push https://x-access-token:${GITHUB_TOKEN}@github.com/${{ \
-github.repository }}` with `GITHUB_TOKEN` in that step's `env:`.",
+github.repository }}` with `GITHUB_TOKEN` in that step's `env:`. Azure Pipelines: drop \
+`persistCredentials: true` and pass `$(System.AccessToken)` only to the step that pushes.",
 };
 
 fn uploads_workspace(step: &Step<'_>, checkout_path: Option<&str>) -> bool {
@@ -65,6 +66,17 @@ fn pushes(step: &Step<'_>) -> bool {
 
 /// Runs the audit.
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(v) = cx.other() {
+        for (k, val) in &v.persisted_checkouts {
+            let msg = "`persistCredentials: true` leaves the pipeline's OAuth token (`System.AccessToken`) in the checkout's `.git/config` for every later step, script and task of the job to read or upload; drop it and pass the token only to the step that pushes.".to_string();
+            cx.report(
+                out,
+                &DOC,
+                Hit::new(cx.src.pair_span(k, val), "checkout.persistCredentials", msg),
+            );
+        }
+        return;
+    }
     let Some(wf) = cx.github() else { return };
     for job in &wf.jobs {
         let untrusted: Vec<usize> = super::dangerous_trigger::untrusted_runs(cx, job)

@@ -13,11 +13,54 @@ pub const DOC: AuditDoc = AuditDoc {
     description: include_str!("docs/unpinned_action.md"),
     remediation: "Pin to the full commit SHA and keep the tag as a comment, e.g. \
 `uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2`; let Dependabot \
-or Renovate update the pins. Pin images by digest: `docker://alpine@sha256:...`.",
+or Renovate update the pins. Pin images by digest: `docker://alpine@sha256:...`. CircleCI \
+orbs and Bitbucket pipes: an exact `x.y.z` release or a digest.",
 };
 
 /// Runs the audit.
+/// Whether an orb or pipe version names one immutable release (`x.y.z`) or a digest.
+fn exact(version: &str) -> bool {
+    if version.starts_with("sha256:") {
+        return true;
+    }
+    let core = version.trim_start_matches('v');
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(v) = cx.other() {
+        for r in &v.code_refs {
+            if r.kind != "orb" && r.kind != "pipe" {
+                continue;
+            }
+            if r.version.as_deref().is_some_and(exact) {
+                continue;
+            }
+            let at = r.version.as_deref().unwrap_or("no version");
+            let msg = format!(
+                "{} `{}` at `{at}` follows new releases: whoever publishes `{}` changes what this pipeline runs, with its secrets; pin an exact version (`x.y.z`) or a digest.",
+                if r.kind == "orb" { "Orb" } else { "Pipe" },
+                r.name,
+                r.name
+            );
+            let span = crate::finding::Span {
+                start_line: r.line,
+                start_column: r.cols.0,
+                end_line: r.line,
+                end_column: r.cols.1.max(r.cols.0 + 1),
+            };
+            cx.report(
+                out,
+                &DOC,
+                Hit::new(span, format!("{}.{}", r.kind, r.name), msg),
+            );
+        }
+        return;
+    }
     let Some(wf) = cx.github() else { return };
     for job in &wf.jobs {
         if let Some((k, v)) = job.uses() {

@@ -171,13 +171,25 @@ impl Render<'_> {
             .caller
             .is_some_and(|(cw, cj)| self.job(cw, cj).same_repo_only);
         let guarded = job.same_repo_only || caller_guard;
-        let untrusted: Vec<String> = ctx
+        let mut untrusted: Vec<String> = ctx
             .triggers
             .iter()
             .filter(|t| catalog::exposure(t) == Exposure::Privileged)
             .filter(|t| !(guarded && *t == "pull_request_target"))
             .cloned()
             .collect();
+        // A platform that decides per job (GitLab `rules:`): the job's own events;
+        // merge-request pipelines get the project's unprotected variables.
+        let mut triggers = ctx.triggers.clone();
+        if !job.runs_on.is_empty() {
+            triggers = job.runs_on.iter().map(|(t, _)| t.clone()).collect();
+            untrusted = job
+                .runs_on
+                .iter()
+                .filter(|(_, x)| *x != Exposure::Trusted)
+                .map(|(t, _)| t.clone())
+                .collect();
+        }
         let perms = effective(self.repo.grant(wi, ji, ctx.caller));
         let caller = ctx.caller.map(|(cw, cj)| (cw, self.job(cw, cj)));
         let called_from =
@@ -207,7 +219,7 @@ impl Render<'_> {
                     line: r.span.start_line,
                     called_from: called_from.clone(),
                     via: via.to_string(),
-                    triggers: ctx.triggers.clone(),
+                    triggers: triggers.clone(),
                     untrusted_triggers: untrusted.clone(),
                     permissions: perms.clone(),
                     environment: job.environment.clone(),

@@ -26,6 +26,8 @@ pub enum Provider {
     NuGet,
     /// A container registry (Docker Hub, GHCR, ECR, ...).
     ContainerRegistry,
+    /// A GitLab instance (its API, repositories and registries).
+    GitLab,
 }
 
 impl Provider {
@@ -41,6 +43,7 @@ impl Provider {
             Provider::RubyGems => "rubygems",
             Provider::NuGet => "nuget",
             Provider::ContainerRegistry => "container-registry",
+            Provider::GitLab => "gitlab",
         }
     }
 
@@ -56,6 +59,7 @@ impl Provider {
             Provider::RubyGems => "RubyGems",
             Provider::NuGet => "NuGet",
             Provider::ContainerRegistry => "a container registry",
+            Provider::GitLab => "GitLab",
         }
     }
 
@@ -389,6 +393,114 @@ pub const IDENTIFIER_INPUTS: &[&str] = &[
     "azure_tenant_id",
     "azure_subscription_id",
 ];
+
+/// Words that make a variable name a credential's.
+pub const CRED_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+    "credentials",
+    "creds",
+    "privatekey",
+];
+/// Words that make `..._KEY` a credential's name.
+pub const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "secret",
+    "private",
+    "ssh",
+    "deploy",
+    "signing",
+    "auth",
+    "encryption",
+    "master",
+];
+/// Last words of a name whose value describes a credential instead of holding it.
+pub const NOT_A_VALUE: &[&str] = &[
+    "file",
+    "path",
+    "dir",
+    "url",
+    "uri",
+    "name",
+    "user",
+    "username",
+    "id",
+    "type",
+    "env",
+    "var",
+    "length",
+    "len",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "header",
+    "prefix",
+    "host",
+    "endpoint",
+    "method",
+    "enabled",
+    "enable",
+    "mode",
+    "version",
+    "count",
+    "size",
+    "format",
+    "kind",
+    "field",
+    "scope",
+    "scopes",
+    "audience",
+    "region",
+    "policy",
+    "label",
+    "location",
+    "hash",
+    "sha",
+    "algorithm",
+    "input",
+    "output",
+    "source",
+    "target",
+    "required",
+    "ref",
+    "server",
+    "registry",
+    "store",
+    "provider",
+    "account",
+    "role",
+    "email",
+    "public",
+    "description",
+];
+
+/// Whether a variable or input name suggests it holds a credential (`DB_PASSWORD`,
+/// `apiKey`, `SSH_KEY`; not `TOKEN_URL`, `public-key`).
+pub fn credential_name(name: &str) -> bool {
+    let w = super::github::words(name);
+    let Some(last) = w.last() else { return false };
+    if NOT_A_VALUE.contains(&last.as_str()) || w.iter().any(|x| x == "public") {
+        return false;
+    }
+    if w.len() == 1 && (last == "pwd" || last == "pass") {
+        return false;
+    }
+    w.iter().any(|x| CRED_WORDS.contains(&x.as_str()))
+        // Run-together names (`PGPASSWORD`, `MYSQLPASSWORD`).
+        || ["password", "passwd"]
+            .iter()
+            .any(|c| last.len() > c.len() + 1 && last.ends_with(c))
+        || w.windows(2)
+            .any(|p| p[1] == "key" && KEY_QUALIFIERS.contains(&p[0].as_str()))
+}
 
 /// Who can cause an event to run a workflow, and with what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -946,6 +1058,235 @@ pub fn is_read_only_name(name: &str) -> bool {
         .any(|w| READ_ONLY_NAME_WORDS.contains(&w))
         || upper.contains("READ_ONLY")
 }
+
+/// GitLab CI top-level keys that are not jobs.
+pub const GITLAB_GLOBAL_KEYS: &[&str] = &[
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+    "types",
+    "spec",
+];
+
+/// Keys that `default:` (or, for the first five, the legacy top level) sets for every
+/// job that does not set them itself.
+pub const GITLAB_DEFAULT_KEYS: &[&str] = &[
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "artifacts",
+    "hooks",
+    "id_tokens",
+    "interruptible",
+    "retry",
+    "tags",
+    "timeout",
+];
+
+/// GitLab predefined variables whose value an outsider (the author of a merge request,
+/// commit, branch or tag) chooses, and whether it is free text (spaces, quotes and
+/// newlines allowed) rather than a ref name (no spaces). `CI_COMMIT_REF_SLUG` and SHAs
+/// are sanitised by GitLab and not listed.
+pub const GITLAB_ATTACKER_VARIABLES: &[(&str, bool)] = &[
+    ("CI_MERGE_REQUEST_TITLE", true),
+    ("CI_MERGE_REQUEST_DESCRIPTION", true),
+    ("CI_MERGE_REQUEST_LABELS", true),
+    ("CI_MERGE_REQUEST_MILESTONE", true),
+    ("CI_COMMIT_MESSAGE", true),
+    ("CI_COMMIT_TITLE", true),
+    ("CI_COMMIT_DESCRIPTION", true),
+    ("CI_COMMIT_TAG_MESSAGE", true),
+    ("CI_COMMIT_AUTHOR", true),
+    ("GITLAB_USER_NAME", true),
+    ("CI_EXTERNAL_PULL_REQUEST_TITLE", true),
+    ("TRIGGER_PAYLOAD", true),
+    ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", false),
+    ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", false),
+    ("CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME", false),
+    ("CI_COMMIT_REF_NAME", false),
+    ("CI_COMMIT_BRANCH", false),
+    ("CI_COMMIT_TAG", false),
+];
+
+/// The attacker-controlled GitLab variable `name` is, with whether it is free text.
+pub fn gitlab_attacker_variable(name: &str) -> Option<bool> {
+    GITLAB_ATTACKER_VARIABLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, free)| *free)
+}
+
+/// GitLab variables that print every variable, masked or not, to the job log when set
+/// to `true`.
+pub const GITLAB_DEBUG_VARIABLES: &[&str] = &["CI_DEBUG_TRACE", "CI_DEBUG_SERVICES"];
+
+/// Prefixes of GitLab's predefined variables: a reference to one is not a stored secret
+/// (`GITLAB_TOKEN`, `TRIGGER_TOKEN`, `DOCKER_PASSWORD` are users' own and not listed).
+pub const GITLAB_PREDEFINED_PREFIXES: &[&str] = &[
+    "CI_",
+    "GITLAB_USER_",
+    "GITLAB_CI",
+    "GITLAB_FEATURES",
+    "GITLAB_FIPS_MODE",
+    "RUNNER_",
+    "CHAT_",
+    "TRIGGER_PAYLOAD",
+    "FF_",
+    "KUBECONFIG",
+];
+
+/// GitLab predefined variables that hold the job's own token (`CI_JOB_TOKEN` under
+/// other names).
+pub const GITLAB_JOB_TOKEN_VARIABLES: &[&str] = &[
+    "CI_JOB_TOKEN",
+    "CI_REGISTRY_PASSWORD",
+    "CI_DEPENDENCY_PROXY_PASSWORD",
+];
+
+/// Script fragments through which a job-token use writes: `(every part on one line,
+/// what it does)`. Package uploads with the job token are the intended use and are
+/// not listed.
+pub const GITLAB_JOB_TOKEN_WRITES: &[(&[&str], &str)] = &[
+    (&["git push"], "pushes to a repository"),
+    (&["-X POST", "/api/v4/projects"], "calls a write API"),
+    (&["-X PUT", "/api/v4/"], "calls a write API"),
+    (&["-X DELETE", "/api/v4/"], "calls a write API"),
+    (&["-X PATCH", "/api/v4/"], "calls a write API"),
+    (&["--request POST", "/api/v4/projects"], "calls a write API"),
+    (&["--request PUT", "/api/v4/"], "calls a write API"),
+    (&["--request DELETE", "/api/v4/"], "calls a write API"),
+    (&["/api/v4/", "/releases"], "calls a write API"),
+    (&["/api/v4/", "/repository/files"], "calls a write API"),
+    (&["/api/v4/", "/repository/commits"], "calls a write API"),
+    (&["/api/v4/", "/merge_requests"], "calls a write API"),
+    (&["/api/v4/", "/notes"], "calls a write API"),
+    (&["/api/v4/", "/variables"], "calls a write API"),
+];
+
+/// GitLab API paths the job token is meant for (package and container registries,
+/// artifacts, releases through `release-cli`, Terraform state): a write there is the
+/// intended use.
+pub const GITLAB_JOB_TOKEN_PACKAGE_PATHS: &[&str] = &[
+    "/packages/",
+    "/jobs/",
+    "/terraform/state",
+    "/releases/permalink",
+];
+
+/// Script fragments that store a value in a file (`echo $X > f`, `tee`, `.netrc`).
+pub const FILE_WRITES: &[&str] = &[">", "tee ", ".netrc", ".npmrc", ".pypirc", "config set"];
+
+/// Conditions (compared as written) that make a GitLab job or pipeline run for merge
+/// requests.
+pub const GITLAB_MR_CONDITIONS: &[&str] = &[
+    "merge_request_event",
+    "external_pull_request_event",
+    "$CI_MERGE_REQUEST_",
+    "${CI_MERGE_REQUEST_",
+    "$CI_OPEN_MERGE_REQUESTS",
+];
+
+/// `only:`/`except:` refs that mean merge-request pipelines.
+pub const GITLAB_MR_REFS: &[&str] = &["merge_requests", "external_pull_requests"];
+
+/// Conditions that keep a GitLab job to trusted refs (protected or default branch,
+/// tags, schedules): a rule carrying one does not run for a merge request.
+pub const GITLAB_TRUSTED_CONDITIONS: &[&str] = &[
+    "$CI_COMMIT_REF_PROTECTED",
+    "$CI_DEFAULT_BRANCH",
+    "$CI_COMMIT_TAG",
+    "\"schedule\"",
+    "\"push\"",
+];
+
+/// Script fragments that exchange a GitLab `id_tokens:` JWT for cloud credentials.
+pub const OIDC_EXCHANGES: &[(&str, Provider)] = &[
+    ("assume-role-with-web-identity", Provider::Aws),
+    ("AWS_WEB_IDENTITY_TOKEN_FILE", Provider::Aws),
+    ("AWS_ROLE_ARN", Provider::Aws),
+    ("--federated-token", Provider::Azure),
+    ("AZURE_FEDERATED_TOKEN", Provider::Azure),
+    ("external_account", Provider::Gcp),
+    ("create-cred-config", Provider::Gcp),
+    ("workload-identity", Provider::Gcp),
+    ("workload_identity", Provider::Gcp),
+    ("GOOGLE_EXTERNAL_ACCOUNT", Provider::Gcp),
+];
+
+/// Script commands that log in to a cloud with a stored key: `(every part on one
+/// line, provider)`.
+pub const STATIC_LOGIN_COMMANDS: &[(&[&str], Provider)] = &[
+    (&["gcloud auth activate-service-account"], Provider::Gcp),
+    (&["az login", "--service-principal"], Provider::Azure),
+    (&["aws configure set aws_secret_access_key"], Provider::Aws),
+    (&["aws configure set aws_access_key_id"], Provider::Aws),
+];
+
+/// Executables that parse their argument as code: a variable expanded into their
+/// command line is run, not just passed.
+pub const REPARSE_COMMANDS: &[&str] = &[
+    "eval",
+    "sh -c",
+    "bash -c",
+    "zsh -c",
+    "python -c",
+    "python3 -c",
+    "node -e",
+    "perl -e",
+    "ruby -e",
+    "pwsh -c",
+    "pwsh -Command",
+    "powershell -Command",
+    "Invoke-Expression",
+    "iex",
+];
+
+/// Keys whose mapping (or Azure's `- name:`/`value:` list) holds variables, per
+/// platform.
+pub fn variable_block_keys(platform: super::Platform) -> &'static [&'static str] {
+    use super::Platform as P;
+    match platform {
+        P::AzurePipelines => &["variables", "env"],
+        P::CircleCi => &["environment"],
+        P::Bitbucket => &["variables"],
+        _ => &["variables", "env"],
+    }
+}
+
+/// Keys whose scalar (or list of scalars) is shell script, per platform.
+pub fn script_keys(platform: super::Platform) -> &'static [&'static str] {
+    use super::Platform as P;
+    match platform {
+        P::AzurePipelines => &["script", "bash", "pwsh", "powershell", "inlineScript"],
+        P::CircleCi => &["run", "command"],
+        P::Bitbucket => &["script", "after-script"],
+        _ => &["script"],
+    }
+}
+
+/// Variables that turn on Azure Pipelines' debug logging (every command and variable
+/// value, secrets masked only when Azure knows them, to the log).
+pub const AZURE_DEBUG_VARIABLES: &[&str] = &["system.debug", "System.Debug"];
+
+/// CircleCI orb parameters and Bitbucket pipe variables that select OIDC federation.
+pub const OIDC_PARAMETERS: &[&str] = &[
+    "role_arn",
+    "role-arn",
+    "AWS_OIDC_ROLE_ARN",
+    "oidc",
+    "workload_identity_provider",
+    "gcp_cred_config_file_path",
+    "use_oidc",
+];
 
 #[cfg(test)]
 mod tests {

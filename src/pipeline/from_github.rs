@@ -179,6 +179,7 @@ fn job_facts(src: &Source<'_>, wf: &Workflow<'_>, job: &Job<'_>) -> JobFacts {
             .collect(),
         inherits_secrets,
         call_secrets,
+        runs_on: Vec::new(),
     }
 }
 

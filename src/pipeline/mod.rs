@@ -11,7 +11,12 @@
 pub mod catalog;
 pub mod consumers;
 pub mod from_github;
+pub mod from_gitlab;
+pub mod from_other;
 pub mod github;
+pub mod gitlab;
+pub mod gitlab_includes;
+pub mod other_ci;
 pub mod repo;
 pub mod script_words;
 pub mod yaml;
@@ -31,6 +36,16 @@ pub enum Platform {
     GitHubWorkflow,
     /// A GitHub Actions action's metadata (`action.yml`), composite steps as one job.
     GitHubAction,
+    /// A GitLab CI file (`.gitlab-ci.yml`, `*.gitlab-ci.yml`, files under `.gitlab/ci/`).
+    GitLabCi,
+    /// An Azure Pipelines file (`azure-pipelines.yml`, templates under `.azure-pipelines/`).
+    AzurePipelines,
+    /// A CircleCI config (`.circleci/config.yml`).
+    CircleCi,
+    /// A Bitbucket Pipelines file (`bitbucket-pipelines.yml`).
+    Bitbucket,
+    /// A Jenkinsfile (declarative or scripted Groovy).
+    Jenkins,
 }
 
 impl Platform {
@@ -39,6 +54,25 @@ impl Platform {
         match self {
             Platform::GitHubWorkflow => "GitHub Actions workflow",
             Platform::GitHubAction => "GitHub Actions action",
+            Platform::GitLabCi => "GitLab CI",
+            Platform::AzurePipelines => "Azure Pipelines",
+            Platform::CircleCi => "CircleCI",
+            Platform::Bitbucket => "Bitbucket Pipelines",
+            Platform::Jenkins => "Jenkins",
+        }
+    }
+
+    /// Stable kebab-case id (`github-workflow`, `github-action`, `gitlab-ci`), as the
+    /// README's audit table lists it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Platform::GitHubWorkflow => "github-workflow",
+            Platform::GitHubAction => "github-action",
+            Platform::GitLabCi => "gitlab-ci",
+            Platform::AzurePipelines => "azure-pipelines",
+            Platform::CircleCi => "circleci",
+            Platform::Bitbucket => "bitbucket",
+            Platform::Jenkins => "jenkins",
         }
     }
 }
@@ -52,6 +86,8 @@ pub enum Method {
     StaticKey,
     /// The job's own token (`GITHUB_TOKEN`).
     JobToken,
+    /// GitLab's job token (`CI_JOB_TOKEN`).
+    GitLabJobToken,
 }
 
 impl Method {
@@ -61,6 +97,7 @@ impl Method {
             Method::Oidc => "oidc",
             Method::StaticKey => "static-key",
             Method::JobToken => "github-token",
+            Method::GitLabJobToken => "ci-job-token",
         }
     }
 }
@@ -272,6 +309,9 @@ pub struct JobFacts {
     /// Secret names mapped in a reusable-workflow call: callee name -> caller's
     /// secrets.
     pub call_secrets: Vec<(String, Vec<String>)>,
+    /// The events that run this job, when the platform decides per job (GitLab
+    /// `rules:`); empty when the pipeline's triggers apply.
+    pub runs_on: Vec<(String, catalog::Exposure)>,
 }
 
 /// The facts of one CI file.

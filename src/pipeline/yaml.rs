@@ -53,6 +53,11 @@ pub struct Node {
     pub end_index: usize,
     /// How the scalar was written.
     pub style: Style,
+    /// A local tag's name (`reference` for GitLab's `!reference`), when the node has one.
+    pub tag: Option<Box<str>>,
+    /// Whether the node comes from another file than the one being audited (a GitLab
+    /// template reached through `include:`): its positions are not this file's.
+    pub foreign: bool,
 }
 
 impl Node {
@@ -371,6 +376,8 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
         index,
         end_index,
         style: Style::Collection,
+        tag: None,
+        foreign: false,
     };
     match &m.data {
         YamlData::Mapping(map) => {
@@ -383,9 +390,12 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
         YamlData::Sequence(seq) => {
             node.value = Value::Seq(seq.iter().map(|v| convert(v, src)).collect());
         }
-        YamlData::Tagged(_, inner) => {
+        YamlData::Tagged(tag, inner) => {
             let mut n = convert(inner, src);
             n.index = index.min(n.index);
+            if tag.handle == "!" && !tag.suffix.is_empty() {
+                n.tag = Some(tag.suffix.as_str().into());
+            }
             return n;
         }
         YamlData::Value(s) => {
@@ -455,6 +465,24 @@ fn scalar_value(
             } else {
                 raw.to_string()
             })
+        }
+    }
+}
+
+/// Marks `node` and everything below it as coming from another file.
+pub fn mark_foreign(node: &mut Node) {
+    let mut stack: Vec<&mut Node> = vec![node];
+    while let Some(n) = stack.pop() {
+        n.foreign = true;
+        match &mut n.value {
+            Value::Map(entries) => {
+                for (k, v) in entries.iter_mut() {
+                    k.foreign = true;
+                    stack.push(v);
+                }
+            }
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Str(_) | Value::Null => {}
         }
     }
 }

@@ -1,0 +1,307 @@
+//! The front end of Azure Pipelines, CircleCI, Bitbucket Pipelines and Jenkins: turns
+//! their syntax views ([`super::other_ci`]) into the platform-neutral [`Pipeline`] facts
+//! (jobs, stored credentials they reference, static and OIDC cloud logins).
+
+use super::catalog::{self, Exposure, Provider};
+use super::from_gitlab::{secret_name, var_refs};
+use super::other_ci::{Jenkinsfile, OtherCi};
+use super::yaml::{Node, Source};
+use super::{
+    Grant, JobFacts, Login, Method, PassedAs, Pipeline, Platform, Scopes, SecretRef, TokenUse,
+};
+use crate::finding::Span;
+
+/// Azure's `$(name)` macro references in `text`: `(name, byte start, byte end)`.
+pub fn azure_macros(text: &str) -> Vec<(&str, usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = text[from..].find("$(") {
+        let s = from + p;
+        let Some(len) = text[s + 2..].find(')') else {
+            break;
+        };
+        let name = &text[s + 2..s + 2 + len];
+        if !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            out.push((name, s, s + 3 + len));
+        }
+        from = s + 2;
+    }
+    out
+}
+
+/// The stored-variable references of a value, in the platform's syntax.
+fn refs_in(platform: Platform, text: &str) -> Vec<(String, usize, usize)> {
+    let mut out: Vec<(String, usize, usize)> = var_refs(text)
+        .into_iter()
+        .map(|r| (r.name.to_string(), r.start, r.end))
+        .collect();
+    if platform == Platform::AzurePipelines {
+        out.extend(
+            azure_macros(text)
+                .into_iter()
+                .map(|(n, s, e)| (n.to_string(), s, e)),
+        );
+    }
+    out
+}
+
+fn job(id: String, span: Span) -> JobFacts {
+    JobFacts {
+        step_uses: Vec::new(),
+        id,
+        span,
+        calls: None,
+        environment: None,
+        same_repo_only: false,
+        grant: Grant {
+            source: "default",
+            scopes: Scopes::new(),
+        },
+        token: TokenUse::default(),
+        steps: Vec::new(),
+        inherits_secrets: false,
+        call_secrets: Vec::new(),
+        runs_on: Vec::new(),
+    }
+}
+
+fn line_span(line: usize, cols: (usize, usize)) -> Span {
+    Span {
+        start_line: line,
+        start_column: cols.0,
+        end_line: line,
+        end_column: cols.1.max(cols.0 + 1),
+    }
+}
+
+/// The job a line belongs to: the last job that starts at or before it.
+fn job_at(jobs: &[JobFacts], line: usize) -> Option<usize> {
+    jobs.iter().rposition(|j| j.span.start_line <= line)
+}
+
+fn static_login(
+    p: &mut Pipeline,
+    provider: Provider,
+    span: Span,
+    key: String,
+    secrets: Vec<String>,
+) {
+    if p.logins
+        .iter()
+        .any(|l| l.span.start_line == span.start_line && l.provider == provider)
+    {
+        return;
+    }
+    let job = job_at(&p.jobs, span.start_line);
+    p.logins.push(Login {
+        provider,
+        method: Method::StaticKey,
+        job,
+        step: None,
+        span,
+        via: key.clone(),
+        key,
+        secrets,
+        from_expression: true,
+        publishes: false,
+    });
+}
+
+fn secret_ref(p: &mut Pipeline, name: &str, key: &str, passed_as: PassedAs, span: Span) {
+    let job = job_at(&p.jobs, span.start_line);
+    p.secret_refs.push(SecretRef {
+        name: name.to_string(),
+        job,
+        step: None,
+        key: key.to_string(),
+        passed_as,
+        purpose: catalog::cloud_credential_env(name).map(|c| format!("cloud-login/{}", c.id())),
+        span,
+    });
+}
+
+fn span_in(src: &Source<'_>, node: &Node, needle: &str) -> Span {
+    src.find_in_node(node, needle, 0)
+        .unwrap_or_else(|| src.node_span(node))
+}
+
+/// Computes the facts of a YAML CI file of `platform`.
+pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> Pipeline {
+    let mut p = Pipeline {
+        uses: Vec::new(),
+        platform,
+        path: path.to_string(),
+        triggers: vec![("push".to_string(), Exposure::Trusted)],
+        jobs: v
+            .jobs
+            .iter()
+            .map(|(id, k)| job(id.clone(), src.node_span(k)))
+            .collect(),
+        secret_refs: Vec::new(),
+        logins: Vec::new(),
+        publishes: Vec::new(),
+    };
+    if !v.pr_paths.is_empty() {
+        p.triggers
+            .push(("pull_request".to_string(), Exposure::ForkPullRequest));
+    }
+    let oidc = v.root.as_ref().is_some_and(|r| {
+        let mut hit = false;
+        r.walk_scalars("", &mut |path, _, val| {
+            let last = path.rsplit('.').next().unwrap_or(path);
+            hit |= catalog::OIDC_PARAMETERS.contains(&last)
+                && !val.trim().eq_ignore_ascii_case("false");
+        });
+        hit
+    });
+    for nv in &v.variables {
+        let (Some(name), Some(text)) = (nv.key.as_str(), nv.value.as_str()) else {
+            continue;
+        };
+        let refs = refs_in(platform, text);
+        for (r, s, e) in &refs {
+            if secret_name(r) {
+                secret_ref(
+                    &mut p,
+                    r,
+                    name,
+                    PassedAs::Env,
+                    span_in(src, &nv.value, &text[*s..*e]),
+                );
+            }
+        }
+        if let Some(provider) = catalog::cloud_credential_env(name)
+            && !refs.is_empty()
+            && !oidc
+        {
+            let span = src.pair_span(&nv.key, &nv.value);
+            static_login(
+                &mut p,
+                provider,
+                span,
+                format!("{}.{name}", nv.path),
+                refs.iter().map(|r| r.0.clone()).collect(),
+            );
+        }
+    }
+    let defined: Vec<&str> = v.variables.iter().filter_map(|n| n.key.as_str()).collect();
+    for (spath, node) in &v.scripts {
+        let Some(text) = node.as_str() else { continue };
+        for line in text.lines() {
+            if line.trim_start().starts_with('#') {
+                continue;
+            }
+            let federated = catalog::OIDC_EXCHANGES
+                .iter()
+                .any(|(h, _)| line.contains(h));
+            let refs = refs_in(platform, line);
+            for (r, s, e) in &refs {
+                if !secret_name(r) {
+                    continue;
+                }
+                let span = span_in(src, node, &line[*s..*e]);
+                secret_ref(&mut p, r, "script", PassedAs::Script, span);
+                if let Some(provider) = catalog::cloud_credential_env(r)
+                    && !defined.contains(&r.as_str())
+                    && !federated
+                    && !oidc
+                {
+                    static_login(&mut p, provider, span, spath.clone(), vec![r.clone()]);
+                }
+            }
+            for (parts, provider) in catalog::STATIC_LOGIN_COMMANDS {
+                if !federated && parts.iter().all(|w| line.contains(w)) {
+                    let span = span_in(src, node, parts[0]);
+                    let secrets = refs
+                        .iter()
+                        .filter(|r| secret_name(&r.0))
+                        .map(|r| r.0.clone())
+                        .collect();
+                    static_login(&mut p, *provider, span, spath.clone(), secrets);
+                }
+            }
+        }
+    }
+    p
+}
+
+/// Jenkins bindings that hand a job a stored cloud key: `(text on the line, provider)`.
+const JENKINS_STATIC_CLOUD: &[(&str, Provider)] = &[
+    ("AmazonWebServicesCredentialsBinding", Provider::Aws),
+    ("withAWS(credentials", Provider::Aws),
+    ("aws(credentialsId", Provider::Aws),
+    ("azureServicePrincipal", Provider::Azure),
+    ("googleServiceAccountKey", Provider::Gcp),
+];
+
+/// Computes the facts of a Jenkinsfile.
+pub fn jenkins_facts(path: &str, text: &str, j: &Jenkinsfile) -> Pipeline {
+    let mut p = Pipeline {
+        uses: Vec::new(),
+        platform: Platform::Jenkins,
+        path: path.to_string(),
+        triggers: vec![("push".to_string(), Exposure::Trusted)],
+        jobs: j
+            .stages
+            .iter()
+            .map(|(name, line)| job(name.clone(), line_span(*line, (1, 2))))
+            .collect(),
+        secret_refs: Vec::new(),
+        logins: Vec::new(),
+        publishes: Vec::new(),
+    };
+    for (name, line) in &j.credential_vars {
+        let l = text.lines().nth(line - 1).unwrap_or("");
+        let col = l
+            .find(name.as_str())
+            .map_or(1, |b| l[..b].chars().count() + 1);
+        let span = line_span(*line, (col, col + name.chars().count()));
+        secret_ref(&mut p, name, "withCredentials", PassedAs::Env, span);
+        if let Some(provider) = catalog::cloud_credential_env(name) {
+            static_login(
+                &mut p,
+                provider,
+                span,
+                format!("line{line}"),
+                vec![name.clone()],
+            );
+        }
+    }
+    for (i, l) in text.lines().enumerate() {
+        if l.trim_start().starts_with("//") {
+            continue;
+        }
+        for (needle, provider) in JENKINS_STATIC_CLOUD {
+            if let Some(b) = l.find(needle) {
+                let col = l[..b].chars().count() + 1;
+                let span = line_span(i + 1, (col, col + needle.chars().count()));
+                static_login(
+                    &mut p,
+                    *provider,
+                    span,
+                    format!("line{}", i + 1),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn azure_macro_refs() {
+        let r: Vec<&str> = azure_macros("echo $(DB_PASSWORD) $(Build.BuildId) $(")
+            .iter()
+            .map(|m| m.0)
+            .collect();
+        assert_eq!(r, ["DB_PASSWORD", "Build.BuildId"]);
+    }
+}

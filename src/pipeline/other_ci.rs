@@ -1,0 +1,359 @@
+//! The syntax view of Azure Pipelines, CircleCI and Bitbucket Pipelines files (YAML) and
+//! Jenkinsfiles (Groovy, read line by line): the places credentials, scripts, images and
+//! third-party code references are written, each once, with its position.
+//!
+//! These systems share GitLab's shape for what the audits judge (variable blocks,
+//! script lines, images, versioned references), so one walk over the document collects
+//! them, driven by the per-platform key tables in [`super::catalog`].
+
+use super::Platform;
+use super::catalog;
+use super::yaml::{Node, Value};
+
+/// How deep the YAML walk goes.
+const MAX_DEPTH: usize = 64;
+
+/// A versioned reference to third-party CI code: a CircleCI orb, a Bitbucket pipe, an
+/// Azure template repository, a Jenkins shared library.
+#[derive(Debug, Clone)]
+pub struct CodeRef {
+    /// What it is (`orb`, `pipe`, `repository`, `library`).
+    pub kind: &'static str,
+    /// The name without the version.
+    pub name: String,
+    /// The version or ref, when one is given.
+    pub version: Option<String>,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based start and end columns on that line.
+    pub cols: (usize, usize),
+}
+
+/// A named value in a variables block (`NAME: value`, or Azure's `- name: N value: V`).
+#[derive(Debug, Clone)]
+pub struct NamedValue {
+    /// YAML path of the block.
+    pub path: String,
+    /// The name node.
+    pub key: Node,
+    /// The value node.
+    pub value: Node,
+}
+
+/// What the audits read in one non-GitLab, non-GitHub CI file.
+#[derive(Debug, Default)]
+pub struct OtherCi {
+    /// The document, for YAML platforms.
+    pub root: Option<Node>,
+    /// Every named value of every variables/env block.
+    pub variables: Vec<NamedValue>,
+    /// Every script scalar, with its YAML path.
+    pub scripts: Vec<(String, Node)>,
+    /// Every image reference, with its YAML path.
+    pub images: Vec<(String, Node)>,
+    /// Versioned third-party code references.
+    pub code_refs: Vec<CodeRef>,
+    /// Azure `checkout:` steps with `persistCredentials: true` (the flag's key and value).
+    pub persisted_checkouts: Vec<(Node, Node)>,
+    /// Job or step names with their key nodes, in source order.
+    pub jobs: Vec<(String, Node)>,
+    /// Whether Bitbucket steps sit under `pull-requests:` (paths that start with it).
+    pub pr_paths: Vec<String>,
+}
+
+fn walk<'n>(
+    node: &'n Node,
+    path: &mut String,
+    depth: usize,
+    f: &mut dyn FnMut(&str, &'n Node, &'n Node),
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match &node.value {
+        Value::Map(m) => {
+            for (k, v) in m {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k.as_str().unwrap_or("?"));
+                f(path, k, v);
+                walk(v, path, depth + 1, f);
+                path.truncate(len);
+            }
+        }
+        Value::Seq(items) => {
+            for (i, n) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk(n, path, depth + 1, f);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn scalars<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
+    match &n.value {
+        Value::Str(_) => out.push(n),
+        Value::Seq(items) => {
+            for i in items {
+                if i.as_str().is_some() {
+                    out.push(i);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn split_version(s: &str, sep: char) -> (String, Option<String>) {
+    match s.rsplit_once(sep) {
+        Some((n, v)) if !n.is_empty() => (n.to_string(), Some(v.to_string())),
+        _ => (s.to_string(), None),
+    }
+}
+
+impl OtherCi {
+    /// Reads a YAML CI file of `platform`.
+    pub fn from_yaml(platform: Platform, root: Node, src: &super::yaml::Source<'_>) -> OtherCi {
+        let mut v = OtherCi::default();
+        let mut path = String::new();
+        let var_keys = catalog::variable_block_keys(platform);
+        let script_keys = catalog::script_keys(platform);
+        {
+            let vars = &mut v.variables;
+            let scripts = &mut v.scripts;
+            let images = &mut v.images;
+            let refs = &mut v.code_refs;
+            let checkouts = &mut v.persisted_checkouts;
+            let jobs = &mut v.jobs;
+            let prs = &mut v.pr_paths;
+            walk(&root, &mut path, 0, &mut |p, k, val| {
+                let Some(key) = k.as_str() else { return };
+                if var_keys.contains(&key) {
+                    if val.is_map() {
+                        for (nk, nv) in val.entries() {
+                            vars.push(NamedValue {
+                                path: p.to_string(),
+                                key: nk.clone(),
+                                value: nv.clone(),
+                            });
+                        }
+                    }
+                    // Azure's list form: `- name: N` / `value: V`.
+                    for item in val.items() {
+                        if let (Some(name), Some(nv)) = (item.get("name"), item.get("value")) {
+                            vars.push(NamedValue {
+                                path: p.to_string(),
+                                key: name.clone(),
+                                value: nv.clone(),
+                            });
+                        }
+                    }
+                }
+                if script_keys.contains(&key) {
+                    let mut s = Vec::new();
+                    scalars(val, &mut s);
+                    scripts.extend(s.into_iter().map(|n| (p.to_string(), n.clone())));
+                }
+                match (platform, key) {
+                    // Azure `pool: image:` names a VM image, not a container.
+                    (_, "image") if !p.contains("pool") => {
+                        if let Some(s) = val.as_str().map(|_| val).or_else(|| val.get("name")) {
+                            images.push((p.to_string(), s.clone()));
+                        }
+                    }
+                    (Platform::AzurePipelines, "container") if !p.contains("containers[") => {
+                        if let Some(s) = val.as_str().map(|_| val).or_else(|| val.get("image")) {
+                            images.push((p.to_string(), s.clone()));
+                        }
+                    }
+                    (Platform::AzurePipelines, "persistCredentials")
+                        if val.as_str().is_some_and(|s| s.trim() == "true") =>
+                    {
+                        checkouts.push((k.clone(), val.clone()));
+                    }
+                    (Platform::AzurePipelines, "repositories") => {
+                        for r in val.items() {
+                            let external = r
+                                .get("type")
+                                .and_then(Node::as_str)
+                                .is_some_and(|t| t != "git" || r.get("endpoint").is_some());
+                            if let Some(name) =
+                                r.get("name").and_then(Node::as_str).filter(|_| external)
+                            {
+                                let version =
+                                    r.get("ref").and_then(Node::as_str).map(str::to_string);
+                                let at = r.get("name").unwrap_or(r);
+                                let span = src.node_span(at);
+                                refs.push(CodeRef {
+                                    kind: "repository",
+                                    name: name.to_string(),
+                                    version,
+                                    line: span.start_line,
+                                    cols: (span.start_column, span.end_column),
+                                });
+                            }
+                        }
+                    }
+                    (Platform::CircleCi, "orbs") if p == "orbs" => {
+                        for (_, ov) in val.entries() {
+                            if let Some(s) = ov.as_str() {
+                                let (name, version) = split_version(s.trim(), '@');
+                                let span = src.node_span(ov);
+                                refs.push(CodeRef {
+                                    kind: "orb",
+                                    name,
+                                    version,
+                                    line: span.start_line,
+                                    cols: (span.start_column, span.end_column),
+                                });
+                            }
+                        }
+                    }
+                    (Platform::CircleCi, "jobs") if p == "jobs" => {
+                        jobs.extend(
+                            val.entries()
+                                .iter()
+                                .filter_map(|(jk, _)| Some((jk.as_str()?.to_string(), jk.clone()))),
+                        );
+                    }
+                    (Platform::Bitbucket, "pipe") => {
+                        if let Some(s) = val.as_str() {
+                            let (name, version) = split_version(s.trim(), ':');
+                            let span = src.node_span(val);
+                            refs.push(CodeRef {
+                                kind: "pipe",
+                                name,
+                                version,
+                                line: span.start_line,
+                                cols: (span.start_column, span.end_column),
+                            });
+                        }
+                    }
+                    (Platform::Bitbucket, "step") => {
+                        let name = val.get("name").and_then(Node::as_str).unwrap_or("step");
+                        jobs.push((name.to_string(), k.clone()));
+                        if p.starts_with("pipelines.pull-requests") {
+                            prs.push(p.to_string());
+                        }
+                    }
+                    (Platform::AzurePipelines, "job" | "deployment") => {
+                        if let Some(name) = val.as_str() {
+                            jobs.push((name.to_string(), k.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        }
+        v.root = Some(root);
+        v
+    }
+
+    /// Whether Bitbucket `path` lies in a step that runs for pull requests.
+    pub fn in_pr_step(&self, path: &str) -> bool {
+        self.pr_paths.iter().any(|p| path.starts_with(p.as_str()))
+    }
+}
+
+/// A Jenkinsfile, read line by line.
+#[derive(Debug, Default)]
+pub struct Jenkinsfile {
+    /// Credential variables bound by `withCredentials` or `credentials(...)`, with the
+    /// line of the binding.
+    pub credential_vars: Vec<(String, usize)>,
+    /// Shared libraries (`@Library('name@ref')`).
+    pub code_refs: Vec<CodeRef>,
+    /// Docker images of agents and `docker.image(...)`.
+    pub images: Vec<(String, usize, (usize, usize))>,
+    /// Stage names with their lines.
+    pub stages: Vec<(String, usize)>,
+}
+
+fn quoted_after<'t>(line: &'t str, key: &str) -> Vec<(&'t str, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = line[from..].find(key) {
+        let s = from + p + key.len();
+        let rest = &line[s..];
+        let t = rest.trim_start_matches([' ', ':', '=', '(']);
+        let off = s + (rest.len() - t.len());
+        if let Some(q) = t.chars().next().filter(|c| *c == '\'' || *c == '"')
+            && let Some(end) = t[1..].find(q)
+        {
+            out.push((&t[1..1 + end], off + 1));
+        }
+        from = s;
+    }
+    out
+}
+
+impl Jenkinsfile {
+    /// Reads a Jenkinsfile's text.
+    pub fn parse(text: &str) -> Jenkinsfile {
+        let mut j = Jenkinsfile::default();
+        for (i, line) in text.lines().enumerate() {
+            let n = i + 1;
+            let l = line.trim();
+            if l.starts_with("//") {
+                continue;
+            }
+            for key in [
+                "variable",
+                "usernameVariable",
+                "passwordVariable",
+                "keyFileVariable",
+                "passphraseVariable",
+                "accessKeyVariable",
+                "secretKeyVariable",
+            ] {
+                for (name, _) in quoted_after(line, &format!("{key}:")) {
+                    j.credential_vars.push((name.to_string(), n));
+                }
+            }
+            if let Some((lhs, rhs)) = l.split_once('=')
+                && rhs.trim_start().starts_with("credentials(")
+            {
+                let name = lhs.trim().to_string();
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    // `credentials()` of a username/password also binds NAME_USR and NAME_PSW.
+                    j.credential_vars.push((format!("{name}_USR"), n));
+                    j.credential_vars.push((format!("{name}_PSW"), n));
+                    j.credential_vars.push((name, n));
+                }
+            }
+            for (lib, col) in quoted_after(line, "@Library") {
+                let (name, version) = split_version(lib, '@');
+                let chars = line[..col].chars().count();
+                j.code_refs.push(CodeRef {
+                    kind: "library",
+                    name,
+                    version,
+                    line: n,
+                    cols: (chars + 1, chars + 1 + lib.chars().count()),
+                });
+            }
+            for key in ["image", "docker.image"] {
+                for (img, col) in quoted_after(line, key) {
+                    if key == "image" && line.contains("docker.image") {
+                        continue;
+                    }
+                    let chars = line[..col].chars().count();
+                    j.images.push((
+                        img.to_string(),
+                        n,
+                        (chars + 1, chars + 1 + img.chars().count()),
+                    ));
+                }
+            }
+            for (stage, _) in quoted_after(line, "stage") {
+                j.stages.push((stage.to_string(), n));
+            }
+        }
+        j
+    }
+}

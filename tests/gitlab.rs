@@ -1,0 +1,233 @@
+//! End-to-end GitLab CI tests: the built binary on temporary trees. A value inherited
+//! through `extends:` and anchors is one finding at its definition; a malformed CI file
+//! is one error naming it while the other files are still audited; the inventory lists
+//! GitLab jobs' stored variables, logins and job-token use from the same facts.
+
+mod common;
+
+use common::{json, run, scan, write};
+
+const EXTENDS: &str = "\
+.base: &base
+  variables:
+    DEPLOY_PASSWORD: \"Hq7vRt2kLm9Wx4pZ\"
+  script:
+    - make
+build:
+  extends: .base
+test:
+  <<: *base
+  script:
+    - make test
+";
+
+#[test]
+fn password_in_hidden_base_inherited_twice_is_one_finding_at_its_definition() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(dir.path(), ".gitlab-ci.yml", EXTENDS);
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", "--select", "hardcoded-credential", root]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let f = v["findings"].as_array().expect("findings");
+    assert_eq!(f.len(), 1, "{out}");
+    assert_eq!(f[0]["rule_id"], "hardcoded-credential");
+    assert_eq!(f[0]["span"]["start_line"], 3);
+    assert!(!out.contains("Hq7vRt2kLm9Wx4pZ"), "secret printed whole");
+    // With every rule on, the line still gives one finding (a secret rule or the audit).
+    let (_, out, _) = scan(&["--format", "json", root]);
+    let v = json(&out);
+    let on_line: Vec<_> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["span"]["start_line"] == 3)
+        .collect();
+    assert_eq!(on_line.len(), 1, "{out}");
+}
+
+#[test]
+fn malformed_gitlab_file_is_one_error_and_the_others_are_audited() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(dir.path(), ".gitlab-ci.yml", "build:\n  script: [\n");
+    write(
+        dir.path(),
+        ".gitlab/ci/debug.gitlab-ci.yml",
+        "variables:\n  CI_DEBUG_TRACE: \"true\"\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", root]);
+    // The broken file is one `unparsable-ci-file` finding naming it, not a silent pass.
+    let v = json(&out);
+    let unparsable: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] == "unparsable-ci-file")
+        .collect();
+    assert_eq!(unparsable.len(), 1, "{out}\n{err}");
+    assert_eq!(unparsable[0]["path"], ".gitlab-ci.yml", "{out}");
+    assert!(code == 1 || code == 2, "{code}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule_id"] == "debug-tracing"),
+        "{out}"
+    );
+}
+
+#[test]
+fn inventory_lists_gitlab_jobs_from_the_same_facts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "\
+deploy:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"
+  script:
+    - gcloud auth activate-service-account --key-file \"$GCP_SA_KEY\"
+    - git push https://gitlab-ci-token:${CI_JOB_TOKEN}@gitlab.com/g/p.git HEAD:main
+release:
+  id_tokens:
+    AWS_TOKEN:
+      aud: https://sts.amazonaws.com
+  script:
+    - aws sts assume-role-with-web-identity --web-identity-token \"$AWS_TOKEN\" --role-arn \"$ROLE\" --role-session-name ci
+",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = run("inventory", &["--format", "json", root]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let auths = v["authentications"].as_array().expect("authentications");
+    let has = |provider: &str, method: &str, job: &str, line: u64| {
+        auths.iter().any(|a| {
+            a["provider"] == provider
+                && a["method"] == method
+                && a["job"] == job
+                && a["line"] == line
+        })
+    };
+    assert!(has("gcp", "static-key", "deploy", 5), "{out}");
+    assert!(has("gitlab", "ci-job-token", "deploy", 6), "{out}");
+    assert!(has("aws", "oidc", "release", 9), "{out}");
+    let secret = v["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .find(|s| s["name"] == "GCP_SA_KEY")
+        .expect("GCP_SA_KEY listed");
+    assert_eq!(secret["reachable_from_untrusted"], true);
+    // The scan reports the same line.
+    let (_, out, _) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "long-lived-cloud-credentials",
+        root,
+    ]);
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["span"]["start_line"], 5, "{out}");
+}
+
+#[test]
+fn local_includes_are_audited_and_their_templates_extended() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "include:\n  - local: ci/jobs.yml\n  - local: '/templates/*.yml'\n  - local: ../outside.yml\nworkflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n",
+    );
+    write(
+        dir.path(),
+        "templates/base.yml",
+        ".deploy:\n  variables:\n    DEPLOY_PASSWORD: \"Hq7vRt2kLm9Wx4pZ\"\n  script:\n    - ./deploy --token \"$DEPLOY_TOKEN\"\n",
+    );
+    write(dir.path(), "ci/jobs.yml", "preview:\n  extends: .deploy\n");
+    // Not included: a YAML file like any other.
+    write(
+        dir.path(),
+        "other/ci.yml",
+        "x:\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (_, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "hardcoded-credential,secrets-on-untrusted-pipeline,debug-tracing",
+        root,
+    ]);
+    let v = json(&out);
+    let mut got: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["span"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    // Findings come most severe first; compare in path order.
+    got.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
+    assert_eq!(
+        got,
+        [
+            (
+                "secrets-on-untrusted-pipeline".into(),
+                "ci/jobs.yml".into(),
+                1
+            ),
+            (
+                "hardcoded-credential".into(),
+                "templates/base.yml".into(),
+                3
+            ),
+        ],
+        "{out}\n{err}"
+    );
+}
+
+#[test]
+fn scanned_text_in_messages_cannot_break_the_output_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "image: \"evil\\nsecond line \\u202e\"\njob:\n  script: [make]\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--select", "unpinned-image", root]);
+    assert_eq!(code, 1, "{err}");
+    let first = out.lines().next().expect("a finding");
+    assert!(first.contains("unpinned-image"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("second line")), "{out}");
+    assert!(!out.contains('\u{202e}'), "{out}");
+}
+
+#[test]
+fn child_pipeline_files_are_gitlab_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "deploy:\n  trigger:\n    include: ci/deploy.yml\n",
+    );
+    write(
+        dir.path(),
+        "ci/deploy.yml",
+        "job:\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n  script: [make]\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", "--select", "debug-tracing", root]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["path"], "ci/deploy.yml", "{out}");
+}

@@ -1,0 +1,89 @@
+//! End-to-end tests of Azure Pipelines, CircleCI, Bitbucket Pipelines and Jenkinsfiles:
+//! the built binary finds each platform's files by name, audits them, and lists their
+//! stored credentials and cloud logins in the inventory from the same facts.
+
+mod common;
+
+use common::{json, run, scan, write};
+
+#[test]
+fn every_platform_is_audited_by_file_name() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "azure-pipelines.yml",
+        "variables:\n  system.debug: true\nsteps:\n  - script: make\n",
+    );
+    write(
+        dir.path(),
+        ".circleci/config.yml",
+        "version: 2.1\norbs:\n  node: circleci/node@5\njobs:\n  b:\n    docker:\n      - image: cimg/base:2024.01\n    steps: [checkout]\n",
+    );
+    write(
+        dir.path(),
+        "bitbucket-pipelines.yml",
+        "pipelines:\n  pull-requests:\n    '**':\n      - step:\n          script:\n            - ./deploy --token \"$DEPLOY_TOKEN\"\n",
+    );
+    write(
+        dir.path(),
+        "Jenkinsfile",
+        "pipeline {\n  agent any\n  stages {\n    stage('d') {\n      steps {\n        withCredentials([string(credentialsId: 'x', variable: 'TOKEN')]) {\n          sh \"curl -H 'Authorization: Bearer ${TOKEN}' https://x\"\n        }\n      }\n    }\n  }\n}\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", root]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let got: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["kind"] == "pipeline")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for want in [
+        (".circleci/config.yml", "unpinned-action"),
+        ("Jenkinsfile", "groovy-credential-interpolation"),
+        ("azure-pipelines.yml", "debug-tracing"),
+        ("bitbucket-pipelines.yml", "secrets-on-untrusted-pipeline"),
+    ] {
+        assert!(
+            got.iter().any(|(p, r)| p == want.0 && r == want.1),
+            "{want:?} missing from {got:?}"
+        );
+    }
+}
+
+#[test]
+fn inventory_lists_static_cloud_keys_of_other_platforms() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "bitbucket-pipelines.yml",
+        "pipelines:\n  branches:\n    main:\n      - step:\n          name: deploy\n          script:\n            - pipe: atlassian/aws-s3-deploy:1.6.1\n              variables:\n                AWS_ACCESS_KEY_ID: $AWS_ACCESS_KEY_ID\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = run("inventory", &["--format", "json", root]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let auths = v["authentications"].as_array().expect("authentications");
+    assert!(
+        auths.iter().any(|a| a["provider"] == "aws"
+            && a["method"] == "static-key"
+            && a["job"] == "deploy"
+            && a["line"] == 9),
+        "{out}"
+    );
+    let (_, out, _) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "long-lived-cloud-credentials",
+        root,
+    ]);
+    assert_eq!(json(&out)["findings"][0]["span"]["start_line"], 9, "{out}");
+}
