@@ -556,7 +556,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         .iter()
         .flat_map(|c| &c.rules)
         .flat_map(|(s, _)| s.examples.iter().chain(&s.negative_examples))
-        .cloned()
+        .map(|e| e.text().to_string())
         .collect();
     let engine = EngineOptions {
         no_redact: args.no_redact,

@@ -10,6 +10,9 @@ pub enum Checksum {
     /// A JSON Web Token whose payload decodes to a JSON object with registered claims
     /// and no documentation filler (`"some": "payload"`, `John Doe`).
     Jwt,
+    /// Base64 of `user:password` (HTTP Basic, Docker `auth`, npm `_auth`): decodes to
+    /// printable text with a colon between a non-empty user and password.
+    BasicAuthBase64,
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -21,6 +24,7 @@ impl Checksum {
             "github-crc32" => Some(Checksum::GithubCrc32),
             "npm-crc32" => Some(Checksum::NpmCrc32),
             "jwt" => Some(Checksum::Jwt),
+            "basic-auth-base64" => Some(Checksum::BasicAuthBase64),
             _ => None,
         }
     }
@@ -30,8 +34,21 @@ impl Checksum {
         match self {
             Checksum::GithubCrc32 | Checksum::NpmCrc32 => verify_prefixed_crc32(token),
             Checksum::Jwt => verify_jwt(token),
+            Checksum::BasicAuthBase64 => verify_basic_auth_base64(token),
         }
     }
+}
+
+/// Whether `token` is base64 of `user:password` with both parts present.
+fn verify_basic_auth_base64(token: &str) -> bool {
+    use base64::Engine as _;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else {
+        return false;
+    };
+    let Some(colon) = bytes.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    colon > 0 && colon + 1 < bytes.len() && bytes.iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 /// Verifies `prefix_` + body + 6-char base62 CRC32 of the body.
@@ -110,5 +127,13 @@ mod tests {
         let mut bad = token.clone();
         bad.replace_range(5..6, "y");
         assert!(!Checksum::GithubCrc32.verify(&bad));
+    }
+
+    #[test]
+    fn basic_auth_base64_needs_user_colon_password() {
+        assert!(Checksum::BasicAuthBase64.verify("ZGVwbG95ZXI6UTd2TDJ4OXBLbTRSdFd6OA=="));
+        // "deployer" alone, and random bytes.
+        assert!(!Checksum::BasicAuthBase64.verify("ZGVwbG95ZXI="));
+        assert!(!Checksum::BasicAuthBase64.verify("HtA6GBkp5HDrevT2BsmTih3D5iphUJdqEEcVtACz"));
     }
 }

@@ -68,10 +68,53 @@ pub struct RuleSpec {
     pub references: Vec<String>,
     /// Lines the full pipeline must report.
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub examples: Vec<Example>,
     /// Lines the full pipeline must not report.
     #[serde(default)]
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<Example>,
+}
+
+/// A rule example: plain text (checked as `example.txt`), or text with the path of the
+/// file it lives in (`{ path, text }`), so code quoting, lock-file and manifest
+/// handling are checked per rule.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    /// Text checked as the content of `example.txt`.
+    Text(String),
+    /// Text checked as the content of a file at `path`.
+    File {
+        /// The file's path, relative, `/`-separated.
+        path: String,
+        /// The file's content.
+        text: String,
+    },
+}
+
+impl Example {
+    /// The example's text.
+    pub fn text(&self) -> &str {
+        match self {
+            Example::Text(t) | Example::File { text: t, .. } => t,
+        }
+    }
+
+    /// The path the example is scanned as.
+    pub fn path(&self) -> &str {
+        match self {
+            Example::Text(_) => "example.txt",
+            Example::File { path, .. } => path,
+        }
+    }
+}
+
+impl std::fmt::Display for Example {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Example::Text(t) => write!(f, "{t}"),
+            Example::File { path, text } => write!(f, "{path}: {text}"),
+        }
+    }
 }
 
 fn default_family() -> String {
