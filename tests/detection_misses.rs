@@ -185,11 +185,13 @@ fn maven_password_with_a_dollar_sign() {
 }
 
 #[test]
-fn mongodb_uri_with_an_encoded_at_sign() {
-    let text = "MONGO_URL=mongodb+srv://app:Pk7%40vL2x9Qm4Rt@cluster0.ab1cd.mongodb.net/prod\n";
-    let f = found_json("deploy/app.env", text);
-    assert_eq!(f.len(), 1, "{f:?}");
-    assert_eq!(f[0]["rule_id"], "mongodb-connection-uri");
+fn mongodb_uri_with_an_at_sign_in_the_password_and_an_ipv6_host() {
+    let text = "MONGO_URL=mongodb+srv://app:Pk7%40vL2x9Qm4Rt@cluster0.ab1cd.mongodb.net/prod\n\
+                uri = 'mongodb://reporter:Zq4@Wm8Kp2Xr7@[2001:db8::1]:27017/admin'\n";
+    assert_eq!(
+        found_in("deploy/app.env", text),
+        ids(&[("mongodb-connection-uri", 1), ("mongodb-connection-uri", 2)])
+    );
 }
 
 #[test]
@@ -205,8 +207,15 @@ fn legacy_vault_tokens() {
 
 #[test]
 fn sealed_secret_ciphertext_is_not_a_password() {
+    // Two length bytes, then an RSA-OAEP session key and AES-GCM data: random bytes.
     let mut bytes = vec![2u8, 0];
-    bytes.extend(random_alnum(11, 540).bytes().map(|b| b.wrapping_mul(7)));
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..540 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.push((x >> 24) as u8);
+    }
     let ct = STANDARD.encode(bytes);
     let text = format!(
         "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n    password: {ct}\n    api_token: {ct}\n"
@@ -215,15 +224,21 @@ fn sealed_secret_ciphertext_is_not_a_password() {
 }
 
 #[test]
-fn one_finding_per_span_when_a_vendor_and_a_generic_rule_agree() {
-    let secret = aws_secret(7);
-    let text = format!(
-        "aws_access_key_id = {}\nsecret_key = \"{secret}\" # aws_secret_access_key\n",
-        aws_key_id(8)
+fn one_finding_per_span_when_two_rules_match_one_token() {
+    // A service-account JWT in a kubeconfig is both a kubeconfig user token and a JWT.
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let jwt = format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"RS256","kid":"k8Zq2LmX9vPaT4kW"}"#),
+        b64(
+            r#"{"iss":"kubernetes/serviceaccount","sub":"system:serviceaccount:ci:deployer","iat":1732000000,"exp":1763536000}"#
+        ),
+        random_alnum(61, 86)
     );
-    let f = found_in("config/aws.ini", &text);
-    let on_line_2: Vec<_> = f.iter().filter(|(_, l)| *l == 2).collect();
-    assert_eq!(on_line_2.len(), 1, "{f:?}");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nusers:\n- name: deployer\n  user:\n    token: {jwt}\n"
+    );
+    assert_eq!(found_in(".kube/config", &text).len(), 1);
 }
 
 #[test]
