@@ -108,9 +108,15 @@ fn verify_bech32(token: &str) -> bool {
     for v in values {
         let top = chk >> 25;
         chk = ((chk & 0x1ff_ffff) << 5) ^ u32::from(v);
-        for (i, g) in [0x3b6a_57b2u32, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
-            .iter()
-            .enumerate()
+        for (i, g) in [
+            0x3b6a_57b2u32,
+            0x2650_8e6d,
+            0x1ea1_19fa,
+            0x3d42_33dd,
+            0x2a14_62b3,
+        ]
+        .iter()
+        .enumerate()
         {
             if (top >> i) & 1 == 1 {
                 chk ^= g;

@@ -252,7 +252,7 @@ fn encoded_runs(
             continue;
         }
         let decoded = if body.len() >= MIN_HEX_RUN
-            && body.len() % 2 == 0
+            && body.len().is_multiple_of(2)
             && body.iter().all(u8::is_ascii_hexdigit)
         {
             decode_hex(body).map(|d| (Encoding::Hex, d))
