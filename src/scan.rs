@@ -279,7 +279,8 @@ impl Engine {
             }
         }
         // Any other encoded run that decodes to text: only specific formats count there
-        // (a generic `password=` inside decoded bytes is too often not a credential).
+        // (a generic `password=` inside decoded bytes is too often not a credential); a
+        // fallback rule counts when its format is distinctive (a Docker `auths` entry).
         let mut seen = HashSet::new();
         for d in decode::decode_layers(content) {
             if encoded.iter().any(|e| d.start < e.end && e.start < d.end) {
@@ -289,7 +290,11 @@ impl Engine {
             matcher.find(&self.rules, &self.prefilter, &d.bytes, false, &mut raw);
             drop_overlaps(&self.rules, &mut raw);
             for m in raw {
-                if self.rules[m.rule].is_fallback() || !seen.insert((m.rule, d.start, d.end)) {
+                let rule = &self.rules[m.rule];
+                let distinctive = !rule.is_fallback()
+                    || (rule.spec.family != "generic"
+                        && rule.spec.confidence == crate::finding::Confidence::High);
+                if !distinctive || !seen.insert((m.rule, d.start, d.end)) {
                     continue;
                 }
                 let secret = String::from_utf8_lossy(&d.bytes[m.start..m.end]).into_owned();

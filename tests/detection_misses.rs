@@ -267,6 +267,17 @@ fn base64_token_in_an_env_file() {
 }
 
 #[test]
+fn base64_docker_config_in_a_ci_variable() {
+    let config =
+        r#"{"auths":{"registry.acme.io":{"auth":"ZGVwbG95ZXI6UTd2TDJ4OXBLbTRSdFd6OA=="}}}"#;
+    let text = format!("DOCKER_AUTH_CONFIG={}\n", STANDARD.encode(config));
+    assert_eq!(
+        found_in("ci/variables.env", &text),
+        ids(&[("docker-config-auth", 1)])
+    );
+}
+
+#[test]
 fn base64_private_key_wrapped_in_multipart_test_data() {
     let b64 = STANDARD.encode(pem_private_key(41));
     let wrapped: Vec<String> = b64
