@@ -104,7 +104,7 @@ pub const MAX_DEPTH: usize = 2;
 
 /// Decoded bytes kept per file, over all layers: bounds memory and the rescan time on
 /// files full of encoded blobs (a bundle with inline fonts, a source map).
-pub const BYTE_BUDGET: usize = 256 * 1024;
+pub const BYTE_BUDGET: usize = 64 * 1024;
 
 /// Encoded runs longer than this are not decoded (fonts, images, archives).
 const MAX_RUN: usize = 64 * 1024;
@@ -201,10 +201,28 @@ fn encoded_runs(
     let mut i = 0;
     let n = content.len();
     while i < n && *budget > 0 {
-        if !is_b64_byte(content[i]) {
-            i += 1;
+        // Skip ahead in strides: a run of MIN_BASE64_RUN base64 bytes starting at or
+        // after `i` covers `i + MIN_BASE64_RUN - 1`, so a non-base64 byte there rules out
+        // every start up to it. Most text is words shorter than a stride: this touches a
+        // fraction of the bytes.
+        let probe = i + MIN_BASE64_RUN - 1;
+        if probe >= n {
+            break;
+        }
+        if !is_b64_byte(content[probe]) {
+            i = probe + 1;
             continue;
         }
+        let mut k = probe;
+        while k > i && is_b64_byte(content[k - 1]) {
+            k -= 1;
+        }
+        if k > i {
+            // A non-base64 byte at k - 1: a long run can only start at k.
+            i = k;
+            continue;
+        }
+        // content[i..=probe] is all base64: a run starts here (or earlier, already seen).
         // A maximal run of base64 characters; wrapped lines are joined only when a
         // line is full (most runs are one short word: no copy for them).
         let start = i;
@@ -313,8 +331,20 @@ fn percent_runs(
 }
 
 fn is_b64_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    B64_BYTES[usize::from(b)]
 }
+
+/// Bytes of the base64 and base64url alphabets (padding apart), as a lookup table.
+static B64_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
+        b += 1;
+    }
+    t
+};
 
 fn trim_padding(run: &[u8]) -> &[u8] {
     let n = run.iter().rposition(|&b| b != b'=').map_or(0, |p| p + 1);

@@ -178,6 +178,12 @@ impl Candidate<'_> {
             {
                 continue;
             }
+            if self.compiled.word_start
+                && h.start > 0
+                && (content[h.start - 1].is_ascii_alphanumeric() || content[h.start - 1] == b'_')
+            {
+                continue;
+            }
             last_start = h.start;
             let we = window_end(content, h.end);
             let input = Input::new(&content[..we])

@@ -147,6 +147,9 @@ pub struct CompiledRegex {
     /// The bytes a match can start with (case kept): a hit of a case-insensitive
     /// keyword at another byte (`sk` in `task` for `SK[0-9a-f]{32}`) cannot start one.
     pub first_bytes: Option<leading::ByteSet>,
+    /// Every match starts at a word start (`\b` then a word byte): a keyword hit right
+    /// after a word byte cannot start one.
+    pub word_start: bool,
 }
 
 impl Rule {
@@ -238,6 +241,7 @@ fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> 
         name_group,
         anchored_at_keyword,
         first_bytes: leading::first_bytes(&hir),
+        word_start: leading::starts_at_word_start(&hir),
     })
 }
 
