@@ -282,7 +282,13 @@ impl Engine {
         // (a generic `password=` inside decoded bytes is too often not a credential); a
         // fallback rule counts when its format is distinctive (a Docker `auths` entry).
         let mut seen = HashSet::new();
-        for d in decode::decode_layers(content) {
+        // Lock files are hashes and registry URLs: nothing encoded there is a credential.
+        let layers = if is_lock_file(rel_path) {
+            Vec::new()
+        } else {
+            decode::decode_layers(content, is_code_path(rel_path))
+        };
+        for d in layers {
             if encoded.iter().any(|e| d.start < e.end && e.start < d.end) {
                 continue;
             }

@@ -154,19 +154,30 @@ pub struct Decoded {
 }
 
 /// Every encoded run of `content` that decodes to text, and the runs inside those, to
-/// [`MAX_DEPTH`] layers and [`BYTE_BUDGET`] decoded bytes.
-pub fn decode_layers(content: &[u8]) -> Vec<Decoded> {
+/// [`MAX_DEPTH`] layers and [`BYTE_BUDGET`] decoded bytes. With `quoted_only` (source
+/// code), only base64 and hex runs that open a string literal are decoded: an encoded
+/// credential in code is a literal, and finding quotes is much cheaper than reading
+/// every byte.
+pub fn decode_layers(content: &[u8], quoted_only: bool) -> Vec<Decoded> {
     let mut budget = BYTE_BUDGET;
     let mut out: Vec<Decoded> = Vec::new();
     let mut layer = Vec::new();
-    encoded_runs(content, &mut budget, &mut |s, e, enc, bytes| {
-        layer.push(Decoded {
-            start: s,
-            end: e,
-            chain: vec![enc],
-            bytes,
-        })
-    });
+    {
+        let mut top = |s, e, enc, bytes| {
+            layer.push(Decoded {
+                start: s,
+                end: e,
+                chain: vec![enc],
+                bytes,
+            })
+        };
+        if quoted_only {
+            quoted_runs(content, &mut budget, &mut top);
+            percent_runs(content, &mut budget, &mut top);
+        } else {
+            encoded_runs(content, &mut budget, &mut top);
+        }
+    }
     for _ in 1..MAX_DEPTH {
         let mut next = Vec::new();
         for d in &layer {
@@ -265,27 +276,69 @@ fn encoded_runs(
         }
         i = end.max(start + 1);
         let run = joined.as_deref().unwrap_or(&content[start..end]);
-        let body = trim_padding(run);
-        if body.len() < MIN_BASE64_RUN || run.len() > MAX_RUN {
-            continue;
-        }
-        let decoded = if body.len() >= MIN_HEX_RUN
-            && body.len().is_multiple_of(2)
-            && body.iter().all(u8::is_ascii_hexdigit)
-        {
-            decode_hex(body).map(|d| (Encoding::Hex, d))
-        } else {
-            decode_base64(body)
-        };
-        if let Some((enc, bytes)) = decoded {
-            let take = bytes.len().min(*budget);
-            *budget -= take;
-            if take == bytes.len() {
-                found(start, end, enc, bytes);
-            }
-        }
+        decode_run(run, start, end, budget, found);
     }
     percent_runs(content, budget, found);
+}
+
+/// Base64 and hex runs that open a string literal (`"`, `'`, `` ` ``), found with a
+/// vectorised search for quotes.
+fn quoted_runs(
+    content: &[u8],
+    budget: &mut usize,
+    found: &mut dyn FnMut(usize, usize, Encoding, Vec<u8>),
+) {
+    let n = content.len();
+    let mut after = 0;
+    for q in memchr::memchr3_iter(b'"', b'\'', b'`', content) {
+        let start = q + 1;
+        if start < after || *budget == 0 {
+            continue;
+        }
+        let probe = start + MIN_BASE64_RUN - 1;
+        if probe >= n || !content[start..=probe].iter().all(|&b| is_b64_byte(b)) {
+            continue;
+        }
+        let mut end = probe + 1;
+        while end < n && end - start < MAX_RUN && is_b64_byte(content[end]) {
+            end += 1;
+        }
+        while end < n && content[end] == b'=' && end - start < MAX_RUN {
+            end += 1;
+        }
+        after = end;
+        decode_run(&content[start..end], start, end, budget, found);
+    }
+}
+
+/// Decodes one base64 or hex run (`run` is the text of `content[start..end]`, wrapped
+/// lines joined) and reports it when it decodes to text.
+fn decode_run(
+    run: &[u8],
+    start: usize,
+    end: usize,
+    budget: &mut usize,
+    found: &mut dyn FnMut(usize, usize, Encoding, Vec<u8>),
+) {
+    let body = trim_padding(run);
+    if body.len() < MIN_BASE64_RUN || run.len() > MAX_RUN {
+        return;
+    }
+    let decoded = if body.len() >= MIN_HEX_RUN
+        && body.len().is_multiple_of(2)
+        && body.iter().all(u8::is_ascii_hexdigit)
+    {
+        decode_hex(body).map(|d| (Encoding::Hex, d))
+    } else {
+        decode_base64(body)
+    };
+    if let Some((enc, bytes)) = decoded {
+        let take = bytes.len().min(*budget);
+        *budget -= take;
+        if take == bytes.len() {
+            found(start, end, enc, bytes);
+        }
+    }
 }
 
 /// Percent-encoded runs: the non-space, unquoted text around each `%XX`.
@@ -482,7 +535,7 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         let text = format!("a: \"{b64}\"\nb={hex}\nc=https://u:Pk7%40vL2x9Qm4Rt@db.io/x\n");
-        let found = decode_layers(text.as_bytes());
+        let found = decode_layers(text.as_bytes(), false);
         let kinds: Vec<Encoding> = found.iter().map(|d| d.chain[0]).collect();
         assert!(kinds.contains(&Encoding::Base64), "{found:?}");
         assert!(kinds.contains(&Encoding::Hex), "{found:?}");
@@ -498,14 +551,14 @@ mod tests {
     fn decodes_nested_layers_to_a_fixed_depth() {
         let inner = STANDARD.encode("secret text that is long enough to matter");
         let outer = STANDARD.encode(format!("value: {inner}"));
-        let found = decode_layers(format!("x = {outer}").as_bytes());
+        let found = decode_layers(format!("x = {outer}").as_bytes(), false);
         assert!(
             found
                 .iter()
                 .any(|d| d.chain == [Encoding::Base64, Encoding::Base64])
         );
         let three = STANDARD.encode(format!("v {outer}"));
-        let found = decode_layers(format!("x = {three}").as_bytes());
+        let found = decode_layers(format!("x = {three}").as_bytes(), false);
         assert!(found.iter().all(|d| d.chain.len() <= MAX_DEPTH));
     }
 
@@ -515,18 +568,28 @@ mod tests {
         let text = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\
                     e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n\
                     AbstractSingletonProxyFactoryBeanImpl\n";
-        assert!(decode_layers(text.as_bytes()).is_empty());
+        assert!(decode_layers(text.as_bytes(), false).is_empty());
         let v = STANDARD.encode("a value that decodes to text");
-        let found = decode_layers(format!("KEY_B64={v}").as_bytes());
+        let found = decode_layers(format!("KEY_B64={v}").as_bytes(), false);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].bytes, b"a value that decodes to text");
+    }
+
+    #[test]
+    fn code_files_decode_only_string_literals() {
+        let v = STANDARD.encode("a value that decodes to text");
+        let code = format!("let a = \"{v}\";\nlet b = {v};\n");
+        let found = decode_layers(code.as_bytes(), true);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(&code.as_bytes()[found[0].start..found[0].end], v.as_bytes());
+        assert_eq!(decode_layers(code.as_bytes(), false).len(), 2);
     }
 
     #[test]
     fn budget_bounds_decoded_bytes() {
         let v = STANDARD.encode("x".repeat(1000));
         let text = format!("{v}\n").repeat(2000);
-        let total: usize = decode_layers(text.as_bytes())
+        let total: usize = decode_layers(text.as_bytes(), false)
             .iter()
             .map(|d| d.bytes.len())
             .sum();
