@@ -155,9 +155,10 @@ pub struct Decoded {
 
 /// Every encoded run of `content` that decodes to text, and the runs inside those, to
 /// [`MAX_DEPTH`] layers and [`BYTE_BUDGET`] decoded bytes. With `quoted_only` (source
-/// code), only base64 and hex runs that open a string literal are decoded: an encoded
+/// code), only base64 and hex runs that open a string literal are decoded (an encoded
 /// credential in code is a literal, and finding quotes is much cheaper than reading
-/// every byte.
+/// every byte), and percent-encoding is left to configuration files, where URLs with
+/// credentials live.
 pub fn decode_layers(content: &[u8], quoted_only: bool) -> Vec<Decoded> {
     let mut budget = BYTE_BUDGET;
     let mut out: Vec<Decoded> = Vec::new();
@@ -173,7 +174,6 @@ pub fn decode_layers(content: &[u8], quoted_only: bool) -> Vec<Decoded> {
         };
         if quoted_only {
             quoted_runs(content, &mut budget, &mut top);
-            percent_runs(content, &mut budget, &mut top);
         } else {
             encoded_runs(content, &mut budget, &mut top);
         }
