@@ -638,7 +638,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
         .iter()
         .flat_map(|c| &c.rules)
         .flat_map(|(s, _)| s.examples.iter().chain(&s.negative_examples))
-        .cloned()
+        .map(|e| e.text().to_string())
         .collect();
     let exclude_base = config
         .as_ref()

@@ -221,7 +221,7 @@ pub fn check_examples_for(
             failures.push(format!("{}: no negative examples", r.id()));
         }
     }
-    let cases: Vec<(String, Vec<String>, Vec<String>)> = rules
+    let cases: Vec<(String, Vec<rules::Example>, Vec<rules::Example>)> = rules
         .iter()
         .filter(|r| checked(r.id()))
         .map(|r| {
@@ -242,7 +242,7 @@ pub fn check_examples_for(
     for (id, examples, negatives) in &cases {
         for ex in examples {
             let found = engine
-                .scan_file(&mut matcher, "example.txt", ex.as_bytes())
+                .scan_file(&mut matcher, ex.path(), ex.text().as_bytes())
                 .findings;
             let mine: Vec<_> = found.iter().filter(|f| &f.rule_id == id).collect();
             if mine.is_empty() {
@@ -260,7 +260,7 @@ pub fn check_examples_for(
         }
         for ex in negatives {
             let found = engine
-                .scan_file(&mut matcher, "example.txt", ex.as_bytes())
+                .scan_file(&mut matcher, ex.path(), ex.text().as_bytes())
                 .findings;
             if found.iter().any(|f| &f.rule_id == id) {
                 failures.push(format!("{id}: negative example found: {ex}"));

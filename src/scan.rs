@@ -139,7 +139,7 @@ impl Engine {
             is_code_path(rel_path),
             &mut raw,
         );
-        drop_generic_overlaps(&self.rules, &mut raw);
+        drop_overlaps(&self.rules, &mut raw);
         let encoded = decode::kubernetes_secret_values(content);
         if !encoded.is_empty() {
             // A fallback rule sees only the base64 text; judge the decoded value instead.
@@ -172,17 +172,24 @@ impl Engine {
                 Err(e) => out.error = Some(format!("{rel_path}: {e}")),
             }
         }
-        let decoded = self.decoded_findings(matcher, rel_path, content, &encoded, &mut lines);
+        let mut decoded = self.decoded_findings(matcher, rel_path, content, &encoded, &mut lines);
         if !decoded.is_empty() {
-            // The decoded secret explains the encoded value better than a generic match on it.
-            let fallback: HashSet<&str> = self
-                .rules
-                .iter()
-                .filter(|r| r.is_fallback())
-                .map(|r| r.id())
-                .collect();
+            // The decoded secret explains the encoded value better than a fallback match
+            // on its encoded text; a specific rule that already matched the encoded text
+            // reports it once.
+            let fallback = |id: &str| {
+                self.rules
+                    .iter()
+                    .find(|r| r.id() == id)
+                    .is_none_or(Rule::is_fallback)
+            };
+            decoded.retain(|d| {
+                !findings
+                    .iter()
+                    .any(|f| !fallback(&f.rule_id) && spans_overlap(&f.span, &d.span))
+            });
             findings.retain(|f| {
-                !fallback.contains(f.rule_id.as_str()) || !decoded.iter().any(|d| d.span == f.span)
+                !fallback(&f.rule_id) || !decoded.iter().any(|d| spans_overlap(&d.span, &f.span))
             });
             findings.extend(decoded);
         }
@@ -361,7 +368,7 @@ impl Engine {
         for enc in encoded {
             let mut raw = Vec::new();
             matcher.find(&self.rules, &self.prefilter, &enc.decoded, false, &mut raw);
-            drop_generic_overlaps(&self.rules, &mut raw);
+            drop_overlaps(&self.rules, &mut raw);
             for m in raw {
                 let secret = String::from_utf8_lossy(&enc.decoded[m.start..m.end]).into_owned();
                 let span = lines.span(content, enc.start, enc.end);
@@ -372,8 +379,52 @@ impl Engine {
                 }
             }
         }
+        // Any other encoded run that decodes to text: only specific formats count there
+        // (a generic `password=` inside decoded bytes is too often not a credential); a
+        // fallback rule counts when its format is distinctive (a Docker `auths` entry).
+        let mut seen = HashSet::new();
+        // Lock files are hashes and registry URLs: nothing encoded there is a credential.
+        let layers = if is_lock_file(rel_path) {
+            Vec::new()
+        } else {
+            decode::decode_layers(content, is_code_path(rel_path))
+        };
+        for d in layers {
+            if encoded.iter().any(|e| d.start < e.end && e.start < d.end) {
+                continue;
+            }
+            let mut raw = Vec::new();
+            matcher.find(&self.rules, &self.prefilter, &d.bytes, false, &mut raw);
+            drop_overlaps(&self.rules, &mut raw);
+            for m in raw {
+                let rule = &self.rules[m.rule];
+                let distinctive = !rule.is_fallback()
+                    || (rule.spec.family != "generic"
+                        && rule.spec.confidence == crate::finding::Confidence::High);
+                if !distinctive || !seen.insert((m.rule, d.start, d.end)) {
+                    continue;
+                }
+                let secret = String::from_utf8_lossy(&d.bytes[m.start..m.end]).into_owned();
+                let span = lines.span(content, d.start, d.end);
+                if let Ok(mut f) = self.finding_for(m.rule, rel_path, span, secret) {
+                    let chain: Vec<&str> = d.chain.iter().map(|e| e.as_str()).collect();
+                    f.message.push_str(&format!(
+                        " It is encoded; found after decoding {}.",
+                        chain.join(", then ")
+                    ));
+                    out.push(f);
+                }
+            }
+        }
         out
     }
+}
+
+/// Whether two spans share a position.
+fn spans_overlap(a: &Span, b: &Span) -> bool {
+    let (a0, a1) = ((a.start_line, a.start_column), (a.end_line, a.end_column));
+    let (b0, b1) = ((b.start_line, b.start_column), (b.end_line, b.end_column));
+    a0 < b1 && b0 < a1
 }
 
 /// Lines within which a paired credential (an AWS key id and its secret) is one.
@@ -401,21 +452,46 @@ fn drop_paired(rules: &[Rule], findings: &mut Vec<Finding>) {
     });
 }
 
-/// Drops a fallback-rule match whose secret overlaps a more specific rule's match:
-/// a vendor rule beats a config-file rule, which beats a generic assignment rule.
-fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
-    let rank = |m: &RawMatch| match rules[m.rule].spec.family.as_str() {
-        "generic" => 2,
-        "config-file" | "http" => 1,
-        _ => 0,
+/// Keeps one match per span: where two matches' secrets overlap, the more specific
+/// rule wins (a vendor rule beats a config-file rule, which beats a generic assignment
+/// rule; then higher confidence; then the longer secret; then the earlier rule).
+fn drop_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
+    if raw.len() < 2 {
+        return;
+    }
+    let rank = |m: &RawMatch| {
+        let r = &rules[m.rule];
+        let family = match r.spec.family.as_str() {
+            "generic" => 2u8,
+            "config-file" | "http" => 1,
+            _ => 0,
+        };
+        let confidence = match r.spec.confidence {
+            crate::finding::Confidence::High => 0u8,
+            crate::finding::Confidence::Medium => 1,
+            crate::finding::Confidence::Low => 2,
+        };
+        (family, confidence, usize::MAX - (m.end - m.start), m.rule)
     };
-    let ranked: Vec<(usize, usize, u8)> = raw.iter().map(|m| (m.start, m.end, rank(m))).collect();
-    raw.retain(|m| {
-        let r = rank(m);
-        r == 0
-            || !ranked
-                .iter()
-                .any(|&(s, e, other)| other < r && m.start < e && s < m.end)
+    raw.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
+    raw.dedup();
+    let mut beaten = vec![false; raw.len()];
+    for i in 0..raw.len() {
+        for j in i + 1..raw.len() {
+            if raw[j].start >= raw[i].end {
+                break;
+            }
+            if rank(&raw[i]) <= rank(&raw[j]) {
+                beaten[j] = true;
+            } else {
+                beaten[i] = true;
+            }
+        }
+    }
+    let mut k = 0;
+    raw.retain(|_| {
+        k += 1;
+        !beaten[k - 1]
     });
 }
 

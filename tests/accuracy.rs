@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
-const MIN_PRECISION: &str = "0.97";
-const MIN_RECALL: &str = "0.95";
+const MIN_PRECISION: &str = "0.99";
+const MIN_RECALL: &str = "0.98";
 const REPOS: &str = "40";
 const SEED: &str = "1";
 

@@ -49,7 +49,7 @@ fn every_example_contains_a_keyword_of_its_rule() {
     // If the prefilter and the regex disagree, a rule silently never fires.
     for r in builtin_rules().expect("rules load") {
         for ex in &r.spec.examples {
-            let lower = ex.to_ascii_lowercase();
+            let lower = ex.text().to_ascii_lowercase();
             assert!(
                 r.spec
                     .keywords

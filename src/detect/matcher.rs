@@ -178,6 +178,12 @@ impl Candidate<'_> {
             {
                 continue;
             }
+            if self.compiled.word_start
+                && h.start > 0
+                && (content[h.start - 1].is_ascii_alphanumeric() || content[h.start - 1] == b'_')
+            {
+                continue;
+            }
             last_start = h.start;
             let we = window_end(content, h.end);
             let input = Input::new(&content[..we])
@@ -250,6 +256,9 @@ impl Candidate<'_> {
     }
 }
 
+/// The longest value the generic rules read (`{8,200}` in their regexes).
+const GENERIC_MAX_VALUE: usize = 200;
+
 /// Checksum, entropy, placeholder and (for generic rules) name and value-shape
 /// filters. `name` is the byte range of the assignment's name: the rule's `name`
 /// group, else the text the regex matched before the secret.
@@ -279,6 +288,15 @@ pub fn passes_filters(
     if rule.spec.family == "generic" {
         let quoted = start > 0 && matches!(content[start - 1], b'"' | b'\'' | b'`');
         if code_file && !quoted {
+            return false;
+        }
+        // The regex stopped at its length cap inside a longer value: a blob (SealedSecret
+        // ciphertext, a certificate), not a password someone typed.
+        if end - start >= GENERIC_MAX_VALUE
+            && content
+                .get(end)
+                .is_some_and(|b| b.is_ascii_graphic() && !b"\"'`;,<>(){}[]\\".contains(b))
+        {
             return false;
         }
         let line = line_near(content, start, end);

@@ -6,7 +6,7 @@
 //! from every `=` or `:` on the line (what the regex engine does for an assignment
 //! pattern whose only required literal is in the middle).
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// Bound on the number of leading strings tracked (case variants multiply them).
 const MAX_LEADING: usize = 4096;
@@ -136,6 +136,23 @@ fn folded_bytes(class: &Class) -> Option<Vec<u8>> {
 pub fn first_bytes(hir: &Hir) -> Option<ByteSet> {
     let (set, nullable) = first(hir);
     (!nullable).then_some(set)
+}
+
+/// Whether every match of `hir` starts with `\b` before bytes that are all word
+/// characters (`\b(ghp_...)`): then a match cannot start right after a word character,
+/// and a keyword hit there (`ck_` in `check_`) needs no regex search.
+pub fn starts_at_word_start(hir: &Hir) -> bool {
+    fn leading_boundary(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Look(l) => matches!(l, Look::WordAscii | Look::WordUnicode),
+            HirKind::Concat(items) => items.first().is_some_and(leading_boundary),
+            HirKind::Capture(c) => leading_boundary(&c.sub),
+            _ => false,
+        }
+    }
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    leading_boundary(hir)
+        && first_bytes(hir).is_some_and(|set| (0..=255u8).all(|b| !set.contains(b) || word(b)))
 }
 
 /// A set of bytes.
@@ -270,6 +287,13 @@ mod tests {
                 .map(char::from)
                 .collect()
         })
+    }
+
+    #[test]
+    fn word_start_needs_a_leading_boundary_before_word_bytes() {
+        assert!(starts_at_word_start(&parse(r"\b(ck_[0-9a-f]{40})\b")));
+        assert!(!starts_at_word_start(&parse(r"(ck_[0-9a-f]{40})\b")));
+        assert!(!starts_at_word_start(&parse(r"\b(?:-x|y)")));
     }
 
     #[test]

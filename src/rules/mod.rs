@@ -69,10 +69,53 @@ pub struct RuleSpec {
     pub references: Vec<String>,
     /// Lines the full pipeline must report.
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub examples: Vec<Example>,
     /// Lines the full pipeline must not report.
     #[serde(default)]
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<Example>,
+}
+
+/// A rule example: plain text (checked as `example.txt`), or text with the path of the
+/// file it lives in (`{ path, text }`), so code quoting, lock-file and manifest
+/// handling are checked per rule.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    /// Text checked as the content of `example.txt`.
+    Text(String),
+    /// Text checked as the content of a file at `path`.
+    File {
+        /// The file's path, relative, `/`-separated.
+        path: String,
+        /// The file's content.
+        text: String,
+    },
+}
+
+impl Example {
+    /// The example's text.
+    pub fn text(&self) -> &str {
+        match self {
+            Example::Text(t) | Example::File { text: t, .. } => t,
+        }
+    }
+
+    /// The path the example is scanned as.
+    pub fn path(&self) -> &str {
+        match self {
+            Example::Text(_) => "example.txt",
+            Example::File { path, .. } => path,
+        }
+    }
+}
+
+impl std::fmt::Display for Example {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Example::Text(t) => write!(f, "{t}"),
+            Example::File { path, text } => write!(f, "{path}: {text}"),
+        }
+    }
 }
 
 fn default_family() -> String {
@@ -105,6 +148,9 @@ pub struct CompiledRegex {
     /// The bytes a match can start with (case kept): a hit of a case-insensitive
     /// keyword at another byte (`sk` in `task` for `SK[0-9a-f]{32}`) cannot start one.
     pub first_bytes: Option<leading::ByteSet>,
+    /// Every match starts at a word start (`\b` then a word byte): a keyword hit right
+    /// after a word byte cannot start one.
+    pub word_start: bool,
 }
 
 impl Rule {
@@ -196,6 +242,7 @@ fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> 
         name_group,
         anchored_at_keyword,
         first_bytes: leading::first_bytes(&hir),
+        word_start: leading::starts_at_word_start(&hir),
     })
 }
 
