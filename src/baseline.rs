@@ -92,7 +92,7 @@ impl Baseline {
 pub fn render(findings: &[Finding]) -> String {
     let mut entries: Vec<Entry> = findings
         .iter()
-        .filter(|f| f.rule_id != crate::suppress::EXPIRED_ALLOW)
+        .filter(|f| f.rule_id != crate::finding::EXPIRED_ALLOW)
         .map(|f| Entry {
             path: f.path.clone(),
             rule_id: f.rule_id.clone(),

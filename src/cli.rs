@@ -43,7 +43,7 @@ pub enum Command {
     InstallHook(InstallHookArgs),
     /// List every machine credential the repository holds or its pipelines use: secrets,
     /// cloud and registry logins, token permissions, hard-coded credentials, owners.
-    Inventory(crate::inventory::InventoryArgs),
+    Inventory(InventoryArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
     Completions {
         /// The shell.
@@ -52,7 +52,7 @@ pub enum Command {
     },
     /// Merge the JSON, SARIF and inventory results of many repositories' runs into one
     /// set (SARIF split within GitHub's upload limits); `--digest` adds the fleet digest.
-    Merge(crate::merge::MergeArgs),
+    Merge(MergeArgs),
 }
 
 /// Shells `completions` writes scripts for.
@@ -330,4 +330,122 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     num.parse::<u64>()
         .map(|n| n.saturating_mul(mult))
         .map_err(|_| format!("`{s}` is not a size (try 10M, 512K or a byte count)"))
+}
+
+/// Output formats of `inventory`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    /// A readable report with one summary table (default).
+    Markdown,
+    /// Versioned JSON (schema version 2).
+    Json,
+}
+
+/// Options of `tokenward inventory`.
+#[derive(Debug, Clone, Args)]
+pub struct InventoryArgs {
+    /// The repository (or folder) to inventory.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = InventoryFormat::Markdown)]
+    pub format: InventoryFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// List only what the working tree adds compared with BASE_REF (a git revision):
+    /// new secrets, new write permissions, new long-lived credentials.
+    #[arg(long, value_name = "BASE_REF")]
+    pub diff: Option<String>,
+    /// With `--diff`: exit 1 when the change adds one of these (comma-separated):
+    /// `static-credential`, `write-scope`, `third-party-consumer`, `exception`, `any`
+    /// (all four, the default) or `none`.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "KIND",
+        requires = "diff"
+    )]
+    pub fail_on: Vec<Gate>,
+    /// Settings shared with `scan`.
+    #[command(flatten)]
+    pub settings: InventorySettings,
+}
+
+/// What an `inventory --diff` gate fails on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Gate {
+    /// A new long-lived credential: a stored secret, a static login, a hard-coded one.
+    StaticCredential,
+    /// A job gains a write scope.
+    WriteScope,
+    /// A third-party action or workflow receives a secret it did not.
+    ThirdPartyConsumer,
+    /// A new `[[allow]]` exception.
+    Exception,
+    /// All of the above.
+    Any,
+    /// Never fail.
+    None,
+}
+
+/// The settings `inventory` shares with `scan`, so both see the same files and rules.
+#[derive(Debug, Clone, Default, Args)]
+pub struct InventorySettings {
+    /// Read this config file instead of a discovered `tokenward.toml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `tokenward.toml` in the scanned tree.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Also read files excluded by .gitignore and .ignore.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Also read workflows in `.github/workflows` folders below the root.
+    #[arg(long)]
+    pub all_workflows: bool,
+    /// Days before an `[[allow]]` exception's `expires` date that it is reported as
+    /// expiring [default: 14].
+    #[arg(long, value_name = "DAYS")]
+    pub expiry_warning_days: Option<u32>,
+}
+
+/// Options of `tokenward merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Result files or folders: scan JSON (`scan --format json`), SARIF, inventory JSON
+    /// (`inventory --format json`). Folders are searched for `.json` and `.sarif` files;
+    /// each file belongs to the repository named by its folder (relative to the folder
+    /// given, e.g. `results/acme/api/scan.json` is `acme/api`).
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Folder for the merged outputs (created; must be empty if it exists).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output_dir: PathBuf,
+    /// Also write the fleet digest: `digest.md` and `digest.json`.
+    #[arg(long)]
+    pub digest: bool,
+    /// Code scanning category of runs that name none (each run's category becomes
+    /// `CATEGORY/REPOSITORY`).
+    #[arg(long, default_value = "tokenward", value_name = "CATEGORY")]
+    pub category: String,
+    /// A secret name or action counts as shared when this many repositories use it.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_shared: usize,
+    /// Repositories listed in `digest.md` (`digest.json` lists every one).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub top: usize,
+    /// Most runs per SARIF file (GitHub accepts 20).
+    #[arg(long, default_value_t = 20, value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=20))]
+    pub max_runs_per_file: u64,
+    /// Most results per SARIF run (GitHub accepts 25,000).
+    #[arg(long, default_value_t = 25_000, value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=25_000))]
+    pub max_results_per_run: u64,
+    /// Most bytes per SARIF file, uncompressed (GitHub accepts 10 MB compressed).
+    #[arg(long, default_value_t = 10_000_000, value_name = "BYTES",
+        value_parser = clap::value_parser!(u64).range(10_000..=10_000_000))]
+    pub max_sarif_bytes: u64,
 }

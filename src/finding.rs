@@ -364,6 +364,34 @@ pub fn redact(secret: &str) -> String {
     format!("{prefix}{}", "*".repeat(masked))
 }
 
+/// Id of the finding an expired `[[allow]]` entry produces (a configuration check).
+pub const EXPIRED_ALLOW: &str = "expired-allow";
+
+/// What a reporter needs to know about one rule or audit.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    /// Rule or audit id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Secret rule or pipeline audit.
+    pub kind: FindingKind,
+    /// Default severity.
+    pub severity: Severity,
+    /// Default confidence (SARIF `precision`).
+    pub confidence: Confidence,
+    /// Credential lifetime, for secret rules.
+    pub lifetime: Option<Lifetime>,
+    /// Family (`cloud`, `ai`, ...) or `pipeline`.
+    pub family: String,
+    /// What it finds and why it matters.
+    pub description: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// Documentation links.
+    pub references: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,10 +6,20 @@
 use crate::audit::AuditDoc;
 use crate::baseline::Baseline;
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
-use crate::report::Suppressed;
 use crate::walk::ScanResult;
 use globset::GlobSet;
 use std::collections::BTreeMap;
+
+/// A finding that was hidden, with what hid it.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    /// The hidden finding.
+    pub finding: Finding,
+    /// `inline`, `config` or `baseline`.
+    pub by: String,
+    /// The reason given, when there is one.
+    pub reason: String,
+}
 
 /// What an inline marker allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,8 +176,7 @@ fn nth_line(content: &[u8], n: usize) -> Option<String> {
         .map(|l| String::from_utf8_lossy(l).into_owned())
 }
 
-/// Id of the finding an expired `[[allow]]` entry produces.
-pub const EXPIRED_ALLOW: &str = "expired-allow";
+pub use crate::finding::EXPIRED_ALLOW;
 
 /// Documentation of the checks tokenward runs on its own configuration (shown by
 /// `rules explain` and in SARIF rule metadata).

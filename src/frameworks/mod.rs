@@ -4,8 +4,8 @@
 //! to this file); secret rules are mapped by family and lifetime, so new rules in an
 //! existing family are covered without a new line.
 
+use crate::finding::RuleMeta;
 use crate::finding::{Finding, FindingKind, Lifetime};
-use crate::report::RuleMeta;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;

@@ -16,74 +16,15 @@ pub mod model;
 pub mod register;
 pub mod workflows;
 
-use crate::cli::ScanArgs;
+use crate::cli::{Gate, InventoryArgs, InventoryFormat, InventorySettings as Settings, ScanArgs};
 use crate::finding::FindingKind;
 use crate::scan::Engine;
 use crate::walk::{WalkOptions, walk_and_scan};
-use clap::{Args, ValueEnum};
 use codeowners::CodeOwners;
 use model::{HardcodedCredential, Inventory, Summary, UNOWNED, VERSION};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-
-/// Output formats of `inventory`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InventoryFormat {
-    /// A readable report with one summary table (default).
-    Markdown,
-    /// Versioned JSON (schema version 2).
-    Json,
-}
-
-/// Options of `tokenward inventory`.
-#[derive(Debug, Clone, Args)]
-pub struct InventoryArgs {
-    /// The repository (or folder) to inventory.
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = InventoryFormat::Markdown)]
-    pub format: InventoryFormat,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// List only what the working tree adds compared with BASE_REF (a git revision):
-    /// new secrets, new write permissions, new long-lived credentials.
-    #[arg(long, value_name = "BASE_REF")]
-    pub diff: Option<String>,
-    /// With `--diff`: exit 1 when the change adds one of these (comma-separated):
-    /// `static-credential`, `write-scope`, `third-party-consumer`, `exception`, `any`
-    /// (all four, the default) or `none`.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        value_name = "KIND",
-        requires = "diff"
-    )]
-    pub fail_on: Vec<Gate>,
-    /// Settings shared with `scan`.
-    #[command(flatten)]
-    pub settings: Settings,
-}
-
-/// What an `inventory --diff` gate fails on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Gate {
-    /// A new long-lived credential: a stored secret, a static login, a hard-coded one.
-    StaticCredential,
-    /// A job gains a write scope.
-    WriteScope,
-    /// A third-party action or workflow receives a secret it did not.
-    ThirdPartyConsumer,
-    /// A new `[[allow]]` exception.
-    Exception,
-    /// All of the above.
-    Any,
-    /// Never fail.
-    None,
-}
 
 /// The gate kinds `diff` trips among `selected` (empty selection: `any`).
 pub fn tripped(d: &model::InventoryDiff, selected: &[Gate]) -> Vec<String> {
@@ -114,27 +55,6 @@ pub fn tripped(d: &model::InventoryDiff, selected: &[Gate]) -> Vec<String> {
         }
     }
     out
-}
-
-/// The settings `inventory` shares with `scan`, so both see the same files and rules.
-#[derive(Debug, Clone, Default, Args)]
-pub struct Settings {
-    /// Read this config file instead of a discovered `tokenward.toml`.
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
-    pub config: Option<PathBuf>,
-    /// Ignore any `tokenward.toml` in the scanned tree.
-    #[arg(long)]
-    pub no_config: bool,
-    /// Also read files excluded by .gitignore and .ignore.
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Also read workflows in `.github/workflows` folders below the root.
-    #[arg(long)]
-    pub all_workflows: bool,
-    /// Days before an `[[allow]]` exception's `expires` date that it is reported as
-    /// expiring [default: 14].
-    #[arg(long, value_name = "DAYS")]
-    pub expiry_warning_days: Option<u32>,
 }
 
 /// Runs `tokenward inventory`.

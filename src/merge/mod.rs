@@ -16,53 +16,14 @@ pub mod input;
 pub mod markdown;
 pub mod sarif;
 
+use crate::cli::MergeArgs;
 use crate::inventory::model::Inventory;
-use clap::Args;
 use input::InputKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-
-/// Options of `tokenward merge`.
-#[derive(Debug, Clone, Args)]
-pub struct MergeArgs {
-    /// Result files or folders: scan JSON (`scan --format json`), SARIF, inventory JSON
-    /// (`inventory --format json`). Folders are searched for `.json` and `.sarif` files;
-    /// each file belongs to the repository named by its folder (relative to the folder
-    /// given, e.g. `results/acme/api/scan.json` is `acme/api`).
-    #[arg(required = true, value_name = "FILE_OR_DIR")]
-    pub inputs: Vec<PathBuf>,
-    /// Folder for the merged outputs (created; must be empty if it exists).
-    #[arg(long, short = 'o', value_name = "DIR")]
-    pub output_dir: PathBuf,
-    /// Also write the fleet digest: `digest.md` and `digest.json`.
-    #[arg(long)]
-    pub digest: bool,
-    /// Code scanning category of runs that name none (each run's category becomes
-    /// `CATEGORY/REPOSITORY`).
-    #[arg(long, default_value = "tokenward", value_name = "CATEGORY")]
-    pub category: String,
-    /// A secret name or action counts as shared when this many repositories use it.
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    pub min_shared: usize,
-    /// Repositories listed in `digest.md` (`digest.json` lists every one).
-    #[arg(long, default_value_t = 50, value_name = "N")]
-    pub top: usize,
-    /// Most runs per SARIF file (GitHub accepts 20).
-    #[arg(long, default_value_t = 20, value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..=20))]
-    pub max_runs_per_file: u64,
-    /// Most results per SARIF run (GitHub accepts 25,000).
-    #[arg(long, default_value_t = 25_000, value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..=25_000))]
-    pub max_results_per_run: u64,
-    /// Most bytes per SARIF file, uncompressed (GitHub accepts 10 MB compressed).
-    #[arg(long, default_value_t = 10_000_000, value_name = "BYTES",
-        value_parser = clap::value_parser!(u64).range(10_000..=10_000_000))]
-    pub max_sarif_bytes: u64,
-}
 
 /// What was merged, for the stderr summary and `merge.json`.
 #[derive(Debug, Default, Serialize)]

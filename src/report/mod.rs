@@ -11,41 +11,8 @@ use crate::finding::{Finding, FindingKind, Lifetime, Severity};
 use crate::walk::ScanStats;
 use std::collections::BTreeMap;
 
-/// What a reporter needs to know about one rule or audit.
-#[derive(Debug, Clone)]
-pub struct RuleMeta {
-    /// Rule or audit id.
-    pub id: String,
-    /// Human name.
-    pub name: String,
-    /// Secret rule or pipeline audit.
-    pub kind: FindingKind,
-    /// Default severity.
-    pub severity: Severity,
-    /// Default confidence (SARIF `precision`).
-    pub confidence: crate::finding::Confidence,
-    /// Credential lifetime, for secret rules.
-    pub lifetime: Option<Lifetime>,
-    /// Family (`cloud`, `ai`, ...) or `pipeline`.
-    pub family: String,
-    /// What it finds and why it matters.
-    pub description: String,
-    /// How to fix it.
-    pub remediation: String,
-    /// Documentation links.
-    pub references: Vec<String>,
-}
-
-/// A finding that was hidden, with what hid it.
-#[derive(Debug, Clone)]
-pub struct Suppressed {
-    /// The hidden finding.
-    pub finding: Finding,
-    /// `inline`, `config` or `baseline`.
-    pub by: String,
-    /// The reason given, when there is one.
-    pub reason: String,
-}
+pub use crate::finding::RuleMeta;
+pub use crate::suppress::Suppressed;
 
 /// Everything a reporter prints.
 #[derive(Debug)]
