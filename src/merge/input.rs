@@ -153,13 +153,16 @@ pub fn classify(doc: &Value) -> Option<InputKind> {
     if o.get("version").and_then(Value::as_str) == Some("2.1.0") && o.get("runs")?.is_array() {
         return Some(InputKind::Sarif);
     }
-    if o.get("version").and_then(Value::as_u64) != Some(1) {
-        return None;
-    }
-    if o.get("findings").is_some_and(Value::is_array) && o.get("tool").is_some() {
+    let version = o.get("version").and_then(Value::as_u64);
+    if version == Some(1)
+        && o.get("findings").is_some_and(Value::is_array)
+        && o.get("tool").is_some()
+    {
         return Some(InputKind::ScanJson);
     }
-    if o.get("secrets").is_some_and(Value::is_array)
+    // Inventory JSON: schema 1, and 2 (the ranked register adds fields, keeps these).
+    if matches!(version, Some(1 | 2))
+        && o.get("secrets").is_some_and(Value::is_array)
         && o.get("permissions").is_some_and(Value::is_array)
         && o.get("hardcoded_credentials").is_some()
     {
@@ -189,6 +192,11 @@ mod tests {
             Some(InputKind::Inventory)
         );
         assert_eq!(classify(&json!({"version": 1, "base": "x"})), None);
+        assert_eq!(
+            classify(&json!({"version": 2, "secrets": [], "permissions": [],
+                "hardcoded_credentials": []})),
+            Some(InputKind::Inventory)
+        );
         assert_eq!(classify(&json!([1, 2])), None);
     }
 }
