@@ -81,7 +81,9 @@ impl Baseline {
     /// Reads and parses a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
+        // A committed baseline is read like any helper file: regular, and bounded.
+        let text =
+            crate::bounded::read_text(path, 64 << 20).map_err(|e| format!("{origin}: {e}"))?;
         Baseline::parse(&origin, &text)
     }
 }

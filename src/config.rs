@@ -360,7 +360,8 @@ impl Config {
     /// Reads and parses the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, String> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
+        let text = crate::bounded::read_text(path, crate::bounded::HELPER_FILE_CAP)
+            .map_err(|e| format!("{origin}: {e}"))?;
         Config::parse(&origin, path, &text)
     }
 
@@ -500,7 +501,8 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
     let mut filters = gitleaks::RuleFilters::default();
     if let Some(g) = &args.gitleaks_config {
         let origin = g.display().to_string();
-        let text = std::fs::read_to_string(g).map_err(|e| format!("{origin}: {e}"))?;
+        let text = crate::bounded::read_text(g, crate::bounded::HELPER_FILE_CAP)
+            .map_err(|e| format!("{origin}: {e}"))?;
         let taken: HashSet<String> = rules
             .iter()
             .map(|r| r.id().to_string())

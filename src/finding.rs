@@ -340,6 +340,48 @@ pub fn redact(secret: &str) -> String {
     format!("{prefix}{}", "*".repeat(masked))
 }
 
+/// `text` with the credentials of every URL-like word in it redacted: the password of
+/// `scheme://user:password@host` or `user:password@host` (and a long token used as the
+/// whole user part, as in `https://TOKEN@host`) goes through [`redact`]. Audit messages
+/// and snippets quote the YAML they judge, and a
+/// `uses: docker://user:password@registry/img` must not print the password.
+pub fn redact_url_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let is_delim = |c: char| c.is_whitespace() || "\"'`<>()[]{},;".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_end = rest.find(is_delim).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(word_end);
+        out.push_str(&redact_word(word));
+        let delim_len = tail.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&tail[..delim_len]);
+        rest = &tail[delim_len..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// One word of [`redact_url_credentials`].
+fn redact_word(word: &str) -> std::borrow::Cow<'_, str> {
+    let (scheme, rest) = match word.find("://") {
+        Some(i) => word.split_at(i + 3),
+        None => ("", word),
+    };
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..auth_end].rfind('@') else {
+        return std::borrow::Cow::Borrowed(word);
+    };
+    let userinfo = &rest[..at];
+    let shown = match userinfo.split_once(':') {
+        Some((user, password)) if !password.is_empty() => format!("{user}:{}", redact(password)),
+        None if !scheme.is_empty() && userinfo.chars().count() >= 20 => redact(userinfo),
+        _ => return std::borrow::Cow::Borrowed(word),
+    };
+    std::borrow::Cow::Owned(format!("{scheme}{shown}{}", &rest[at..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +392,36 @@ mod tests {
         assert!(r.starts_with("ghp_"));
         assert!(!r.contains("abc"));
         assert_eq!(redact("ab"), "***");
+    }
+
+    #[test]
+    fn url_passwords_are_redacted() {
+        let r = redact_url_credentials(
+            "uses: docker://deploy:Sup3rS3cretPassw0rd@registry.example/img:1",
+        );
+        assert!(!r.contains("Sup3rS3cretPassw0rd"), "{r}");
+        assert!(r.contains("docker://deploy:"), "{r}");
+        assert!(r.contains("@registry.example/img:1"), "{r}");
+        let t = redact_url_credentials(
+            "https://ghp_0123456789abcdefghij0123@github.com/x and https://a.b/c",
+        );
+        assert!(!t.contains("0123456789abcdef"), "{t}");
+        assert!(t.ends_with("and https://a.b/c"), "{t}");
+        assert!(matches!(
+            redact_url_credentials("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            redact_url_credentials("docker://alpine:3"),
+            "docker://alpine:3"
+        );
+        let m =
+            redact_url_credentials("image `deploy:Sup3rS3cretPassw0rd@registry.example/img:1` x");
+        assert!(!m.contains("Sup3rS3cret"), "{m}");
+        assert_eq!(
+            redact_url_credentials("git@github.com:o/r and a@b.c"),
+            "git@github.com:o/r and a@b.c"
+        );
     }
 
     #[test]

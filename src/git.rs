@@ -135,6 +135,8 @@ pub fn scan_staged(dir: &Path, opts: &WalkOptions, engine: &Engine) -> anyhow::R
                 return;
             }
         };
+        let wide = crate::detect::utf16::decode_with_bom(content);
+        let content = wide.as_ref().map_or(content, |s| s.as_bytes());
         if content[..content.len().min(8192)].contains(&0) {
             return bump(&mut result, "binary");
         }
@@ -204,11 +206,13 @@ fn read_blobs(
             }
         };
         buf.clear();
-        (&mut out).take(size + 1).read_to_end(&mut buf)?;
-        buf.pop(); // the newline after the content
         if size > max_size {
+            // Read past without keeping it: memory stays bounded by the size limit.
+            std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink())?;
             each(i, Blob::TooLarge);
         } else {
+            (&mut out).take(size + 1).read_to_end(&mut buf)?;
+            buf.pop(); // the newline after the content
             each(i, Blob::Content(&buf));
         }
     }
@@ -241,6 +245,9 @@ struct Change {
     content: Vec<u8>,
     /// `lines[i]` is the line number, in the commit's file, of line `i + 1` of `content`.
     lines: Vec<usize>,
+    /// The added lines passed the size limit: `content` was dropped, the change is
+    /// counted as too large.
+    oversized: bool,
 }
 
 /// Revision arguments for `git log` from the user's REV-RANGE: whitespace-separated
@@ -289,6 +296,9 @@ pub fn scan_history(
         "--no-color",
         "--no-ext-diff",
         "--no-textconv",
+        // A committed `.gitattributes` with `* -diff` or `binary` would turn every later
+        // change into "Binary files differ": diff everything as text.
+        "--text",
         "--unified=0",
         "--src-prefix=a/",
         "--dst-prefix=b/",
@@ -321,7 +331,11 @@ pub fn scan_history(
         let workers: Vec<_> = (0..threads)
             .map(|_| s.spawn(|| scan_changes(&rx, engine, opts.max_file_size)))
             .collect();
-        let parsed = parse_log(BufReader::with_capacity(1 << 20, stdout), &tx);
+        let parsed = parse_log(
+            BufReader::with_capacity(1 << 20, stdout),
+            &tx,
+            opts.max_file_size,
+        );
         drop(tx);
         let outcomes: Vec<Worked> = workers.into_iter().filter_map(|w| w.join().ok()).collect();
         (parsed, outcomes)
@@ -389,7 +403,7 @@ fn scan_changes(rx: &Mutex<mpsc::Receiver<Vec<Change>>>, engine: &Engine, max: u
         };
         let Ok(batch) = batch else { break };
         for ch in batch {
-            if ch.content.len() as u64 > max {
+            if ch.oversized || ch.content.len() as u64 > max {
                 bump(&mut w.result, "too-large");
                 continue;
             }
@@ -443,7 +457,9 @@ enum State {
 fn parse_log(
     mut input: impl BufRead,
     tx: &mpsc::SyncSender<Vec<Change>>,
+    max: u64,
 ) -> anyhow::Result<HistoryStats> {
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
     const BATCH_BYTES: usize = 256 * 1024;
     let mut stats = HistoryStats::default();
     let mut batch: Vec<Change> = Vec::new();
@@ -453,7 +469,7 @@ fn parse_log(
     let mut state = State::Header;
     let mut line = Vec::with_capacity(256);
     let mut send = |ch: Option<Change>, batch: &mut Vec<Change>, force: bool| -> bool {
-        if let Some(ch) = ch.filter(|c| !c.content.is_empty()) {
+        if let Some(ch) = ch.filter(|c| !c.content.is_empty() || c.oversized) {
             batch_bytes += ch.content.len() + 64;
             batch.push(ch);
         }
@@ -465,19 +481,26 @@ fn parse_log(
     };
     loop {
         line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        // One line is read up to the size limit; the rest of a longer one is skipped.
+        if read_line_bounded(&mut input, &mut line, max.saturating_add(2))? == 0 {
             break;
         }
         if let State::Hunk { old, new, line: n } = &mut state {
             let consumed = match line.first() {
                 Some(b'+') if *new > 0 => {
                     *new -= 1;
-                    if let Some(ch) = current.as_mut() {
-                        ch.content.extend_from_slice(&line[1..]);
-                        if !line.ends_with(b"\n") {
-                            ch.content.push(b'\n');
+                    if let Some(ch) = current.as_mut().filter(|c| !c.oversized) {
+                        if ch.content.len() + line.len() > max.saturating_add(1) {
+                            ch.oversized = true;
+                            ch.content = Vec::new();
+                            ch.lines = Vec::new();
+                        } else {
+                            ch.content.extend_from_slice(&line[1..]);
+                            if !line.ends_with(b"\n") {
+                                ch.content.push(b'\n');
+                            }
+                            ch.lines.push(*n);
                         }
-                        ch.lines.push(*n);
                     }
                     *n += 1;
                     true
@@ -515,6 +538,7 @@ fn parse_log(
                     path,
                     content: Vec::new(),
                     lines: Vec::new(),
+                    oversized: false,
                 }),
                 _ => None, // deleted file (`+++ /dev/null`)
             };
@@ -524,6 +548,37 @@ fn parse_log(
     }
     send(current.take(), &mut batch, true);
     Ok(stats)
+}
+
+/// Reads one line (with its newline) into `line`, keeping at most `cap` bytes and
+/// skipping the rest of a longer line; returns the bytes consumed (0 at the end).
+fn read_line_bounded(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(consumed);
+        }
+        let (take, done) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = cap.saturating_sub(line.len());
+        line.extend_from_slice(&buf[..take.min(room)]);
+        input.consume(take);
+        consumed += take;
+        if done {
+            return Ok(consumed);
+        }
+    }
 }
 
 /// Parses `\0<sha>\0<date>\0<author>\n`.
@@ -614,7 +669,7 @@ mod tests {
 
     fn parse(text: &str) -> (Vec<Change>, HistoryStats) {
         let (tx, rx) = mpsc::sync_channel(100);
-        let stats = parse_log(text.as_bytes(), &tx).expect("parse");
+        let stats = parse_log(text.as_bytes(), &tx, 1 << 20).expect("parse");
         drop(tx);
         (rx.into_iter().flatten().collect(), stats)
     }

@@ -74,7 +74,7 @@ pub fn write_short(report: &Report, blocking: bool, w: &mut dyn Write) -> io::Re
         } else {
             line.push_str(&format!(" [{}]", f.snippet));
         }
-        writeln!(w, "{line}")?;
+        writeln!(w, "{}", crate::escape::for_display(&line))?;
     }
     if blocking {
         writeln!(

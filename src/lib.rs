@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod bounded;
 pub mod cli;
 pub mod config;
 pub mod detect;
@@ -111,7 +112,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     // Config file, custom and imported rules, baseline: merged with the flags.
     let mut setup = config::setup(cli_args, make_baseline).map_err(anyhow::Error::msg)?;
     for w in &setup.warnings {
-        eprintln!("tokenward: warning: {w}");
+        eprintln!("tokenward: warning: {}", escape::for_display(w));
     }
     let engine = Engine::new(
         std::mem::take(&mut setup.rules),
@@ -119,10 +120,12 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     )
     .map_err(anyhow::Error::msg)?;
     let args = &setup.args;
+    let (threads, cut) = walk::clamp_threads(args.threads);
+    setup.notices.extend(cut);
     let opts = WalkOptions {
         no_ignore: args.no_ignore,
         max_file_size: args.max_file_size(),
-        threads: args.threads,
+        threads,
     };
     let mut result = if args.staged {
         git::scan_staged(git::repo_dir(&args.paths)?, &opts, &engine)?
@@ -137,7 +140,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     sort_findings(&mut result.findings);
     result.errors.sort();
     for e in &result.errors {
-        eprintln!("tokenward: warning: {e}");
+        eprintln!("tokenward: warning: {}", escape::for_display(e));
     }
     // Suppression after the scan: config allows (and their expiry), then the baseline.
     let post = suppress::post_scan(
@@ -174,7 +177,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     notices.extend(post.notices);
     if matches!(args.format, Format::Text | Format::Json) && !args.pre_commit {
         for n in &notices {
-            eprintln!("tokenward: note: {n}");
+            eprintln!("tokenward: note: {}", escape::for_display(n));
         }
     }
     let mut metas = rule_metas(&engine.rules);

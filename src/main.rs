@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!(
                 "tokenward: error: {}",
-                tokenward::walk::one_line(&format!("{e:#}"))
+                tokenward::escape::for_display(&tokenward::walk::one_line(&format!("{e:#}")))
             );
             ExitCode::from(tokenward::EXIT_ERROR)
         }

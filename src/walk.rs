@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Bytes at the start of a file searched for a NUL to call the file binary.
 const BINARY_SNIFF_LEN: usize = 8192;
@@ -120,6 +120,27 @@ const SEQUENTIAL_FILES: usize = 32;
 /// Walks `roots` in parallel and scans every file the options admit.
 pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> ScanResult {
     let display = PathDisplay::for_roots(roots);
+    walk_with(roots, opts, engine, &display)
+}
+
+/// The ignore files the walker reads in each directory.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// The first ignore file of `dir` that must not be read (a FIFO, a device, a link to
+/// one, or a huge file), with the problem.
+fn unusable_ignore_file(dir: &Path) -> Option<(PathBuf, String)> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let p = dir.join(name);
+        crate::bounded::helper_problem(&p).map(|why| (p, why))
+    })
+}
+
+fn walk_with(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    engine: &Engine,
+    display: &PathDisplay,
+) -> ScanResult {
     let only_files = roots.len() <= SEQUENTIAL_FILES
         && roots
             .iter()
@@ -127,54 +148,145 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
     if only_files {
         // Named files are scanned whatever the ignore files say, as the walker does.
         let total = Mutex::new(ScanResult::default());
-        let mut worker = Worker::new(engine, opts, &display, &total);
+        let mut worker = Worker::new(engine, opts, display, &total);
         for r in roots {
             worker.scan_path(r);
         }
         drop(worker);
         return total.into_inner().unwrap_or_else(|p| p.into_inner());
     }
-    let mut builder = WalkBuilder::new(&roots[0]);
-    for r in &roots[1..] {
-        builder.add(r);
+    // The walker reads each directory's ignore files itself, without bounds: a folder
+    // whose ignore file is a FIFO, a device or huge is left out of this walk and walked
+    // again afterwards without ignore files.
+    let check = !opts.no_ignore;
+    let deferred: Arc<Mutex<Vec<(PathBuf, PathBuf, String)>>> = Arc::default();
+    let mut walk_roots = Vec::new();
+    for r in roots {
+        match unusable_ignore_file(r).filter(|_| check && r.is_dir()) {
+            Some((file, why)) => lock(&deferred).push((r.clone(), file, why)),
+            None => walk_roots.push(r.clone()),
+        }
     }
-    builder
-        .hidden(false)
-        .parents(!opts.no_ignore)
-        .ignore(!opts.no_ignore)
-        .git_ignore(!opts.no_ignore)
-        .git_global(!opts.no_ignore)
-        .git_exclude(!opts.no_ignore)
-        .require_git(false)
-        .follow_links(false)
-        .threads(opts.threads)
-        .filter_entry(|e| e.file_name() != ".git");
-    let total = Mutex::new(ScanResult::default());
-    builder.build_parallel().run(|| {
-        let mut worker = Worker::new(engine, opts, &display, &total);
-        Box::new(move |entry| {
-            match entry {
-                Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file()) {
-                        worker.scan_path(e.path());
-                    } else if e.path_is_symlink() {
-                        worker.result.skip("symlink");
-                    }
-                }
-                Err(err) => {
-                    let msg = one_line(&err.to_string());
-                    let reason = if msg.contains("loop") {
-                        "symlink-loop"
-                    } else {
-                        "walk-error"
-                    };
-                    worker.result.error(reason, msg);
+    let mut parents = check;
+    let mut total = ScanResult::default();
+    if check {
+        for r in roots {
+            let abs = std::fs::canonicalize(r).unwrap_or_else(|_| r.clone());
+            for dir in abs.ancestors().skip(1) {
+                if let Some((file, why)) = unusable_ignore_file(dir) {
+                    parents = false;
+                    total.errors.push(format!(
+                        "{}: {why}; ignore files above the scanned folder not read",
+                        file.display()
+                    ));
                 }
             }
-            WalkState::Continue
-        })
-    });
-    total.into_inner().unwrap_or_else(|p| p.into_inner())
+        }
+    }
+    if let Some((first, rest)) = walk_roots.split_first() {
+        let mut builder = WalkBuilder::new(first);
+        for r in rest {
+            builder.add(r);
+        }
+        let guard = Arc::clone(&deferred);
+        builder
+            .hidden(false)
+            .parents(parents)
+            .ignore(check)
+            .git_ignore(check)
+            .git_global(check)
+            .git_exclude(check)
+            .require_git(false)
+            .follow_links(false)
+            .threads(opts.threads)
+            .filter_entry(move |e| {
+                if e.file_name() == ".git" {
+                    return false;
+                }
+                if check
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && let Some((file, why)) = unusable_ignore_file(e.path())
+                {
+                    lock(&guard).push((e.path().to_path_buf(), file, why));
+                    return false;
+                }
+                true
+            });
+        let shared = Mutex::new(ScanResult::default());
+        builder.build_parallel().run(|| {
+            let mut worker = Worker::new(engine, opts, display, &shared);
+            Box::new(move |entry| {
+                match entry {
+                    Ok(e) => {
+                        let t = e.file_type();
+                        if t.is_some_and(|t| t.is_file()) {
+                            worker.scan_path(e.path());
+                        } else if e.path_is_symlink() {
+                            worker.result.skip("symlink");
+                        } else if !t.is_some_and(|t| t.is_dir()) {
+                            // FIFOs, sockets, devices: never opened (a FIFO blocks).
+                            let kind = std::fs::symlink_metadata(e.path())
+                                .map_or("a special file", |m| crate::bounded::file_kind(&m));
+                            let shown = display.show(e.path());
+                            worker
+                                .result
+                                .error("special-file", format!("{shown}: {kind}, not scanned"));
+                        }
+                    }
+                    Err(err) => {
+                        let msg = one_line(&err.to_string());
+                        let reason = if msg.contains("loop") {
+                            "symlink-loop"
+                        } else {
+                            "walk-error"
+                        };
+                        worker.result.error(reason, msg);
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+        total.merge(shared.into_inner().unwrap_or_else(|p| p.into_inner()));
+    }
+    let deferred = std::mem::take(&mut *lock(&deferred));
+    if !deferred.is_empty() {
+        let dirs: Vec<PathBuf> = deferred.iter().map(|(d, _, _)| d.clone()).collect();
+        for (_, file, why) in deferred {
+            let shown = display.show(&file);
+            total.errors.push(format!(
+                "{shown}: {why}; not read, so nothing below its folder is ignored"
+            ));
+        }
+        let plain = WalkOptions {
+            no_ignore: true,
+            ..opts.clone()
+        };
+        total.merge(walk_with(&dirs, &plain, engine, display));
+    }
+    total
+}
+
+/// Locks a mutex, taking the data of a poisoned one (a panicking walker thread must
+/// not lose the others' results).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Walker threads to use: `requested` (0 = all cores) clamped to the machine's cores,
+/// and a notice when the request was cut. A tree's config or a typo (`-j 100000`)
+/// must not start thousands of threads.
+pub fn clamp_threads(requested: usize) -> (usize, Option<String>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match requested {
+        0 => (cores, None),
+        n if n > cores => (
+            cores,
+            Some(format!(
+                "{n} threads requested; using {cores}, the number of cores"
+            )),
+        ),
+        n => (n, None),
+    }
 }
 
 /// One walker thread's state; hands its results over when dropped.
@@ -224,7 +336,8 @@ impl<'a> Worker<'a> {
     }
 
     fn scan_bytes(&mut self, shown: &str, len: usize) {
-        let content = &self.buf[..len];
+        let wide = crate::detect::utf16::decode_with_bom(&self.buf[..len]);
+        let content = wide.as_ref().map_or(&self.buf[..len], |s| s.as_bytes());
         self.result.stats.files += 1;
         self.result.stats.bytes += len as u64;
         if std::str::from_utf8(content).is_err() {
@@ -270,7 +383,9 @@ fn read_file(file: &mut impl Read, buf: &mut Vec<u8>, max: u64) -> std::io::Resu
     let mut sniffed = false;
     loop {
         if !sniffed && filled >= BINARY_SNIFF_LEN {
-            if buf[..BINARY_SNIFF_LEN].contains(&0) {
+            if buf[..BINARY_SNIFF_LEN].contains(&0)
+                && !crate::detect::utf16::has_bom(&buf[..filled])
+            {
                 return Ok(Contents::Binary);
             }
             sniffed = true;
@@ -290,7 +405,7 @@ fn read_file(file: &mut impl Read, buf: &mut Vec<u8>, max: u64) -> std::io::Resu
             Err(e) => return Err(e),
         }
     }
-    if !sniffed && buf[..filled].contains(&0) {
+    if !sniffed && buf[..filled].contains(&0) && !crate::detect::utf16::has_bom(&buf[..filled]) {
         return Ok(Contents::Binary);
     }
     Ok(Contents::Text(filled))

@@ -212,10 +212,13 @@ impl Ctx<'_> {
                 .collect();
             s.trim().to_string()
         });
+        // Messages and snippets quote the YAML: a URL's password never goes out whole.
+        let snippet = crate::finding::redact_url_credentials(&snippet).into_owned();
+        let message = crate::finding::redact_url_credentials(&hit.message).into_owned();
         let built = FindingBuilder::new(doc.id, FindingKind::Pipeline)
             .severity(hit.severity.unwrap_or(doc.severity))
             .confidence(hit.confidence.unwrap_or(doc.confidence))
-            .message(hit.message)
+            .message(message)
             .location(self.path, hit.span)
             .snippet(snippet)
             .remediation(doc.remediation)

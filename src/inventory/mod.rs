@@ -63,7 +63,7 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     }
     let current = build(&args.path)?;
     for e in &current.errors {
-        eprintln!("tokenward: warning: {e}");
+        eprintln!("tokenward: warning: {}", crate::escape::for_display(e));
     }
     let mut buf = Vec::new();
     if let Some(base) = &args.diff {

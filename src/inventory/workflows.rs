@@ -237,13 +237,14 @@ fn load(root: &Path, errors: &mut Vec<String>) -> Vec<Loaded> {
     let mut out = Vec::new();
     for name in names {
         let rel = format!(".github/workflows/{name}");
-        let text = match std::fs::read_to_string(dir.join(&name)) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(format!("{rel}: {e}"));
-                continue;
-            }
-        };
+        let text =
+            match crate::bounded::read_text(&dir.join(&name), crate::cli::DEFAULT_MAX_FILE_SIZE) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(format!("{rel}: {e}"));
+                    continue;
+                }
+            };
         match yaml::parse(&text) {
             Ok(Some(root)) if root.is_map() => out.push(Loaded { rel, text, root }),
             Ok(_) => {}

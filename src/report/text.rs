@@ -2,6 +2,7 @@
 //! snippet, and the fix; colour only on a terminal and never with `NO_COLOR`.
 
 use super::Report;
+use crate::escape::for_display as esc;
 use crate::finding::Severity;
 use std::io::{self, Write};
 
@@ -24,44 +25,50 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
         writeln!(
             w,
             "{}:{}:{}: {} {} {}",
-            paint("1", &f.path),
+            paint("1", &esc(&f.path)),
             f.span.start_line,
             f.span.start_column,
             paint(sev_color, f.severity.as_str()),
-            paint("35", &f.rule_id),
-            f.message
+            paint("35", &esc(&f.rule_id)),
+            esc(&f.message)
         )?;
         if !f.snippet.is_empty() {
             let label = match f.kind {
                 crate::finding::FindingKind::Secret => "secret",
                 _ => "code",
             };
-            writeln!(w, "    {label}: {}", f.snippet)?;
+            writeln!(w, "    {label}: {}", esc(&f.snippet))?;
         }
         if let Some(c) = &f.commit {
-            writeln!(w, "    commit: {} ({}, {})", c.id, c.author, c.date)?;
+            writeln!(
+                w,
+                "    commit: {} ({}, {})",
+                esc(&c.id),
+                esc(&c.author),
+                esc(&c.date)
+            )?;
         }
         if let Some(o) = &f.owner {
-            writeln!(w, "    owner: {o}")?;
+            writeln!(w, "    owner: {}", esc(o))?;
         }
         if !f.remediation.is_empty() {
-            writeln!(w, "    fix: {}", f.remediation)?;
+            writeln!(w, "    fix: {}", esc(&f.remediation))?;
         }
     }
     for s in report.suppressed {
         writeln!(
             w,
             "{}:{}:{}: suppressed ({}{}) {}",
-            s.finding.path,
+            esc(&s.finding.path),
             s.finding.span.start_line,
             s.finding.span.start_column,
-            s.by,
+            esc(&s.by),
             if s.reason.is_empty() {
                 String::new()
             } else {
-                format!(": {}", s.reason)
+                format!(": {}", esc(&s.reason))
             },
-            s.finding.rule_id
+            esc(&s.finding.rule_id)
         )?;
     }
     Ok(())
