@@ -132,6 +132,8 @@ impl Engine {
             let f = &self.options.imported;
             raw.retain(|m| f.keeps(&self.rules[m.rule], rel_path, content, m.start, m.end));
         }
+        // In text order, so that line/column positions are computed incrementally.
+        raw.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
         let mut lines = LineIndex::default();
         let mut findings = Vec::new();
         for m in &raw {
@@ -178,8 +180,22 @@ impl Engine {
             }
         }
         let has_markers = !findings.is_empty() && suppress::has_inline_markers(content);
+        let lines: Vec<&[u8]> = if has_markers {
+            content.split(|&b| b == b'\n').collect()
+        } else {
+            Vec::new()
+        };
+        // One answer per line and rule: many findings on one long line parse its
+        // marker once.
+        let mut allowed: std::collections::HashMap<(usize, String), bool> = Default::default();
         for f in findings {
-            if has_markers && suppress::inline_allows(content, f.span.start_line, &f.rule_id) {
+            let suppressed = has_markers
+                && *allowed
+                    .entry((f.span.start_line, f.rule_id.clone()))
+                    .or_insert_with(|| {
+                        suppress::inline_allows_in(&lines, f.span.start_line, &f.rule_id)
+                    });
+            if suppressed {
                 out.suppressed_inline.push(f);
             } else {
                 out.findings.push(f);
@@ -288,15 +304,33 @@ fn drop_paired(rules: &[Rule], findings: &mut Vec<Finding>) {
             .find(|r| r.id() == id)
             .and_then(|r| r.spec.reported_with.clone())
     };
-    let positions: Vec<(String, usize)> = findings
-        .iter()
-        .map(|f| (f.rule_id.clone(), f.span.start_line))
-        .collect();
-    findings.retain(|f| match partner_of(&f.rule_id) {
-        Some(partners) => !positions.iter().any(|(id, line)| {
-            partners.contains(id) && line.abs_diff(f.span.start_line) <= PAIR_DISTANCE
-        }),
-        None => true,
+    // Lines of each rule's findings, sorted: a lookup per finding, not a scan of all.
+    let mut lines_of: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for f in findings.iter() {
+        lines_of
+            .entry(f.rule_id.clone())
+            .or_default()
+            .push(f.span.start_line);
+    }
+    for v in lines_of.values_mut() {
+        v.sort_unstable();
+    }
+    let near = |id: &str, line: usize| {
+        lines_of.get(id).is_some_and(|v| {
+            let i = v.partition_point(|&l| l + PAIR_DISTANCE < line);
+            v.get(i).is_some_and(|&l| l <= line + PAIR_DISTANCE)
+        })
+    };
+    let mut partners_cache: std::collections::HashMap<String, Option<Vec<String>>> =
+        Default::default();
+    findings.retain(|f| {
+        let partners = partners_cache
+            .entry(f.rule_id.clone())
+            .or_insert_with(|| partner_of(&f.rule_id));
+        match partners {
+            Some(partners) => !partners.iter().any(|p| near(p, f.span.start_line)),
+            None => true,
+        }
     });
 }
 
@@ -308,20 +342,40 @@ fn drop_generic_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
         "config-file" | "http" => 1,
         _ => 0,
     };
-    let ranked: Vec<(usize, usize, u8)> = raw.iter().map(|m| (m.start, m.end, rank(m))).collect();
+    // For ranks 1 and 2: the matches of lower rank sorted by start with the running
+    // maximum of their ends, so "does one overlap `m`" is a binary search, not a scan.
+    let below = |r: u8| {
+        let mut v: Vec<(usize, usize)> = raw
+            .iter()
+            .filter(|m| rank(m) < r)
+            .map(|m| (m.start, m.end))
+            .collect();
+        v.sort_unstable();
+        let mut max_end = 0;
+        for x in &mut v {
+            max_end = max_end.max(x.1);
+            x.1 = max_end;
+        }
+        v
+    };
+    let lower = [Vec::new(), below(1), below(2)];
     raw.retain(|m| {
-        let r = rank(m);
-        r == 0
-            || !ranked
-                .iter()
-                .any(|&(s, e, other)| other < r && m.start < e && s < m.end)
+        let v = &lower[usize::from(rank(m))];
+        // Lower-ranked matches starting before `m` ends; one of them overlaps when the
+        // furthest end among them passes `m`'s start.
+        let n = v.partition_point(|&(s, _)| s < m.end);
+        n == 0 || v[n - 1].1 <= m.start
     });
 }
 
-/// Line starts of a file, computed only when the file has a finding.
+/// Line starts of a file, computed only when the file has a finding, and the last
+/// position found: a later offset on the same line counts code points from there, so
+/// many findings on one long line cost one pass over it, not one pass each.
 #[derive(Debug, Default)]
 pub struct LineIndex {
     starts: Option<Vec<usize>>,
+    /// (line, byte offset, column) of the last position asked for.
+    last: Option<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -350,13 +404,18 @@ impl LineIndex {
                 )
                 .collect()
         });
+        let offset = offset.min(content.len());
         let line = starts.partition_point(|&s| s <= offset).max(1);
-        let line_start = starts[line - 1];
-        let col = content[line_start..offset.min(content.len())]
+        let (from, col_from) = match self.last {
+            Some((l, o, c)) if l == line && o <= offset => (o, c),
+            _ => (starts[line - 1], 1),
+        };
+        let col = content[from..offset]
             .iter()
             .filter(|&&b| (b & 0xC0) != 0x80)
             .count()
-            + 1;
+            + col_from;
+        self.last = Some((line, offset, col));
         (line, col)
     }
 }
