@@ -431,6 +431,8 @@ pub struct Setup {
     pub config_examples: Vec<String>,
     /// Warning lines to print on stderr (gitleaks mappings, config ambiguity).
     pub warnings: Vec<String>,
+    /// Settings of a config found in the scanned tree that reduce coverage.
+    pub reductions: Vec<crate::coverage::Pending>,
 }
 
 /// Loads the config (explicit `--config` wins over a discovered file; `--no-config`
@@ -441,6 +443,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
     let mut notices = Vec::new();
     let root = scan_root(&cli.paths);
     let (config_path, explicit) = match (&cli.config, cli.no_config) {
+        _ if cli.trusted_config.is_some() => (cli.trusted_config.clone(), true),
         (Some(p), _) => (Some(p.clone()), true),
         (None, true) => (None, false),
         (None, false) => {
@@ -457,7 +460,9 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         notices.push(format!(
             "config {} applied ({}; {} allow entries, {} custom rules)",
             c.path.display(),
-            if explicit {
+            if cli.trusted_config.is_some() {
+                "given with --trusted-config"
+            } else if explicit {
                 "given with --config"
             } else {
                 "found in the scanned tree"
@@ -468,7 +473,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         config_display = Some(shown);
         args.fail_on = args.fail_on.or(c.fail_on);
         args.max_file_size = args.max_file_size.or(c.max_file_size);
-        args.no_ignore |= c.no_ignore.unwrap_or(false);
+        args.no_ignore |= c.no_ignore.unwrap_or(false) || cli.trusted_config.is_some();
         if args.threads == 0 {
             args.threads = c.threads.unwrap_or(0);
         }
@@ -550,6 +555,12 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
     } else {
         None
     };
+    let reductions = match (&config, &config_display) {
+        (Some(c), Some(shown)) if !explicit => {
+            crate::coverage::from_tree_config(c, shown, cli, &known, select.as_ref())
+        }
+        _ => Vec::new(),
+    };
     let baseline = match args.baseline.as_ref().filter(|_| !making_baseline) {
         Some(p) => Some((p.display().to_string(), Baseline::load(p)?)),
         None => None,
@@ -580,6 +591,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
         notices,
         warnings,
         config_examples,
+        reductions,
     })
 }
 

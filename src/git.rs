@@ -146,6 +146,7 @@ pub fn scan_staged(dir: &Path, opts: &WalkOptions, engine: &Engine) -> anyhow::R
             result.stats.non_utf8 += 1;
         }
         let outcome = engine.scan_file(&mut matcher, path, content);
+        result.stats.import_dropped += outcome.import_dropped;
         result.findings.extend(outcome.findings);
         result.suppressed_inline.extend(outcome.suppressed_inline);
         result.errors.extend(outcome.error);
@@ -354,6 +355,7 @@ pub fn scan_history(
         result.stats.files += w.result.stats.files;
         result.stats.bytes += w.result.stats.bytes;
         result.stats.non_utf8 += w.result.stats.non_utf8;
+        result.stats.import_dropped += w.result.stats.import_dropped;
         for (k, v) in w.result.stats.skipped {
             *result.stats.skipped.entry(k).or_default() += v;
         }
@@ -417,6 +419,7 @@ fn scan_changes(rx: &Mutex<mpsc::Receiver<Vec<Change>>>, engine: &Engine, max: u
                 w.result.stats.non_utf8 += 1;
             }
             let outcome = engine.scan_secrets(&mut matcher, &ch.path, &ch.content);
+            w.result.stats.import_dropped += outcome.import_dropped;
             let place = |mut f: Finding| {
                 f.span.start_line = file_line(&ch.lines, f.span.start_line);
                 f.span.end_line = file_line(&ch.lines, f.span.end_line);

@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod bounded;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod detect;
 pub mod escape;
 pub mod finding;
@@ -173,6 +174,15 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         );
         return Ok(ExitCode::from(EXIT_CLEAN));
     }
+    let mut reductions = coverage::finish(&setup.reductions, &result.stats, &post.counts);
+    if !args.staged && args.git.is_none() && !args.no_ignore {
+        reductions.extend(coverage::from_ignore_files(&args.paths, &result.stats));
+    }
+    if !args.pre_commit {
+        for r in &reductions {
+            eprintln!("tokenward: warning: {}", escape::for_display(&r.line()));
+        }
+    }
     let mut notices = setup.notices.clone();
     notices.extend(post.notices);
     if matches!(args.format, Format::Text | Format::Json) && !args.pre_commit {
@@ -198,6 +208,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         suppressed_counts: post.counts,
         suppressed,
         notices: &notices,
+        reductions: &reductions,
         elapsed_secs: started.elapsed().as_secs_f64(),
     };
     let failing = fail_threshold(args.fail_on())

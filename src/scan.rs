@@ -42,6 +42,8 @@ pub struct FileOutcome {
     pub suppressed_inline: Vec<Finding>,
     /// A one-line problem with this file (e.g. malformed YAML), prefixed by its path.
     pub error: Option<String>,
+    /// Matches dropped by imported gitleaks allowlists and path filters.
+    pub import_dropped: u64,
 }
 
 impl Engine {
@@ -130,7 +132,9 @@ impl Engine {
         }
         if !self.options.imported.is_empty() {
             let f = &self.options.imported;
+            let before = raw.len();
             raw.retain(|m| f.keeps(&self.rules[m.rule], rel_path, content, m.start, m.end));
+            out.import_dropped = (before - raw.len()) as u64;
         }
         // In text order, so that line/column positions are computed incrementally.
         raw.sort_unstable_by_key(|m| (m.start, m.end, m.rule));

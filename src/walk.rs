@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Bytes at the start of a file searched for a NUL to call the file binary.
@@ -37,6 +38,13 @@ pub struct ScanStats {
     pub skipped: BTreeMap<String, u64>,
     /// Files scanned as bytes because they are not valid UTF-8.
     pub non_utf8: u64,
+    /// Folders with a `.ignore` file (git does not read those: they can hide committed
+    /// files from the scan).
+    pub dot_ignore_dirs: u64,
+    /// Folders with a `.gitignore` file.
+    pub gitignore_dirs: u64,
+    /// Findings dropped by imported gitleaks allowlists and path filters.
+    pub import_dropped: u64,
 }
 
 /// Everything a scan produced.
@@ -60,6 +68,9 @@ impl ScanResult {
         self.stats.files += other.stats.files;
         self.stats.bytes += other.stats.bytes;
         self.stats.non_utf8 += other.stats.non_utf8;
+        self.stats.dot_ignore_dirs += other.stats.dot_ignore_dirs;
+        self.stats.gitignore_dirs += other.stats.gitignore_dirs;
+        self.stats.import_dropped += other.stats.import_dropped;
         for (k, v) in other.stats.skipped {
             *self.stats.skipped.entry(k).or_default() += v;
         }
@@ -127,10 +138,14 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
 const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
 
 /// The first ignore file of `dir` that must not be read (a FIFO, a device, a link to
-/// one, or a huge file), with the problem.
-fn unusable_ignore_file(dir: &Path) -> Option<(PathBuf, String)> {
-    IGNORE_FILES.iter().find_map(|name| {
+/// one, or a huge file), with the problem; counts the folder's ignore files in `seen`
+/// (`.gitignore`, `.ignore`).
+fn unusable_ignore_file(dir: &Path, seen: &[AtomicU64; 2]) -> Option<(PathBuf, String)> {
+    IGNORE_FILES.iter().zip(seen).find_map(|(name, count)| {
         let p = dir.join(name);
+        if std::fs::symlink_metadata(&p).is_ok() {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
         crate::bounded::helper_problem(&p).map(|why| (p, why))
     })
 }
@@ -160,9 +175,15 @@ fn walk_with(
     // again afterwards without ignore files.
     let check = !opts.no_ignore;
     let deferred: Arc<Mutex<Vec<(PathBuf, PathBuf, String)>>> = Arc::default();
+    let seen: Arc<[AtomicU64; 2]> = Arc::default();
     let mut walk_roots = Vec::new();
     for r in roots {
-        match unusable_ignore_file(r).filter(|_| check && r.is_dir()) {
+        let unusable = if check && r.is_dir() {
+            unusable_ignore_file(r, &seen)
+        } else {
+            None
+        };
+        match unusable {
             Some((file, why)) => lock(&deferred).push((r.clone(), file, why)),
             None => walk_roots.push(r.clone()),
         }
@@ -173,7 +194,9 @@ fn walk_with(
         for r in roots {
             let abs = std::fs::canonicalize(r).unwrap_or_else(|_| r.clone());
             for dir in abs.ancestors().skip(1) {
-                if let Some((file, why)) = unusable_ignore_file(dir) {
+                if let Some((file, why)) =
+                    unusable_ignore_file(dir, &[AtomicU64::new(0), AtomicU64::new(0)])
+                {
                     parents = false;
                     total.errors.push(format!(
                         "{}: {why}; ignore files above the scanned folder not read",
@@ -189,6 +212,7 @@ fn walk_with(
             builder.add(r);
         }
         let guard = Arc::clone(&deferred);
+        let seen_below = Arc::clone(&seen);
         builder
             .hidden(false)
             .parents(parents)
@@ -205,7 +229,7 @@ fn walk_with(
                 }
                 if check
                     && e.file_type().is_some_and(|t| t.is_dir())
-                    && let Some((file, why)) = unusable_ignore_file(e.path())
+                    && let Some((file, why)) = unusable_ignore_file(e.path(), &seen_below)
                 {
                     lock(&guard).push((e.path().to_path_buf(), file, why));
                     return false;
@@ -248,6 +272,8 @@ fn walk_with(
         });
         total.merge(shared.into_inner().unwrap_or_else(|p| p.into_inner()));
     }
+    total.stats.gitignore_dirs += seen[0].load(Ordering::Relaxed);
+    total.stats.dot_ignore_dirs += seen[1].load(Ordering::Relaxed);
     let deferred = std::mem::take(&mut *lock(&deferred));
     if !deferred.is_empty() {
         let dirs: Vec<PathBuf> = deferred.iter().map(|(d, _, _)| d.clone()).collect();
@@ -344,6 +370,7 @@ impl<'a> Worker<'a> {
             self.result.stats.non_utf8 += 1;
         }
         let outcome = self.engine.scan_file(&mut self.matcher, shown, content);
+        self.result.stats.import_dropped += outcome.import_dropped;
         self.result.findings.extend(outcome.findings);
         self.result
             .suppressed_inline

@@ -74,6 +74,13 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             report.findings.len() - MAX_ANNOTATIONS
         )?;
     }
+    for r in report.reductions {
+        writeln!(
+            w,
+            "::warning title=tokenward coverage reduced::{}",
+            escape_data(&r.line())
+        )?;
+    }
     for n in report.notices {
         writeln!(w, "::notice title=tokenward::{}", escape_data(n))?;
     }

@@ -59,6 +59,8 @@ pub struct Report<'a> {
     pub suppressed: &'a [Suppressed],
     /// Notices for the reader (applied config and allows, expired allows...).
     pub notices: &'a [String],
+    /// Settings from the scanned tree that reduced coverage, with what they removed.
+    pub reductions: &'a [crate::coverage::Reduction],
     /// Wall time in seconds.
     pub elapsed_secs: f64,
 }
@@ -101,6 +103,13 @@ impl Report<'_> {
             line.push_str(&format!(
                 "; {} non-UTF-8 files scanned as bytes",
                 s.non_utf8
+            ));
+        }
+        if !self.reductions.is_empty() {
+            let what: Vec<&str> = self.reductions.iter().map(|r| r.setting.as_str()).collect();
+            line.push_str(&format!(
+                "; coverage reduced by the scanned tree's settings ({})",
+                what.join(", ")
             ));
         }
         line
