@@ -138,6 +138,13 @@ impl Engine {
         }
         // In text order, so that line/column positions are computed incrementally.
         raw.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
+        let capped = (raw.len() > MAX_MATCHES_PER_FILE).then(|| {
+            let n = raw.len();
+            raw.truncate(MAX_MATCHES_PER_FILE);
+            format!(
+                "{rel_path}: {n} secret matches; only the first {MAX_MATCHES_PER_FILE} are reported"
+            )
+        });
         let mut lines = LineIndex::default();
         let mut findings = Vec::new();
         for m in &raw {
@@ -182,6 +189,12 @@ impl Engine {
                     ))
                 }
             }
+        }
+        if let Some(c) = capped {
+            out.error = Some(match out.error.take() {
+                Some(e) => format!("{c}; {e}"),
+                None => c,
+            });
         }
         let has_markers = !findings.is_empty() && suppress::has_inline_markers(content);
         let lines: Vec<&[u8]> = if has_markers {
@@ -294,6 +307,10 @@ impl Engine {
         out
     }
 }
+
+/// Most secret matches reported for one file: a file holding more is a dump or an
+/// attack on the report's size; the rest is counted in a warning, not reported.
+pub const MAX_MATCHES_PER_FILE: usize = 50_000;
 
 /// Lines within which a paired credential (an AWS key id and its secret) is one.
 const PAIR_DISTANCE: usize = 5;
