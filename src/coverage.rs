@@ -90,9 +90,20 @@ pub fn from_tree_config(
             .collect();
         off.sort_unstable();
         if !off.is_empty() {
-            let mut ids = off[..off.len().min(MAX_IDS_SHOWN)].join(", ");
-            if off.len() > MAX_IDS_SHOWN {
-                ids.push_str(&format!(", and {} more", off.len() - MAX_IDS_SHOWN));
+            // Name the shorter list: what is off, or what alone is still on.
+            let mut on: Vec<&str> = active.iter().map(String::as_str).collect();
+            on.sort_unstable();
+            let (names, lead) = if on.len() < off.len() {
+                (on, "only ")
+            } else {
+                (off.clone(), "")
+            };
+            let mut ids = names[..names.len().min(MAX_IDS_SHOWN)].join(", ");
+            if names.len() > MAX_IDS_SHOWN {
+                ids.push_str(&format!(", and {} more", names.len() - MAX_IDS_SHOWN));
+            }
+            if !lead.is_empty() {
+                ids = format!("{lead}{} on", if ids.is_empty() { "none" } else { &ids });
             }
             let key = if c.enable.is_empty() {
                 "disable"
