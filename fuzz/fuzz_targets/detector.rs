@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let mut matcher = Matcher::default();
     let wide = tokenward::detect::utf16::decode_with_bom(data);
     let content = wide.as_ref().map_or(data, |s| s.as_bytes());
-    for path in ["config/app.env", "k8s/secret.yaml", ".github/workflows/x.yml"] {
+    for path in [
+        "config/app.env",
+        "k8s/secret.yaml",
+        ".github/workflows/x.yml",
+    ] {
         let _ = engine().scan_file(&mut matcher, path, content);
     }
 });
