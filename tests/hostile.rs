@@ -45,18 +45,21 @@ fn found_planted(out: &str) -> bool {
         .any(|(id, _, path)| id == "github-pat-classic" && path.ends_with("planted/.env"))
 }
 
-/// No output line may start a workflow command other than our own annotations, carry
-/// an escape character, or hold the secret whole.
+/// No output line may start a workflow command other than our own annotations (whose
+/// properties carry `title=tokenward`), carry an escape character, or hold the secret
+/// whole.
 fn assert_inert(all: &str, secret: &str) {
     assert!(!all.contains(secret), "secret printed whole:\n{all}");
     assert!(!all.contains('\u{1b}'), "escape character printed:\n{all}");
     for line in all.lines() {
         let t = line.trim_start();
         if let Some(rest) = t.strip_prefix("::") {
+            let props = rest.split("::").next().unwrap_or_default();
             assert!(
                 ["error ", "warning ", "notice "]
                     .iter()
-                    .any(|ok| rest.starts_with(ok)),
+                    .any(|ok| rest.starts_with(ok))
+                    && props.contains("title=tokenward"),
                 "injected workflow command: {line}"
             );
         }
