@@ -555,12 +555,27 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool) -> Result<Setup, String> {
     } else {
         None
     };
-    let reductions = match (&config, &config_display) {
+    let mut reductions = match (&config, &config_display) {
         (Some(c), Some(shown)) if !explicit => {
             crate::coverage::from_tree_config(c, shown, cli, &known, select.as_ref())
         }
         _ => Vec::new(),
     };
+    // An imported allowlist drops findings whoever chose the file (it often lives in
+    // the scanned tree): the count is always stated.
+    if let Some(g) = &args.gitleaks_config
+        && !reductions.iter().any(|p| p.setting == "gitleaks-config")
+    {
+        reductions.push(crate::coverage::Pending {
+            setting: "gitleaks-config".to_string(),
+            source: if cli.gitleaks_config.is_some() {
+                "the command line".to_string()
+            } else {
+                config_display.clone().unwrap_or_default()
+            },
+            effect: crate::coverage::Effect::ImportDrops(g.display().to_string()),
+        });
+    }
     let baseline = match args.baseline.as_ref().filter(|_| !making_baseline) {
         Some(p) => Some((p.display().to_string(), Baseline::load(p)?)),
         None => None,
