@@ -44,9 +44,9 @@ status=0
 for t in "${TARGETS[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
   echo "== fuzz $t for ${SECONDS_PER_TARGET}s"
-  # -rss_limit_mb bounds memory; -timeout flags any input that takes over 10 s.
+  # -rss_limit_mb bounds memory; -timeout flags any input that takes over 30 s.
   if ! "$BIN/$t" "corpus/$t" "seeds/$t" -max_total_time="$SECONDS_PER_TARGET" \
-      -rss_limit_mb=2048 -timeout=10 -max_len=262144 -print_final_stats=1 \
+      -rss_limit_mb=2048 -timeout=30 -max_len=262144 -print_final_stats=1 \
       -artifact_prefix="artifacts/$t/" 2>"artifacts/$t/log.txt"; then
     status=1
     tail -n 40 "artifacts/$t/log.txt"

@@ -16,8 +16,16 @@ fn engine() -> &'static Engine {
     })
 }
 
+thread_local! {
+    /// One matcher per thread, reused across inputs as walker threads reuse theirs.
+    static MATCHER: std::cell::RefCell<Matcher> = std::cell::RefCell::new(Matcher::default());
+}
+
 fuzz_target!(|data: &[u8]| {
-    let mut matcher = Matcher::default();
+    MATCHER.with(|m| scan(&mut m.borrow_mut(), data));
+});
+
+fn scan(matcher: &mut Matcher, data: &[u8]) {
     let wide = tokenward::detect::utf16::decode_with_bom(data);
     let content = wide.as_ref().map_or(data, |s| s.as_bytes());
     for path in [
@@ -25,6 +33,6 @@ fuzz_target!(|data: &[u8]| {
         "k8s/secret.yaml",
         ".github/workflows/x.yml",
     ] {
-        let _ = engine().scan_file(&mut matcher, path, content);
+        let _ = engine().scan_file(matcher, path, content);
     }
-});
+}
