@@ -9,7 +9,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 /// Version of the baseline file format.
-pub const BASELINE_VERSION: u32 = 1;
+/// Version 2: secret fingerprints are slow and salted (`finding::secret_fingerprint`);
+/// a version 1 baseline holds plain hashes, which must be regenerated.
+pub const BASELINE_VERSION: u32 = 2;
 
 /// One recorded finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -28,7 +30,7 @@ pub struct Entry {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineFile {
-    /// Format version (1).
+    /// Format version ([`BASELINE_VERSION`]).
     pub version: u32,
     /// Always `tokenward`.
     pub tool: String,
@@ -81,7 +83,9 @@ impl Baseline {
     /// Reads and parses a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
+        // A committed baseline is read like any helper file: regular, and bounded.
+        let text =
+            crate::bounded::read_text(path, 64 << 20).map_err(|e| format!("{origin}: {e}"))?;
         Baseline::parse(&origin, &text)
     }
 }
@@ -117,13 +121,13 @@ mod tests {
 
     #[test]
     fn parse_errors_have_line_and_column() {
-        let e = Baseline::parse("b.json", "{\n  \"version\": 1,\n  oops\n}").expect_err("bad");
+        let e = Baseline::parse("b.json", "{\n  \"version\": 2,\n  oops\n}").expect_err("bad");
         assert!(e.starts_with("b.json:3:"), "{e}");
     }
 
     #[test]
     fn round_trip() {
-        let text = r#"{"version":1,"tool":"tokenward","findings":[{"path":"a","rule_id":"r","fingerprint":"00ff"}]}"#;
+        let text = r#"{"version":2,"tool":"tokenward","findings":[{"path":"a","rule_id":"r","fingerprint":"00ff"}]}"#;
         let b = Baseline::parse("b", text).expect("parses");
         assert!(b.contains("00ff"));
         assert_eq!(b.len(), 1);

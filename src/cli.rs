@@ -199,6 +199,11 @@ pub struct ScanArgs {
     /// Ignore any `tokenward.toml` in the scanned tree.
     #[arg(long)]
     pub no_config: bool,
+    /// CI mode: read the config only from FILE (e.g. the base branch's
+    /// `tokenward.toml`), never from the scanned tree, and do not honour the tree's
+    /// `.gitignore`/`.ignore` files, so a pull request cannot change what is scanned.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "no_config"])]
+    pub trusted_config: Option<PathBuf>,
     /// Report only findings whose fingerprint is not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -380,7 +380,8 @@ impl Config {
     /// Reads and parses the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, String> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
+        let text = crate::bounded::read_text(path, crate::bounded::HELPER_FILE_CAP)
+            .map_err(|e| format!("{origin}: {e}"))?;
         Config::parse(&origin, path, &text)
     }
 
@@ -512,6 +513,8 @@ pub struct Setup {
     pub config_examples: Vec<String>,
     /// Warning lines to print on stderr (gitleaks mappings, config ambiguity).
     pub warnings: Vec<String>,
+    /// Settings of a config found in the scanned tree that reduce coverage.
+    pub reductions: Vec<crate::coverage::Pending>,
 }
 
 /// Loads the config (explicit `--config` wins over a discovered file; `--no-config`
@@ -521,6 +524,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
     let mut warnings = Vec::new();
     let mut notices = Vec::new();
     let (config_path, explicit) = match (&cli.config, cli.no_config) {
+        _ if cli.trusted_config.is_some() => (cli.trusted_config.clone(), true),
         (Some(p), _) => (Some(p.clone()), true),
         (None, true) => (None, false),
         (None, false) => {
@@ -537,7 +541,9 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
         notices.push(format!(
             "config {} applied ({}; {} allow entries, {} custom rules)",
             c.path.display(),
-            if explicit {
+            if cli.trusted_config.is_some() {
+                "given with --trusted-config"
+            } else if explicit {
                 "given with --config"
             } else {
                 "found in the scanned tree"
@@ -548,7 +554,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
         config_display = Some(shown);
         args.fail_on = args.fail_on.or(c.fail_on);
         args.max_file_size = args.max_file_size.or(c.max_file_size);
-        args.no_ignore |= c.no_ignore.unwrap_or(false);
+        args.no_ignore |= c.no_ignore.unwrap_or(false) || cli.trusted_config.is_some();
         if args.threads == 0 {
             args.threads = c.threads.unwrap_or(0);
         }
@@ -581,7 +587,8 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
     let mut filters = gitleaks::RuleFilters::default();
     if let Some(g) = &args.gitleaks_config {
         let origin = g.display().to_string();
-        let text = std::fs::read_to_string(g).map_err(|e| format!("{origin}: {e}"))?;
+        let text = crate::bounded::read_text(g, crate::bounded::HELPER_FILE_CAP)
+            .map_err(|e| format!("{origin}: {e}"))?;
         let taken: HashSet<String> = rules
             .iter()
             .map(|r| r.id().to_string())
@@ -630,6 +637,27 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
     } else {
         None
     };
+    let mut reductions = match (&config, &config_display) {
+        (Some(c), Some(shown)) if !explicit => {
+            crate::coverage::from_tree_config(c, shown, cli, &known, select.as_ref())
+        }
+        _ => Vec::new(),
+    };
+    // An imported allowlist drops findings whoever chose the file (it often lives in
+    // the scanned tree): the count is always stated.
+    if let Some(g) = &args.gitleaks_config
+        && !reductions.iter().any(|p| p.setting == "gitleaks-config")
+    {
+        reductions.push(crate::coverage::Pending {
+            setting: "gitleaks-config".to_string(),
+            source: if cli.gitleaks_config.is_some() {
+                "the command line".to_string()
+            } else {
+                config_display.clone().unwrap_or_default()
+            },
+            effect: crate::coverage::Effect::ImportDrops(g.display().to_string()),
+        });
+    }
     let baseline = match args.baseline.as_ref().filter(|_| !making_baseline) {
         Some(p) => Some((p.display().to_string(), Baseline::load(p)?)),
         None => None,
@@ -705,6 +733,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
         notices,
         warnings,
         config_examples,
+        reductions,
     })
 }
 

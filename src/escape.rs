@@ -80,6 +80,13 @@ pub fn for_markdown(text: &str) -> String {
     out
 }
 
+/// Text for inside a Markdown code span (`` `...` ``): [`for_display`], with each
+/// backtick, which would close the span, shown as `'`. Backslash escapes do not work
+/// inside code spans, and everything else there is shown literally.
+pub fn for_markdown_code(text: &str) -> String {
+    for_display(text).replace('`', "'")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +123,11 @@ mod tests {
         // A literal backslash-n in a name is not confused with an escaped newline.
         assert_eq!(for_display("a\\nb"), "a\\\\nb");
         assert_eq!(for_display("C:\\Users\\x"), "C:\\Users\\x");
+    }
+
+    #[test]
+    fn markdown_code_spans_cannot_be_closed() {
+        assert_eq!(for_markdown_code("a`<b>`\n"), "a'<b>'\\n");
     }
 
     #[test]

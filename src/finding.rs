@@ -306,8 +306,14 @@ impl FindingBuilder {
         let key = self
             .fingerprint_key
             .ok_or_else(|| format!("{rule_id}: finding without fingerprint key"))?;
+        // A secret's fingerprint goes into committed baselines: derive it slowly.
+        let fingerprint = if self.secret.is_some() {
+            secret_fingerprint(&rule_id, &path, &key)
+        } else {
+            fingerprint(&rule_id, &path, &key)
+        };
         Ok(Finding {
-            fingerprint: fingerprint(&rule_id, &path, &key),
+            fingerprint,
             kind: self.kind.ok_or("finding without kind")?,
             severity: self
                 .severity
@@ -330,7 +336,64 @@ impl FindingBuilder {
     }
 }
 
+/// Rounds of the SHA-256 compression function in [`secret_fingerprint`]: about 15 ms
+/// per fingerprint on one core of a current machine, so checking a word list against a
+/// committed baseline costs that much per guess and per (rule, path) entry.
+pub const SECRET_ROUNDS: u32 = 1 << 16;
+
+/// Fingerprint of a secret finding (`tokenward/v2`): stable across runs and line moves,
+/// but slow to compute, so that a committed baseline does not let anyone confirm a
+/// guessed secret cheaply. The salt is the rule id and the path, so each entry must be
+/// attacked on its own and no table computed once serves every repository; then
+/// [`SECRET_ROUNDS`] rounds of the SHA-256 compression function over the previous
+/// state and the salt stretch the salted hash of the secret, and [`fingerprint`] of rule, path and that stretched value
+/// is the result. Computed only for findings (never on the scanning hot path), and once
+/// per distinct (rule, path, secret) in a process.
+pub fn secret_fingerprint(rule_id: &str, path: &str, secret: &str) -> String {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DONE: OnceLock<Mutex<HashMap<[u8; 32], String>>> = OnceLock::new();
+    let mut salt = Sha256::new();
+    salt.update(b"tokenward/v2\0");
+    salt.update(rule_id.as_bytes());
+    salt.update([0]);
+    salt.update(path.as_bytes());
+    let salt: [u8; 32] = salt.finalize().into();
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(secret.as_bytes());
+    let seed: [u8; 32] = h.finalize().into();
+    let done = DONE.get_or_init(Default::default);
+    if let Some(f) = done.lock().ok().and_then(|m| m.get(&seed).cloned()) {
+        return f;
+    }
+    // Each round is one SHA-256 compression (fixed IV) of the previous 32-byte state
+    // followed by the salt: exactly one 64-byte block, so no padding block is needed.
+    const IV: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let mut block = sha2::digest::generic_array::GenericArray::from([0u8; 64]);
+    block[..32].copy_from_slice(&seed);
+    block[32..].copy_from_slice(&salt);
+    for _ in 0..SECRET_ROUNDS {
+        let mut state = IV;
+        sha2::compress256(&mut state, std::slice::from_ref(&block));
+        for (i, w) in state.iter().enumerate() {
+            block[i * 4..i * 4 + 4].copy_from_slice(&w.to_be_bytes());
+        }
+    }
+    let stretched: String = block[..32].iter().map(|b| format!("{b:02x}")).collect();
+    let f = fingerprint(rule_id, path, &stretched);
+    if let Ok(mut m) = done.lock() {
+        m.insert(seed, f.clone());
+    }
+    f
+}
+
 /// Stable fingerprint: hex SHA-256 (first 32 hex digits) of rule id, path and key.
+/// Audit findings use it directly on the YAML path; secret findings through
+/// [`secret_fingerprint`].
 pub fn fingerprint(rule_id: &str, path: &str, key: &str) -> String {
     let mut h = Sha256::new();
     h.update(rule_id.as_bytes());
@@ -392,6 +455,48 @@ pub struct RuleMeta {
     pub references: Vec<String>,
 }
 
+/// `text` with the credentials of every URL-like word in it redacted: the password of
+/// `scheme://user:password@host` or `user:password@host` (and a long token used as the
+/// whole user part, as in `https://TOKEN@host`) goes through [`redact`]. Audit messages
+/// and snippets quote the YAML they judge, and a
+/// `uses: docker://user:password@registry/img` must not print the password.
+pub fn redact_url_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let is_delim = |c: char| c.is_whitespace() || "\"'`<>()[]{},;".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_end = rest.find(is_delim).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(word_end);
+        out.push_str(&redact_word(word));
+        let delim_len = tail.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&tail[..delim_len]);
+        rest = &tail[delim_len..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// One word of [`redact_url_credentials`].
+fn redact_word(word: &str) -> std::borrow::Cow<'_, str> {
+    let (scheme, rest) = match word.find("://") {
+        Some(i) => word.split_at(i + 3),
+        None => ("", word),
+    };
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..auth_end].rfind('@') else {
+        return std::borrow::Cow::Borrowed(word);
+    };
+    let userinfo = &rest[..at];
+    let shown = match userinfo.split_once(':') {
+        Some((user, password)) if !password.is_empty() => format!("{user}:{}", redact(password)),
+        None if !scheme.is_empty() && userinfo.chars().count() >= 20 => redact(userinfo),
+        _ => return std::borrow::Cow::Borrowed(word),
+    };
+    std::borrow::Cow::Owned(format!("{scheme}{shown}{}", &rest[at..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +507,46 @@ mod tests {
         assert!(r.starts_with("ghp_"));
         assert!(!r.contains("abc"));
         assert_eq!(redact("ab"), "***");
+    }
+
+    #[test]
+    fn url_passwords_are_redacted() {
+        let r = redact_url_credentials(
+            "uses: docker://deploy:Sup3rS3cretPassw0rd@registry.example/img:1",
+        );
+        assert!(!r.contains("Sup3rS3cretPassw0rd"), "{r}");
+        assert!(r.contains("docker://deploy:"), "{r}");
+        assert!(r.contains("@registry.example/img:1"), "{r}");
+        let t = redact_url_credentials(
+            "https://ghp_0123456789abcdefghij0123@github.com/x and https://a.b/c",
+        );
+        assert!(!t.contains("0123456789abcdef"), "{t}");
+        assert!(t.ends_with("and https://a.b/c"), "{t}");
+        assert!(matches!(
+            redact_url_credentials("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            redact_url_credentials("docker://alpine:3"),
+            "docker://alpine:3"
+        );
+        let m =
+            redact_url_credentials("image `deploy:Sup3rS3cretPassw0rd@registry.example/img:1` x");
+        assert!(!m.contains("Sup3rS3cret"), "{m}");
+        assert_eq!(
+            redact_url_credentials("git@github.com:o/r and a@b.c"),
+            "git@github.com:o/r and a@b.c"
+        );
+    }
+
+    #[test]
+    fn secret_fingerprints_are_stable_salted_and_not_the_plain_hash() {
+        let a = secret_fingerprint("r", "a.txt", "hunter2");
+        assert_eq!(a, secret_fingerprint("r", "a.txt", "hunter2"));
+        assert_ne!(a, secret_fingerprint("r", "b.txt", "hunter2"));
+        assert_ne!(a, secret_fingerprint("q", "a.txt", "hunter2"));
+        assert_ne!(a, fingerprint("r", "a.txt", "hunter2"));
+        assert_eq!(a.len(), 32);
     }
 
     #[test]

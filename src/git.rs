@@ -135,6 +135,8 @@ pub fn scan_staged(dir: &Path, opts: &WalkOptions, engine: &Engine) -> anyhow::R
                 return;
             }
         };
+        let wide = crate::detect::utf16::decode_with_bom(content);
+        let content = wide.as_ref().map_or(content, |s| s.as_bytes());
         if content[..content.len().min(8192)].contains(&0) {
             return bump(&mut result, "binary");
         }
@@ -144,6 +146,7 @@ pub fn scan_staged(dir: &Path, opts: &WalkOptions, engine: &Engine) -> anyhow::R
             result.stats.non_utf8 += 1;
         }
         let outcome = engine.scan_file(&mut matcher, path, content);
+        result.stats.import_dropped += outcome.import_dropped;
         result.findings.extend(outcome.findings);
         result.suppressed_inline.extend(outcome.suppressed_inline);
         result.errors.extend(outcome.error);
@@ -204,11 +207,13 @@ fn read_blobs(
             }
         };
         buf.clear();
-        (&mut out).take(size + 1).read_to_end(&mut buf)?;
-        buf.pop(); // the newline after the content
         if size > max_size {
+            // Read past without keeping it: memory stays bounded by the size limit.
+            std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink())?;
             each(i, Blob::TooLarge);
         } else {
+            (&mut out).take(size + 1).read_to_end(&mut buf)?;
+            buf.pop(); // the newline after the content
             each(i, Blob::Content(&buf));
         }
     }
@@ -241,6 +246,9 @@ struct Change {
     content: Vec<u8>,
     /// `lines[i]` is the line number, in the commit's file, of line `i + 1` of `content`.
     lines: Vec<usize>,
+    /// The added lines passed the size limit: `content` was dropped, the change is
+    /// counted as too large.
+    oversized: bool,
 }
 
 /// Revision arguments for `git log` from the user's REV-RANGE: whitespace-separated
@@ -411,6 +419,7 @@ pub fn scan_history(
         result.stats.files += w.result.stats.files;
         result.stats.bytes += w.result.stats.bytes;
         result.stats.non_utf8 += w.result.stats.non_utf8;
+        result.stats.import_dropped += w.result.stats.import_dropped;
         for (k, v) in w.result.stats.skipped {
             *result.stats.skipped.entry(k).or_default() += v;
         }
@@ -449,6 +458,9 @@ fn run_log(
         "--no-color",
         "--no-ext-diff",
         "--no-textconv",
+        // A committed `.gitattributes` with `* -diff` or `binary` would turn every later
+        // change into "Binary files differ": diff everything as text.
+        "--text",
         "--unified=0",
         "--src-prefix=a/",
         "--dst-prefix=b/",
@@ -495,7 +507,12 @@ fn run_log(
         let workers: Vec<_> = (0..threads)
             .map(|_| s.spawn(|| scan_changes(&rx, engine, opts.max_file_size)))
             .collect();
-        let parsed = parse_log(BufReader::with_capacity(1 << 20, stdout), &tx, first_seq);
+        let parsed = parse_log(
+            BufReader::with_capacity(1 << 20, stdout),
+            &tx,
+            first_seq,
+            opts.max_file_size,
+        );
         drop(tx);
         let outcomes: Vec<Worked> = workers.into_iter().filter_map(|w| w.join().ok()).collect();
         (parsed, outcomes)
@@ -540,7 +557,7 @@ fn scan_changes(rx: &Mutex<mpsc::Receiver<Vec<Change>>>, engine: &Engine, max: u
         };
         let Ok(batch) = batch else { break };
         for ch in batch {
-            if ch.content.len() as u64 > max {
+            if ch.oversized || ch.content.len() as u64 > max {
                 bump(&mut w.result, "too-large");
                 continue;
             }
@@ -554,6 +571,7 @@ fn scan_changes(rx: &Mutex<mpsc::Receiver<Vec<Change>>>, engine: &Engine, max: u
                 w.result.stats.non_utf8 += 1;
             }
             let outcome = engine.scan_secrets(&mut matcher, &ch.path, &ch.content);
+            w.result.stats.import_dropped += outcome.import_dropped;
             let place = |mut f: Finding| {
                 f.span.start_line = file_line(&ch.lines, f.span.start_line);
                 f.span.end_line = file_line(&ch.lines, f.span.end_line);
@@ -595,7 +613,9 @@ fn parse_log(
     mut input: impl BufRead,
     tx: &mpsc::SyncSender<Vec<Change>>,
     first_seq: u64,
+    max: u64,
 ) -> anyhow::Result<HistoryStats> {
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
     const BATCH_BYTES: usize = 256 * 1024;
     let mut stats = HistoryStats {
         commits: first_seq,
@@ -608,7 +628,7 @@ fn parse_log(
     let mut state = State::Header;
     let mut line = Vec::with_capacity(256);
     let mut send = |ch: Option<Change>, batch: &mut Vec<Change>, force: bool| -> bool {
-        if let Some(ch) = ch.filter(|c| !c.content.is_empty()) {
+        if let Some(ch) = ch.filter(|c| !c.content.is_empty() || c.oversized) {
             batch_bytes += ch.content.len() + 64;
             batch.push(ch);
         }
@@ -620,19 +640,26 @@ fn parse_log(
     };
     loop {
         line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        // One line is read up to the size limit; the rest of a longer one is skipped.
+        if read_line_bounded(&mut input, &mut line, max.saturating_add(2))? == 0 {
             break;
         }
         if let State::Hunk { old, new, line: n } = &mut state {
             let consumed = match line.first() {
                 Some(b'+') if *new > 0 => {
                     *new -= 1;
-                    if let Some(ch) = current.as_mut() {
-                        ch.content.extend_from_slice(&line[1..]);
-                        if !line.ends_with(b"\n") {
-                            ch.content.push(b'\n');
+                    if let Some(ch) = current.as_mut().filter(|c| !c.oversized) {
+                        if ch.content.len() + line.len() > max.saturating_add(1) {
+                            ch.oversized = true;
+                            ch.content = Vec::new();
+                            ch.lines = Vec::new();
+                        } else {
+                            ch.content.extend_from_slice(&line[1..]);
+                            if !line.ends_with(b"\n") {
+                                ch.content.push(b'\n');
+                            }
+                            ch.lines.push(*n);
                         }
-                        ch.lines.push(*n);
                     }
                     *n += 1;
                     true
@@ -672,6 +699,7 @@ fn parse_log(
                     path,
                     content: Vec::new(),
                     lines: Vec::new(),
+                    oversized: false,
                 }),
                 _ => None, // deleted file (`+++ /dev/null`)
             };
@@ -681,6 +709,37 @@ fn parse_log(
     }
     send(current.take(), &mut batch, true);
     Ok(stats)
+}
+
+/// Reads one line (with its newline) into `line`, keeping at most `cap` bytes and
+/// skipping the rest of a longer line; returns the bytes consumed (0 at the end).
+fn read_line_bounded(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(consumed);
+        }
+        let (take, done) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = cap.saturating_sub(line.len());
+        line.extend_from_slice(&buf[..take.min(room)]);
+        input.consume(take);
+        consumed += take;
+        if done {
+            return Ok(consumed);
+        }
+    }
 }
 
 /// Parses `\0<sha>\0<date>\0<author>\n`.
@@ -771,7 +830,7 @@ mod tests {
 
     fn parse(text: &str) -> (Vec<Change>, HistoryStats) {
         let (tx, rx) = mpsc::sync_channel(100);
-        let stats = parse_log(text.as_bytes(), &tx, 0).expect("parse");
+        let stats = parse_log(text.as_bytes(), &tx, 0, 1 << 20).expect("parse");
         drop(tx);
         (rx.into_iter().flatten().collect(), stats)
     }

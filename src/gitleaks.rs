@@ -113,11 +113,8 @@ impl RuleFilters {
 /// The whole regex match whose secret is `content[start..end]`, found on its line.
 fn full_match(rule: &Rule, content: &[u8], start: usize, end: usize) -> Option<String> {
     let compiled = rule.regex()?;
-    let ls = content[..start]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let line = line_of(content, start, end);
+    let (ls, le) = crate::detect::matcher::line_bounds(content, start, end);
+    let line = &content[ls..le];
     compiled.regex.captures_iter(line).find_map(|c| {
         let s = c.get_group(compiled.secret_group)?;
         let whole = c.get_match()?;

@@ -81,7 +81,7 @@ pub fn write_short(report: &Report, blocking: bool, w: &mut dyn Write) -> io::Re
             }
             _ => line.push_str(&format!(": {}", for_display(&f.message))),
         }
-        writeln!(w, "{line}")?;
+        writeln!(w, "{}", crate::escape::for_display(&line))?;
     }
     if blocking {
         writeln!(w, "{}", footer(report))?;

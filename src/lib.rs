@@ -4,8 +4,10 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod bounded;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod detect;
 pub mod escape;
 pub mod finding;
@@ -203,10 +205,12 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     )
     .map_err(anyhow::Error::msg)?;
     let args = &setup.args;
+    let (threads, cut) = walk::clamp_threads(args.threads);
+    setup.notices.extend(cut);
     let opts = WalkOptions {
         no_ignore: args.no_ignore,
         max_file_size: args.max_file_size(),
-        threads: args.threads,
+        threads,
     };
     let mut partial: Option<String> = None;
     let progress = term::PROGRESS.start(quiet || args.pre_commit);
@@ -297,6 +301,15 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         }
         return Ok(ExitCode::from(EXIT_CLEAN));
     }
+    let mut reductions = coverage::finish(&setup.reductions, &result.stats, &post.counts);
+    if !args.staged && args.git.is_none() && !args.no_ignore {
+        reductions.extend(coverage::from_ignore_files(&args.paths, &result.stats));
+    }
+    if !args.pre_commit {
+        for r in &reductions {
+            eprintln!("tokenward: warning: {}", escape::for_display(&r.line()));
+        }
+    }
     let mut notices = setup.notices.clone();
     notices.extend(post.notices);
     if result.stats.unaudited_workflows > 0 {
@@ -354,6 +367,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         suppressed_counts: post.counts,
         suppressed,
         notices: &notices,
+        reductions: &reductions,
         elapsed_secs: started.elapsed().as_secs_f64(),
         view,
     };

@@ -68,6 +68,8 @@ pub struct FileOutcome {
     pub pipeline: Option<crate::pipeline::Pipeline>,
     /// A workflow GitHub never runs, left unaudited (see `--all-workflows`).
     pub unaudited_workflow: bool,
+    /// Matches dropped by imported gitleaks allowlists and path filters.
+    pub import_dropped: u64,
 }
 
 impl Engine {
@@ -162,8 +164,19 @@ impl Engine {
         }
         if !self.options.imported.is_empty() {
             let f = &self.options.imported;
+            let before = raw.len();
             raw.retain(|m| f.keeps(&self.rules[m.rule], rel_path, content, m.start, m.end));
+            out.import_dropped = (before - raw.len()) as u64;
         }
+        // In text order, so that line/column positions are computed incrementally.
+        raw.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
+        let capped = (raw.len() > MAX_MATCHES_PER_FILE).then(|| {
+            let n = raw.len();
+            raw.truncate(MAX_MATCHES_PER_FILE);
+            format!(
+                "{rel_path}: {n} secret matches; only the first {MAX_MATCHES_PER_FILE} are reported"
+            )
+        });
         let mut lines = LineIndex::default();
         let mut findings = Vec::new();
         for m in &raw {
@@ -238,19 +251,41 @@ impl Engine {
                             });
                             findings.extend(audits);
                         }
-                        Err(e) if self.enabled(audit::UNPARSABLE_CI_FILE.id) => {
-                            findings.extend(self.unparsable(rel_path, &e))
+                        Err(e) => {
+                            // One warning line naming the file, and (unless deselected)
+                            // a finding, so CI does not stay green.
+                            out.error = Some(format!("{rel_path}:{e}"));
+                            findings.extend(self.unparsable(rel_path, &e));
                         }
-                        Err(_) => {}
                     }
                 }
                 Err(e) => findings
                     .extend(self.unparsable(rel_path, &format!("1:1: not valid UTF-8 ({e})"))),
             }
         }
+        if let Some(c) = capped {
+            out.error = Some(match out.error.take() {
+                Some(e) => format!("{c}; {e}"),
+                None => c,
+            });
+        }
         let has_markers = !findings.is_empty() && suppress::has_inline_markers(content);
+        let lines: Vec<&[u8]> = if has_markers {
+            content.split(|&b| b == b'\n').collect()
+        } else {
+            Vec::new()
+        };
+        // One answer per line and rule: many findings on one long line parse its
+        // marker once.
+        let mut allowed: std::collections::HashMap<(usize, String), bool> = Default::default();
         for mut f in findings {
-            if has_markers && suppress::inline_allows(content, f.span.start_line, &f.rule_id) {
+            let suppressed = has_markers
+                && *allowed
+                    .entry((f.span.start_line, f.rule_id.clone()))
+                    .or_insert_with(|| {
+                        suppress::inline_allows_in(&lines, f.span.start_line, &f.rule_id)
+                    });
+            if suppressed {
                 f.suppression_reason =
                     suppress::inline_reason(content, f.span.start_line, &f.rule_id);
                 out.suppressed_inline.push(f);
@@ -427,6 +462,10 @@ fn spans_overlap(a: &Span, b: &Span) -> bool {
     a0 < b1 && b0 < a1
 }
 
+/// Most secret matches reported for one file: a file holding more is a dump or an
+/// attack on the report's size; the rest is counted in a warning, not reported.
+pub const MAX_MATCHES_PER_FILE: usize = 50_000;
+
 /// Lines within which a paired credential (an AWS key id and its secret) is one.
 const PAIR_DISTANCE: usize = 5;
 
@@ -440,15 +479,33 @@ fn drop_paired(rules: &[Rule], findings: &mut Vec<Finding>) {
             .find(|r| r.id() == id)
             .and_then(|r| r.spec.reported_with.clone())
     };
-    let positions: Vec<(String, usize)> = findings
-        .iter()
-        .map(|f| (f.rule_id.clone(), f.span.start_line))
-        .collect();
-    findings.retain(|f| match partner_of(&f.rule_id) {
-        Some(partners) => !positions.iter().any(|(id, line)| {
-            partners.contains(id) && line.abs_diff(f.span.start_line) <= PAIR_DISTANCE
-        }),
-        None => true,
+    // Lines of each rule's findings, sorted: a lookup per finding, not a scan of all.
+    let mut lines_of: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for f in findings.iter() {
+        lines_of
+            .entry(f.rule_id.clone())
+            .or_default()
+            .push(f.span.start_line);
+    }
+    for v in lines_of.values_mut() {
+        v.sort_unstable();
+    }
+    let near = |id: &str, line: usize| {
+        lines_of.get(id).is_some_and(|v| {
+            let i = v.partition_point(|&l| l + PAIR_DISTANCE < line);
+            v.get(i).is_some_and(|&l| l <= line + PAIR_DISTANCE)
+        })
+    };
+    let mut partners_cache: std::collections::HashMap<String, Option<Vec<String>>> =
+        Default::default();
+    findings.retain(|f| {
+        let partners = partners_cache
+            .entry(f.rule_id.clone())
+            .or_insert_with(|| partner_of(&f.rule_id));
+        match partners {
+            Some(partners) => !partners.iter().any(|p| near(p, f.span.start_line)),
+            None => true,
+        }
     });
 }
 
@@ -495,10 +552,14 @@ fn drop_overlaps(rules: &[Rule], raw: &mut Vec<RawMatch>) {
     });
 }
 
-/// Line starts of a file, computed only when the file has a finding.
+/// Line starts of a file, computed only when the file has a finding, and the last
+/// position found: a later offset on the same line counts code points from there, so
+/// many findings on one long line cost one pass over it, not one pass each.
 #[derive(Debug, Default)]
 pub struct LineIndex {
     starts: Option<Vec<usize>>,
+    /// (line, byte offset, column) of the last position asked for.
+    last: Option<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -527,13 +588,18 @@ impl LineIndex {
                 )
                 .collect()
         });
+        let offset = offset.min(content.len());
         let line = starts.partition_point(|&s| s <= offset).max(1);
-        let line_start = starts[line - 1];
-        let col = content[line_start..offset.min(content.len())]
+        let (from, col_from) = match self.last {
+            Some((l, o, c)) if l == line && o <= offset => (o, c),
+            _ => (starts[line - 1], 1),
+        };
+        let col = content[from..offset]
             .iter()
             .filter(|&&b| (b & 0xC0) != 0x80)
             .count()
-            + 1;
+            + col_from;
+        self.last = Some((line, offset, col));
         (line, col)
     }
 }

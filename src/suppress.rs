@@ -120,14 +120,26 @@ pub fn has_inline_markers(content: &[u8]) -> bool {
 
 /// Whether an inline marker suppresses `rule_id` on 1-based `line_no` of `content`.
 pub fn inline_allows(content: &[u8], line_no: usize, rule_id: &str) -> bool {
-    let line = nth_line(content, line_no);
+    let lines: Vec<&[u8]> = content.split(|&b| b == b'\n').collect();
+    inline_allows_in(&lines, line_no, rule_id)
+}
+
+/// [`inline_allows`] over a file already split into lines (`lines[0]` is line 1), so
+/// that many findings in one file cost one split, not one scan each.
+pub fn inline_allows_in(lines: &[&[u8]], line_no: usize, rule_id: &str) -> bool {
+    let nth_line = |n: usize| {
+        n.checked_sub(1)
+            .and_then(|i| lines.get(i))
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+    };
+    let line = nth_line(line_no);
     if let Some((allow, Reach::SameOrNext)) = line.as_deref().and_then(parse_marker)
         && allow.covers(rule_id)
     {
         return true;
     }
     if line_no > 1
-        && let Some(prev) = nth_line(content, line_no - 1)
+        && let Some(prev) = nth_line(line_no - 1)
         && let Some((allow, reach)) = parse_marker(&prev)
     {
         let applies = reach == Reach::NextOnly || is_comment_only(&prev);

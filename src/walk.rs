@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Bytes at the start of a file searched for a NUL to call the file binary.
 const BINARY_SNIFF_LEN: usize = 8192;
@@ -39,6 +40,13 @@ pub struct ScanStats {
     pub non_utf8: u64,
     /// Workflows below the root that were not audited (GitHub never runs them).
     pub unaudited_workflows: u64,
+    /// Folders with a `.ignore` file (git does not read those: they can hide committed
+    /// files from the scan).
+    pub dot_ignore_dirs: u64,
+    /// Folders with a `.gitignore` file.
+    pub gitignore_dirs: u64,
+    /// Findings dropped by imported gitleaks allowlists and path filters.
+    pub import_dropped: u64,
 }
 
 /// Everything a scan produced.
@@ -66,6 +74,9 @@ impl ScanResult {
         self.stats.bytes += other.stats.bytes;
         self.stats.non_utf8 += other.stats.non_utf8;
         self.stats.unaudited_workflows += other.stats.unaudited_workflows;
+        self.stats.dot_ignore_dirs += other.stats.dot_ignore_dirs;
+        self.stats.gitignore_dirs += other.stats.gitignore_dirs;
+        self.stats.import_dropped += other.stats.import_dropped;
         for (k, v) in other.stats.skipped {
             *self.stats.skipped.entry(k).or_default() += v;
         }
@@ -140,6 +151,22 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
     walk_and_scan_as(roots, opts, engine, &PathDisplay::for_roots(roots))
 }
 
+/// The ignore files the walker reads in each directory.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// The first ignore file of `dir` that must not be read (a FIFO, a device, a link to
+/// one, or a huge file), with the problem; counts the folder's ignore files in `seen`
+/// (`.gitignore`, `.ignore`).
+fn unusable_ignore_file(dir: &Path, seen: &[AtomicU64; 2]) -> Option<(PathBuf, String)> {
+    IGNORE_FILES.iter().zip(seen).find_map(|(name, count)| {
+        let p = dir.join(name);
+        if std::fs::symlink_metadata(&p).is_ok() {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+        crate::bounded::helper_problem(&p).map(|why| (p, why))
+    })
+}
+
 /// [`walk_and_scan`] with findings' paths shown by `display`.
 pub fn walk_and_scan_as(
     roots: &[PathBuf],
@@ -167,47 +194,149 @@ pub fn walk_and_scan_as(
         drop(worker);
         return total.into_inner().unwrap_or_else(|p| p.into_inner());
     }
-    let mut builder = WalkBuilder::new(&roots[0]);
-    for r in &roots[1..] {
-        builder.add(r);
+    // The walker reads each directory's ignore files itself, without bounds: a folder
+    // whose ignore file is a FIFO, a device or huge is left out of this walk and walked
+    // again afterwards without ignore files.
+    let check = !opts.no_ignore;
+    let deferred: Arc<Mutex<Vec<(PathBuf, PathBuf, String)>>> = Arc::default();
+    let seen: Arc<[AtomicU64; 2]> = Arc::default();
+    let mut walk_roots = Vec::new();
+    for r in roots {
+        let unusable = if check && r.is_dir() {
+            unusable_ignore_file(r, &seen)
+        } else {
+            None
+        };
+        match unusable {
+            Some((file, why)) => lock(&deferred).push((r.clone(), file, why)),
+            None => walk_roots.push(r.clone()),
+        }
     }
-    builder
-        .hidden(false)
-        .parents(!opts.no_ignore)
-        .ignore(!opts.no_ignore)
-        .git_ignore(!opts.no_ignore)
-        .git_global(!opts.no_ignore)
-        .git_exclude(!opts.no_ignore)
-        .require_git(false)
-        .follow_links(false)
-        .threads(opts.threads)
-        .filter_entry(|e| e.file_name() != ".git");
-    let total = Mutex::new(ScanResult::default());
-    builder.build_parallel().run(|| {
-        let mut worker = Worker::new(engine, opts, display, &total);
-        Box::new(move |entry| {
-            match entry {
-                Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file()) {
-                        worker.scan_path(e.path());
-                    } else if e.path_is_symlink() {
-                        worker.result.skip("symlink");
-                    }
-                }
-                Err(err) => {
-                    let msg = one_line(&err.to_string());
-                    let reason = if msg.contains("loop") {
-                        "symlink-loop"
-                    } else {
-                        "walk-error"
-                    };
-                    worker.result.error(reason, msg);
+    let mut parents = check;
+    let mut total = ScanResult::default();
+    if check {
+        for r in roots {
+            let abs = std::fs::canonicalize(r).unwrap_or_else(|_| r.clone());
+            for dir in abs.ancestors().skip(1) {
+                if let Some((file, why)) =
+                    unusable_ignore_file(dir, &[AtomicU64::new(0), AtomicU64::new(0)])
+                {
+                    parents = false;
+                    total.errors.push(format!(
+                        "{}: {why}; ignore files above the scanned folder not read",
+                        file.display()
+                    ));
                 }
             }
-            WalkState::Continue
-        })
-    });
-    total.into_inner().unwrap_or_else(|p| p.into_inner())
+        }
+    }
+    if let Some((first, rest)) = walk_roots.split_first() {
+        let mut builder = WalkBuilder::new(first);
+        for r in rest {
+            builder.add(r);
+        }
+        let guard = Arc::clone(&deferred);
+        let seen_below = Arc::clone(&seen);
+        builder
+            .hidden(false)
+            .parents(parents)
+            .ignore(check)
+            .git_ignore(check)
+            .git_global(check)
+            .git_exclude(check)
+            .require_git(false)
+            .follow_links(false)
+            .threads(opts.threads)
+            .filter_entry(move |e| {
+                if e.file_name() == ".git" {
+                    return false;
+                }
+                if check
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && let Some((file, why)) = unusable_ignore_file(e.path(), &seen_below)
+                {
+                    lock(&guard).push((e.path().to_path_buf(), file, why));
+                    return false;
+                }
+                true
+            });
+        let shared = Mutex::new(ScanResult::default());
+        builder.build_parallel().run(|| {
+            let mut worker = Worker::new(engine, opts, display, &shared);
+            Box::new(move |entry| {
+                match entry {
+                    Ok(e) => {
+                        let t = e.file_type();
+                        if t.is_some_and(|t| t.is_file()) {
+                            worker.scan_path(e.path());
+                        } else if e.path_is_symlink() {
+                            worker.result.skip("symlink");
+                        } else if !t.is_some_and(|t| t.is_dir()) {
+                            // FIFOs, sockets, devices: never opened (a FIFO blocks).
+                            let kind = std::fs::symlink_metadata(e.path())
+                                .map_or("a special file", |m| crate::bounded::file_kind(&m));
+                            let shown = display.show(e.path());
+                            worker
+                                .result
+                                .error("special-file", format!("{shown}: {kind}, not scanned"));
+                        }
+                    }
+                    Err(err) => {
+                        let msg = one_line(&err.to_string());
+                        let reason = if msg.contains("loop") {
+                            "symlink-loop"
+                        } else {
+                            "walk-error"
+                        };
+                        worker.result.error(reason, msg);
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+        total.merge(shared.into_inner().unwrap_or_else(|p| p.into_inner()));
+    }
+    total.stats.gitignore_dirs += seen[0].load(Ordering::Relaxed);
+    total.stats.dot_ignore_dirs += seen[1].load(Ordering::Relaxed);
+    let deferred = std::mem::take(&mut *lock(&deferred));
+    if !deferred.is_empty() {
+        let dirs: Vec<PathBuf> = deferred.iter().map(|(d, _, _)| d.clone()).collect();
+        for (_, file, why) in deferred {
+            let shown = display.show(&file);
+            total.errors.push(format!(
+                "{shown}: {why}; not read, so nothing below its folder is ignored"
+            ));
+        }
+        let plain = WalkOptions {
+            no_ignore: true,
+            ..opts.clone()
+        };
+        total.merge(walk_and_scan_as(&dirs, &plain, engine, display));
+    }
+    total
+}
+
+/// Locks a mutex, taking the data of a poisoned one (a panicking walker thread must
+/// not lose the others' results).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Walker threads to use: `requested` (0 = all cores) clamped to the machine's cores,
+/// and a notice when the request was cut. A tree's config or a typo (`-j 100000`)
+/// must not start thousands of threads.
+pub fn clamp_threads(requested: usize) -> (usize, Option<String>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match requested {
+        0 => (cores, None),
+        n if n > cores => (
+            cores,
+            Some(format!(
+                "{n} threads requested; using {cores}, the number of cores"
+            )),
+        ),
+        n => (n, None),
+    }
 }
 
 /// One walker thread's state; hands its results over when dropped.
@@ -257,7 +386,8 @@ impl<'a> Worker<'a> {
     }
 
     fn scan_bytes(&mut self, shown: &str, len: usize) {
-        let content = &self.buf[..len];
+        let wide = crate::detect::utf16::decode_with_bom(&self.buf[..len]);
+        let content = wide.as_ref().map_or(&self.buf[..len], |s| s.as_bytes());
         self.result.stats.files += 1;
         self.result.stats.bytes += len as u64;
         crate::term::PROGRESS.add(len as u64);
@@ -266,6 +396,7 @@ impl<'a> Worker<'a> {
         }
         let outcome = self.engine.scan_file(&mut self.matcher, shown, content);
         crate::term::PROGRESS.found(outcome.findings.len());
+        self.result.stats.import_dropped += outcome.import_dropped;
         self.result.findings.extend(outcome.findings);
         self.result
             .suppressed_inline
@@ -327,7 +458,9 @@ fn read_file(file: &mut impl Read, buf: &mut Vec<u8>, max: u64) -> std::io::Resu
     let mut sniffed = false;
     loop {
         if !sniffed && filled >= BINARY_SNIFF_LEN {
-            if buf[..BINARY_SNIFF_LEN].contains(&0) {
+            if buf[..BINARY_SNIFF_LEN].contains(&0)
+                && !crate::detect::utf16::has_bom(&buf[..filled])
+            {
                 return Ok(Contents::Binary);
             }
             sniffed = true;
@@ -347,7 +480,7 @@ fn read_file(file: &mut impl Read, buf: &mut Vec<u8>, max: u64) -> std::io::Resu
             Err(e) => return Err(e),
         }
     }
-    if !sniffed && buf[..filled].contains(&0) {
+    if !sniffed && buf[..filled].contains(&0) && !crate::detect::utf16::has_bom(&buf[..filled]) {
         return Ok(Contents::Binary);
     }
     Ok(Contents::Text(filled))

@@ -73,7 +73,7 @@ fn baseline_survives_lines_added_above_and_new_secrets_are_reported() {
     let (_, again, _) = baseline(&[arg(&dir)]);
     assert_eq!(text, again, "baseline output is stable");
     let b = json(&text);
-    assert_eq!(b["version"], 1);
+    assert_eq!(b["version"], 2);
     assert_eq!(b["findings"][0]["rule_id"], "github-pat-classic");
     assert_eq!(b["findings"][0]["path"], "config/settings.py");
     let file = store.path().join("baseline.json");

@@ -740,11 +740,14 @@ impl<'a> Ctx<'a> {
                 .collect();
             s.trim().to_string()
         });
+        // Messages and snippets quote the YAML: a URL's password never goes out whole.
+        let snippet = crate::finding::redact_url_credentials(&snippet).into_owned();
+        let message = crate::finding::redact_url_credentials(&hit.message).into_owned();
         let built = FindingBuilder::new(doc.id, FindingKind::Pipeline)
             .severity(hit.severity.unwrap_or(doc.severity))
             .confidence(hit.confidence.unwrap_or(doc.confidence))
             // Messages quote scanned text (image names, include targets, variables).
-            .message(crate::escape::for_display(&hit.message).into_owned())
+            .message(crate::escape::for_display(&message).into_owned())
             .location(self.path, hit.span)
             .snippet(snippet)
             .remediation(doc.remediation)

@@ -20,6 +20,10 @@ const MAX_WINDOW_REACH: usize = 4096;
 /// regex stage took 30% less time with this bound than with 32).
 const MANY_HITS: usize = 1024;
 
+/// Bytes of anchored searches per byte of file a rule may spend before the rest of the
+/// file is searched in one unanchored pass instead (see `confirm_at_hits`).
+const ANCHORED_WORK_PER_BYTE: usize = 8;
+
 /// A confirmed match: which rule, and the byte range of the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawMatch {
@@ -169,6 +173,12 @@ impl Candidate<'_> {
     fn confirm_at_hits(&mut self, content: &[u8], hits: &[Hit], out: &mut Vec<RawMatch>) {
         let mut free_from = 0;
         let mut last_start = usize::MAX;
+        // Bytes the anchored searches may cover: a keyword repeated a million times
+        // without a match would otherwise cost a window's length per hit.
+        let mut budget = content
+            .len()
+            .saturating_mul(ANCHORED_WORK_PER_BYTE)
+            .saturating_add(1 << 16);
         for h in hits {
             if h.start < free_from || h.start == last_start {
                 continue;
@@ -186,6 +196,13 @@ impl Candidate<'_> {
             }
             last_start = h.start;
             let we = window_end(content, h.end);
+            if we - h.start > budget {
+                // One unanchored pass over the rest finds the same matches (each starts
+                // with a keyword) in time linear in its length.
+                self.confirm(content, h.start, content.len(), out);
+                return;
+            }
+            budget -= we - h.start;
             let input = Input::new(&content[..we])
                 .range(h.start..)
                 .anchored(Anchored::Yes);
@@ -377,15 +394,18 @@ fn line_near(content: &[u8], start: usize, end: usize) -> &[u8] {
     &content[ls..le]
 }
 
-/// The full line(s) holding `content[start..end]`.
+/// The line(s) holding `content[start..end]`, cut at [`MAX_WINDOW_REACH`] bytes on
+/// either side (a minified line holding thousands of matches must not be copied and
+/// searched once per match).
 pub fn line_of(content: &[u8], start: usize, end: usize) -> &[u8] {
-    let ls = content[..start]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let le = content[end..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(content.len(), |p| end + p);
+    let (ls, le) = line_bounds(content, start, end);
     &content[ls..le]
+}
+
+/// Byte range of [`line_of`].
+pub fn line_bounds(content: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let ls = line_start_within(content, start, MAX_WINDOW_REACH);
+    let ceil = (end + MAX_WINDOW_REACH).min(content.len());
+    let le = memchr::memchr(b'\n', &content[end..ceil]).map_or(ceil, |p| end + p);
+    (ls, le)
 }

@@ -4,3 +4,4 @@ pub mod decode;
 pub mod filters;
 pub mod matcher;
 pub mod prefilter;
+pub mod utf16;

@@ -28,7 +28,9 @@ impl CodeOwners {
     /// Loads the CODEOWNERS file of the repository at `root` (none found: no owners).
     pub fn discover(root: &Path) -> CodeOwners {
         for loc in LOCATIONS {
-            if let Ok(text) = std::fs::read_to_string(root.join(loc)) {
+            if let Ok(text) =
+                crate::bounded::read_text(&root.join(loc), crate::bounded::HELPER_FILE_CAP)
+            {
                 let mut co = CodeOwners::parse(&text);
                 co.path = Some(loc.to_string());
                 return co;

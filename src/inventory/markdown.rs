@@ -2,6 +2,7 @@
 //! entry written as lists (so the report has exactly one table and renders anywhere).
 
 use super::model::{EffectivePermissions, Exception, Inventory, InventoryDiff, Scopes, SecretUse};
+use crate::escape::{for_markdown as m, for_markdown_code as c};
 use std::io::Write;
 
 fn scopes(s: &Scopes) -> String {
@@ -14,7 +15,7 @@ fn scopes(s: &Scopes) -> String {
         _ => {}
     }
     s.iter()
-        .map(|(k, v)| format!("`{k}: {v}`"))
+        .map(|(k, v)| format!("`{}: {}`", c(k), c(v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -22,7 +23,7 @@ fn scopes(s: &Scopes) -> String {
 fn perms(p: &EffectivePermissions) -> String {
     match p.source.as_str() {
         "default" => "repository default (no `permissions:`)".to_string(),
-        src => format!("{} (from {src})", scopes(&p.scopes)),
+        src => format!("{} (from {})", scopes(&p.scopes), m(src)),
     }
 }
 
@@ -32,19 +33,19 @@ fn list(items: &[String]) -> String {
     } else {
         items
             .iter()
-            .map(|t| format!("`{t}`"))
+            .map(|t| format!("`{}`", c(t)))
             .collect::<Vec<_>>()
             .join(", ")
     }
 }
 
 fn use_line(u: &SecretUse) -> String {
-    let mut s = format!("`{}:{}` job `{}`", u.workflow, u.line, u.job);
+    let mut s = format!("`{}:{}` job `{}`", c(&u.workflow), u.line, c(&u.job));
     if let Some(step) = &u.step {
-        s.push_str(&format!(", step `{step}`"));
+        s.push_str(&format!(", step `{}`", c(step)));
     }
-    if let Some(c) = &u.called_from {
-        s.push_str(&format!(", called from `{c}`"));
+    if let Some(from) = &u.called_from {
+        s.push_str(&format!(", called from `{}`", c(from)));
     }
     if u.via == "secrets-inherit" {
         s.push_str(" via `secrets: inherit`");
@@ -55,10 +56,10 @@ fn use_line(u: &SecretUse) -> String {
         perms(&u.permissions)
     ));
     if let Some(e) = &u.environment {
-        s.push_str(&format!(". Environment: `{e}`"));
+        s.push_str(&format!(". Environment: `{}`", c(e)));
     }
     if let Some(p) = &u.purpose {
-        s.push_str(&format!(". Purpose: {p}"));
+        s.push_str(&format!(". Purpose: {}", m(p)));
     }
     if !u.untrusted_triggers.is_empty() {
         s.push_str(&format!(
@@ -98,7 +99,7 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
     let s = &inv.summary;
     writeln!(w, "# Machine-identity inventory\n")?;
     match &inv.codeowners {
-        Some(c) => writeln!(w, "Owners from `{c}`.\n")?,
+        Some(f) => writeln!(w, "Owners from `{}`.\n", c(f))?,
         None => writeln!(w, "No CODEOWNERS file: every entry is unowned.\n")?,
     }
     writeln!(w, "## Summary\n")?;
@@ -206,13 +207,13 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
         let name = if sec.name == "*" {
             "`*` (every secret, passed by `secrets: inherit`)".to_string()
         } else {
-            format!("`{}`", sec.name)
+            format!("`{}`", c(&sec.name))
         };
         writeln!(w, "### {name}\n")?;
-        let life = sec.lifetime.as_deref().unwrap_or("not a credential");
-        let mut head = format!("{} ({life}), owner {}", sec.kind, sec.owner);
+        let life = m(sec.lifetime.as_deref().unwrap_or("not a credential"));
+        let mut head = format!("{} ({life}), owner {}", m(&sec.kind), m(&sec.owner));
         if !sec.purposes.is_empty() {
-            head.push_str(&format!(", used for {}", sec.purposes.join(", ")));
+            head.push_str(&format!(", used for {}", m(&sec.purposes.join(", "))));
         }
         if sec.reachable_from_untrusted {
             head.push_str(". **Reachable from untrusted triggers.**");
@@ -231,17 +232,22 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
     for a in &inv.authentications {
         let mut line = format!(
             "- **{}** by {} ({}): `{}:{}` job `{}`",
-            a.provider, a.method, a.lifetime, a.workflow, a.line, a.job
+            m(&a.provider),
+            m(&a.method),
+            m(&a.lifetime),
+            c(&a.workflow),
+            a.line,
+            c(&a.job)
         );
         if let Some(step) = &a.step {
-            line.push_str(&format!(", step `{step}`"));
+            line.push_str(&format!(", step `{}`", c(step)));
         }
         if !a.secrets.is_empty() {
             line.push_str(&format!(", secrets {}", list(&a.secrets)));
         }
-        line.push_str(&format!(", owner {}", a.owner));
+        line.push_str(&format!(", owner {}", m(&a.owner)));
         if let Some(n) = &a.note {
-            line.push_str(&format!(". Note: {n}"));
+            line.push_str(&format!(". Note: {}", m(n)));
         }
         writeln!(w, "{line}")?;
     }
@@ -253,9 +259,9 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
     for p in &inv.permissions {
         let mut line = format!(
             "- `{}:{}` job `{}`: {}",
-            p.workflow,
+            c(&p.workflow),
             p.line,
-            p.job,
+            c(&p.job),
             perms(&p.permissions)
         );
         match &p.suggested {
@@ -265,7 +271,7 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
             Some(sug) => line.push_str(&format!("; suggested: {}", scopes(sug))),
             None => {}
         }
-        line.push_str(&format!(", owner {}", p.owner));
+        line.push_str(&format!(", owner {}", m(&p.owner)));
         writeln!(w, "{line}")?;
     }
 
@@ -286,13 +292,19 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(
             w,
             "- `{}:{}:{}` {} ({}): `{}`, owner {}{also}",
-            h.path, h.line, h.column, h.rule, h.lifetime, h.snippet, h.owner
+            c(&h.path),
+            h.line,
+            h.column,
+            m(&h.rule),
+            m(&h.lifetime),
+            c(&h.snippet),
+            m(&h.owner)
         )?;
     }
     if !inv.errors.is_empty() {
         writeln!(w, "\n## Not read\n")?;
         for e in &inv.errors {
-            writeln!(w, "- {e}")?;
+            writeln!(w, "- {}", m(e))?;
         }
     }
     Ok(())

@@ -69,7 +69,7 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     }
     let current = build(&args.path, &args.settings)?;
     for e in &current.errors {
-        eprintln!("tokenward: warning: {e}");
+        eprintln!("tokenward: warning: {}", crate::escape::for_display(e));
     }
     for n in exceptions::notices(&current.exceptions) {
         eprintln!("tokenward: note: {}", crate::walk::one_line(&n));

@@ -346,11 +346,105 @@ pub fn parse(text: &str) -> Result<Option<Node>, String> {
 
 /// Parses the first YAML document of an already indexed source.
 pub fn parse_indexed(src: &Source<'_>) -> Result<Option<Node>, String> {
+    check_bounds(src.text)?;
     let docs = MarkedYaml::load_from_str(src.text).map_err(|e| {
         let m = e.marker();
         format!("{}:{}: {}", m.line(), m.col() + 1, e.info())
     })?;
     Ok(docs.first().map(|first| convert(first, src)))
+}
+
+/// Deepest nesting of collections a pipeline file may have. Real workflows stay far
+/// below 20; the tree builder, the conversion and dropping recurse once per level, so
+/// an unbounded depth (a 5 KB file of `- - - ...`) overflows a thread's stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// Most nodes a document may expand to, counting each alias as a copy of its anchor:
+/// the tree builder copies anchors, so nested aliases ("billion laughs") would
+/// otherwise exhaust memory from a few hundred bytes.
+pub const MAX_NODES: u64 = 1_000_000;
+
+/// One open collection during [`check_bounds`].
+struct Open {
+    anchor: usize,
+    nodes_at_start: u64,
+    height: usize,
+}
+
+/// Checks, with saphyr's event parser (a state machine that does not recurse), that the
+/// document nests at most [`MAX_DEPTH`] levels and expands to at most [`MAX_NODES`]
+/// nodes, before the recursive tree builder runs. A syntax error stops the check: the
+/// tree builder stops at the same event and reports it.
+pub fn check_bounds(text: &str) -> Result<(), String> {
+    use saphyr_parser::{Event, Parser};
+    use std::collections::HashMap;
+    let mut stack: Vec<Open> = Vec::new();
+    // Anchor id -> (expanded node count, height).
+    let mut anchors: HashMap<usize, (u64, usize)> = HashMap::new();
+    let mut nodes: u64 = 0;
+    let too_deep = |m: &saphyr_parser::Marker| {
+        format!(
+            "{}:{}: nesting deeper than {MAX_DEPTH} levels; pipeline audits skipped",
+            m.line(),
+            m.col() + 1
+        )
+    };
+    for ev in Parser::new_from_str(text) {
+        let Ok((ev, span)) = ev else {
+            return Ok(());
+        };
+        // Height of a finished node, to merge into its parent.
+        let mut done: Option<usize> = None;
+        match ev {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(&span.start));
+                }
+                stack.push(Open {
+                    anchor,
+                    nodes_at_start: nodes,
+                    height: 0,
+                });
+                nodes += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(open) = stack.pop() {
+                    let height = open.height + 1;
+                    if open.anchor > 0 {
+                        anchors.insert(open.anchor, (nodes - open.nodes_at_start, height));
+                    }
+                    done = Some(height);
+                }
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                nodes += 1;
+                if anchor > 0 {
+                    anchors.insert(anchor, (1, 1));
+                }
+                done = Some(1);
+            }
+            Event::Alias(id) => {
+                let (count, height) = anchors.get(&id).copied().unwrap_or((1, 1));
+                if stack.len() + height > MAX_DEPTH + 1 {
+                    return Err(too_deep(&span.start));
+                }
+                nodes = nodes.saturating_add(count);
+                done = Some(height);
+            }
+            _ => {}
+        }
+        if let (Some(h), Some(parent)) = (done, stack.last_mut()) {
+            parent.height = parent.height.max(h);
+        }
+        if nodes > MAX_NODES {
+            return Err(format!(
+                "{}:{}: the document expands to more than {MAX_NODES} nodes (aliases); pipeline audits skipped",
+                span.start.line(),
+                span.start.col() + 1
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn style_at(src: &Source<'_>, index: usize) -> Style {
@@ -540,6 +634,33 @@ pub fn resolve_merge_keys(node: &mut Node) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_tree_is_built() {
+        let deep = "- ".repeat(2_500) + "x\n";
+        let e = parse_indexed(&Source::new(&deep)).expect_err("too deep");
+        assert!(e.contains("nesting deeper than"), "{e}");
+        let flow = "[".repeat(200) + &"]".repeat(200);
+        let e = check_bounds(&flow).expect_err("too deep");
+        assert!(e.contains("nesting deeper than"), "{e}");
+        let ok = "- ".repeat(MAX_DEPTH) + "x\n";
+        assert!(check_bounds(&ok).is_ok());
+        let over = "- ".repeat(MAX_DEPTH + 1) + "x\n";
+        assert!(check_bounds(&over).is_err());
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            doc.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = check_bounds(&doc).expect_err("billion laughs");
+        assert!(e.contains("expands to more than"), "{e}");
+    }
 
     #[test]
     fn columns_count_code_points_after_emoji() {

@@ -9,14 +9,19 @@ use std::io::{self, Write};
 /// Annotations of one level GitHub displays for one step.
 pub const PER_STEP: usize = 10;
 
-/// Escapes a workflow-command property value.
+/// Escapes a workflow-command property value: the data escapes plus `:` and `,`,
+/// which end a property.
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Escapes workflow-command message data.
+/// Escapes workflow-command message data: `%`, CR and LF as GitHub's runner expects
+/// (it decodes them back for display), after [`crate::escape::for_display`] has made
+/// every other control character visible, so nothing in a scanned name or value can
+/// end the command or start another one.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::escape::for_display(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -57,6 +62,13 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             f.span.end_column,
             escape_property(&format!("tokenward {}", f.rule_id)),
             escape_data(&message(f))
+        )?;
+    }
+    for r in report.reductions {
+        writeln!(
+            w,
+            "::warning title=tokenward coverage reduced::{}",
+            escape_data(&r.line())
         )?;
     }
     for n in &notices {

@@ -65,6 +65,7 @@ pub fn write_with_key(
         long_lived_credentials: usize,
         suppressed: &'a BTreeMap<String, u64>,
         notices: &'a [String],
+        coverage_reductions: &'a [crate::coverage::Reduction],
     }
     let doc = Doc {
         version: JSON_SCHEMA_VERSION,
@@ -98,6 +99,7 @@ pub fn write_with_key(
             long_lived_credentials: report.long_lived(),
             suppressed: &report.suppressed_counts,
             notices: report.notices,
+            coverage_reductions: report.reductions,
         },
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;

@@ -29,6 +29,8 @@ pub struct Report<'a> {
     pub suppressed: &'a [Suppressed],
     /// Notices for the reader (applied config and allows, expired allows...).
     pub notices: &'a [String],
+    /// Settings from the scanned tree that reduced coverage, with what they removed.
+    pub reductions: &'a [crate::coverage::Reduction],
     /// Wall time in seconds.
     pub elapsed_secs: f64,
     /// How to present it: path anchoring, concise mode, SARIF run details.
@@ -148,6 +150,13 @@ impl Report<'_> {
             line.push_str(&format!(
                 "; {} scanned as bytes",
                 plural(s.non_utf8, "non-UTF-8 file", "non-UTF-8 files")
+            ));
+        }
+        if !self.reductions.is_empty() {
+            let what: Vec<&str> = self.reductions.iter().map(|r| r.setting.as_str()).collect();
+            line.push_str(&format!(
+                "; coverage reduced by the scanned tree's settings ({})",
+                what.join(", ")
             ));
         }
         line

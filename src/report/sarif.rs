@@ -312,6 +312,8 @@ pub fn to_value(report: &Report) -> Value {
     if !report.notices.is_empty() {
         run_props.insert("notices".to_string(), json!(report.notices));
     }
+    // Always present, so a consumer can tell "nothing reduced" from "not reported".
+    run_props.insert("coverageReductions".to_string(), json!(report.reductions));
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)

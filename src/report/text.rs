@@ -80,13 +80,13 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
             report.shown_path(&s.finding.path),
             s.finding.span.start_line,
             s.finding.span.start_column,
-            s.by,
+            for_display(&s.by),
             if s.reason.is_empty() {
                 String::new()
             } else {
                 format!(": {}", for_display(&s.reason))
             },
-            s.finding.rule_id
+            for_display(&s.finding.rule_id)
         )?;
     }
     Ok(())

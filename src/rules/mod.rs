@@ -209,7 +209,17 @@ impl Rule {
     }
 }
 
+/// Longest rule regex accepted: far above any real token format, and a bound on the
+/// work a user rule (or an imported gitleaks rule) can ask for at compile time.
+pub const MAX_REGEX_LEN: usize = 4096;
+
 fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> {
+    if pattern.len() > MAX_REGEX_LEN {
+        return Err(format!(
+            "regex is {} bytes long; at most {MAX_REGEX_LEN} are accepted",
+            pattern.len()
+        ));
+    }
     // ASCII semantics (`\w`, `\b`, `(?i)`) on bytes: token formats are ASCII, and
     // Unicode classes make the lazy DFA give up and fall back to the slow PikeVM.
     let hir = regex_syntax::ParserBuilder::new()
@@ -224,6 +234,7 @@ fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> 
             Regex::config()
                 .utf8_empty(false)
                 .nfa_size_limit(Some(32 * 1024 * 1024))
+                .dfa_size_limit(Some(8 * 1024 * 1024))
                 // Anchored searches never use a literal prefilter, and building one is
                 // a third of the compile time (one-file pre-commit runs pay it).
                 .auto_prefilter(!anchored_at_keyword),
