@@ -639,7 +639,7 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
     };
     let mut reductions = match (&config, &config_display) {
         (Some(c), Some(shown)) if !explicit => {
-            crate::coverage::from_tree_config(c, shown, cli, &known, select.as_ref())
+            tree_config_reductions(c, shown, cli, &known, select.as_ref())
         }
         _ => Vec::new(),
     };
@@ -774,6 +774,138 @@ fn check_custom_examples(c: &Config) -> Result<(), String> {
         String::new()
     };
     Err(format!("{loc}: custom rule check failed: {first}{more}"))
+}
+
+/// The reductions a config file found in the scanned tree makes, given the command
+/// line it is merged with (a flag given on the command line wins and is not the
+/// tree's doing). `known` is every rule and audit id, `active` those left on.
+fn tree_config_reductions(
+    c: &Config,
+    source: &str,
+    cli: &crate::cli::ScanArgs,
+    known: &std::collections::HashSet<String>,
+    active: Option<&std::collections::HashSet<String>>,
+) -> Vec<crate::coverage::Pending> {
+    let mut out = Vec::new();
+    let mut add = |setting: &str, effect: crate::coverage::Effect| {
+        out.push(crate::coverage::Pending {
+            setting: setting.to_string(),
+            source: source.to_string(),
+            effect,
+        })
+    };
+    if c.exclude.is_some() {
+        add(
+            "exclude",
+            crate::coverage::Effect::Skipped("excluded", String::new()),
+        );
+    }
+    if cli.select.is_empty()
+        && (!c.enable.is_empty() || !c.disable.is_empty())
+        && let Some(active) = active
+    {
+        let mut off: Vec<&str> = known
+            .iter()
+            .filter(|id| !active.contains(*id))
+            .map(String::as_str)
+            .collect();
+        off.sort_unstable();
+        if !off.is_empty() {
+            // Name the shorter list: what is off, or what alone is still on.
+            let mut on: Vec<&str> = active.iter().map(String::as_str).collect();
+            on.sort_unstable();
+            let (names, lead) = if on.len() < off.len() {
+                (on, "only ")
+            } else {
+                (off.clone(), "")
+            };
+            let mut ids = names[..names.len().min(crate::coverage::MAX_IDS_SHOWN)].join(", ");
+            if names.len() > crate::coverage::MAX_IDS_SHOWN {
+                ids.push_str(&format!(
+                    ", and {} more",
+                    names.len() - crate::coverage::MAX_IDS_SHOWN
+                ));
+            }
+            if !lead.is_empty() {
+                ids = format!("{lead}{} on", if ids.is_empty() { "none" } else { &ids });
+            }
+            let key = if c.enable.is_empty() {
+                "disable"
+            } else {
+                "enable"
+            };
+            add(
+                key,
+                crate::coverage::Effect::Text(format!(
+                    "{} of {} rules and audits off ({ids})",
+                    off.len(),
+                    known.len()
+                )),
+            );
+        }
+    }
+    if cli.fail_on.is_none()
+        && let Some(f) = c.fail_on
+    {
+        use crate::cli::FailOn;
+        let effect = match f {
+            FailOn::Info | FailOn::Low => None,
+            FailOn::Never => Some("no finding fails the run (exit 0 whatever is found)".into()),
+            other => Some(format!(
+                "findings below {} do not fail the run",
+                format!("{other:?}").to_lowercase()
+            )),
+        };
+        if let Some(e) = effect {
+            add("fail-on", crate::coverage::Effect::Text(e));
+        }
+    }
+    if cli.max_file_size.is_none()
+        && let Some(m) = c
+            .max_file_size
+            .filter(|&m| m < crate::cli::DEFAULT_MAX_FILE_SIZE)
+    {
+        add(
+            "max-file-size",
+            crate::coverage::Effect::Skipped(
+                "too-large",
+                format!(" (limit {m} bytes, default 10 MiB)"),
+            ),
+        );
+    }
+    if cli.threads == 0
+        && let Some(t) = c.threads
+    {
+        add(
+            "threads",
+            crate::coverage::Effect::Text(format!(
+                "{t} walker threads requested (capped at the machine's cores)"
+            )),
+        );
+    }
+    for (id, sev) in &c.severity {
+        if *sev <= crate::finding::Severity::Low {
+            add(
+                "severity",
+                crate::coverage::Effect::Text(format!("`{id}` findings lowered to {sev}")),
+            );
+        }
+    }
+    if !c.allows.is_empty() {
+        add("allow", crate::coverage::Effect::Suppressed("config"));
+    }
+    if cli.baseline.is_none() && c.baseline.is_some() {
+        add("baseline", crate::coverage::Effect::Suppressed("baseline"));
+    }
+    if cli.gitleaks_config.is_none()
+        && let Some(g) = &c.gitleaks_config
+    {
+        add(
+            "gitleaks-config",
+            crate::coverage::Effect::ImportDrops(g.display().to_string()),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! stated in every output format with what it removed, so a pull request cannot blind
 //! the scanner silently; `--trusted-config` turns them all off for CI.
 
-use crate::config::Config;
-use crate::walk::ScanStats;
+use crate::outcome::ScanStats;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -56,130 +55,7 @@ pub struct Pending {
 }
 
 /// Most ids named in one "rules off" statement.
-const MAX_IDS_SHOWN: usize = 8;
-
-/// The reductions a config file found in the scanned tree makes, given the command
-/// line it is merged with (a flag given on the command line wins and is not the
-/// tree's doing). `known` is every rule and audit id, `active` those left on.
-pub fn from_tree_config(
-    c: &Config,
-    source: &str,
-    cli: &crate::cli::ScanArgs,
-    known: &std::collections::HashSet<String>,
-    active: Option<&std::collections::HashSet<String>>,
-) -> Vec<Pending> {
-    let mut out = Vec::new();
-    let mut add = |setting: &str, effect: Effect| {
-        out.push(Pending {
-            setting: setting.to_string(),
-            source: source.to_string(),
-            effect,
-        })
-    };
-    if c.exclude.is_some() {
-        add("exclude", Effect::Skipped("excluded", String::new()));
-    }
-    if cli.select.is_empty()
-        && (!c.enable.is_empty() || !c.disable.is_empty())
-        && let Some(active) = active
-    {
-        let mut off: Vec<&str> = known
-            .iter()
-            .filter(|id| !active.contains(*id))
-            .map(String::as_str)
-            .collect();
-        off.sort_unstable();
-        if !off.is_empty() {
-            // Name the shorter list: what is off, or what alone is still on.
-            let mut on: Vec<&str> = active.iter().map(String::as_str).collect();
-            on.sort_unstable();
-            let (names, lead) = if on.len() < off.len() {
-                (on, "only ")
-            } else {
-                (off.clone(), "")
-            };
-            let mut ids = names[..names.len().min(MAX_IDS_SHOWN)].join(", ");
-            if names.len() > MAX_IDS_SHOWN {
-                ids.push_str(&format!(", and {} more", names.len() - MAX_IDS_SHOWN));
-            }
-            if !lead.is_empty() {
-                ids = format!("{lead}{} on", if ids.is_empty() { "none" } else { &ids });
-            }
-            let key = if c.enable.is_empty() {
-                "disable"
-            } else {
-                "enable"
-            };
-            add(
-                key,
-                Effect::Text(format!(
-                    "{} of {} rules and audits off ({ids})",
-                    off.len(),
-                    known.len()
-                )),
-            );
-        }
-    }
-    if cli.fail_on.is_none()
-        && let Some(f) = c.fail_on
-    {
-        use crate::cli::FailOn;
-        let effect = match f {
-            FailOn::Info | FailOn::Low => None,
-            FailOn::Never => Some("no finding fails the run (exit 0 whatever is found)".into()),
-            other => Some(format!(
-                "findings below {} do not fail the run",
-                format!("{other:?}").to_lowercase()
-            )),
-        };
-        if let Some(e) = effect {
-            add("fail-on", Effect::Text(e));
-        }
-    }
-    if cli.max_file_size.is_none()
-        && let Some(m) = c
-            .max_file_size
-            .filter(|&m| m < crate::cli::DEFAULT_MAX_FILE_SIZE)
-    {
-        add(
-            "max-file-size",
-            Effect::Skipped("too-large", format!(" (limit {m} bytes, default 10 MiB)")),
-        );
-    }
-    if cli.threads == 0
-        && let Some(t) = c.threads
-    {
-        add(
-            "threads",
-            Effect::Text(format!(
-                "{t} walker threads requested (capped at the machine's cores)"
-            )),
-        );
-    }
-    for (id, sev) in &c.severity {
-        if *sev <= crate::finding::Severity::Low {
-            add(
-                "severity",
-                Effect::Text(format!("`{id}` findings lowered to {sev}")),
-            );
-        }
-    }
-    if !c.allows.is_empty() {
-        add("allow", Effect::Suppressed("config"));
-    }
-    if cli.baseline.is_none() && c.baseline.is_some() {
-        add("baseline", Effect::Suppressed("baseline"));
-    }
-    if cli.gitleaks_config.is_none()
-        && let Some(g) = &c.gitleaks_config
-    {
-        add(
-            "gitleaks-config",
-            Effect::ImportDrops(g.display().to_string()),
-        );
-    }
-    out
-}
+pub const MAX_IDS_SHOWN: usize = 8;
 
 /// Turns pending reductions into statements with the scan's totals.
 pub fn finish(

@@ -18,6 +18,7 @@ pub mod gitleaks;
 pub mod hook;
 pub mod inventory;
 pub mod merge;
+pub mod outcome;
 pub mod paths;
 pub mod pipeline;
 pub mod report;

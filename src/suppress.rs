@@ -6,7 +6,7 @@
 use crate::audit::AuditDoc;
 use crate::baseline::Baseline;
 use crate::finding::{Confidence, Finding, FindingBuilder, FindingKind, Severity, Span};
-use crate::walk::ScanResult;
+use crate::outcome::ScanResult;
 use globset::GlobSet;
 use std::collections::BTreeMap;
 

@@ -8,7 +8,7 @@ pub mod sarif;
 pub mod text;
 
 use crate::finding::{Finding, FindingKind, Lifetime, Severity};
-use crate::walk::ScanStats;
+use crate::outcome::ScanStats;
 use std::collections::BTreeMap;
 
 pub use crate::finding::RuleMeta;
