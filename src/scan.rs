@@ -275,19 +275,28 @@ impl Engine {
         } else {
             Vec::new()
         };
-        // One answer per line and rule: many findings on one long line parse its
-        // marker once.
-        let mut allowed: std::collections::HashMap<(usize, String), bool> = Default::default();
+        // One answer (and reason) per line and rule: many findings on one long line
+        // parse its marker once.
+        type Answer = (bool, Option<String>);
+        let mut allowed: std::collections::HashMap<(usize, String), Answer> = Default::default();
         for mut f in findings {
-            let suppressed = has_markers
-                && *allowed
+            let (suppressed, reason) = if has_markers {
+                allowed
                     .entry((f.span.start_line, f.rule_id.clone()))
                     .or_insert_with(|| {
-                        suppress::inline_allows_in(&lines, f.span.start_line, &f.rule_id)
-                    });
+                        let line = f.span.start_line;
+                        let hidden = suppress::inline_allows_in(&lines, line, &f.rule_id);
+                        let reason = hidden
+                            .then(|| suppress::inline_reason_in(&lines, line, &f.rule_id))
+                            .flatten();
+                        (hidden, reason)
+                    })
+                    .clone()
+            } else {
+                (false, None)
+            };
             if suppressed {
-                f.suppression_reason =
-                    suppress::inline_reason(content, f.span.start_line, &f.rule_id);
+                f.suppression_reason = reason;
                 out.suppressed_inline.push(f);
             } else {
                 out.findings.push(f);

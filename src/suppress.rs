@@ -127,11 +127,7 @@ pub fn inline_allows(content: &[u8], line_no: usize, rule_id: &str) -> bool {
 /// [`inline_allows`] over a file already split into lines (`lines[0]` is line 1), so
 /// that many findings in one file cost one split, not one scan each.
 pub fn inline_allows_in(lines: &[&[u8]], line_no: usize, rule_id: &str) -> bool {
-    let nth_line = |n: usize| {
-        n.checked_sub(1)
-            .and_then(|i| lines.get(i))
-            .map(|l| String::from_utf8_lossy(l).into_owned())
-    };
+    let nth_line = |n: usize| line_at(lines, n);
     let line = nth_line(line_no);
     if let Some((allow, Reach::SameOrNext)) = line.as_deref().and_then(parse_marker)
         && allow.covers(rule_id)
@@ -149,10 +145,11 @@ pub fn inline_allows_in(lines: &[&[u8]], line_no: usize, rule_id: &str) -> bool 
 }
 
 /// The reason written after `tokenward:allow[...]` on the marker line that hides
-/// `rule_id` at `line_no` (its own line, else the line above), if one was written.
-pub fn inline_reason(content: &[u8], line_no: usize, rule_id: &str) -> Option<String> {
+/// `rule_id` at `line_no` (its own line, else the line above), if one was written; over
+/// a file already split into lines, as [`inline_allows_in`].
+pub fn inline_reason_in(lines: &[&[u8]], line_no: usize, rule_id: &str) -> Option<String> {
     let reason_on = |n: usize| {
-        let line = nth_line(content, n)?;
+        let line = line_at(lines, n)?;
         let i = line.find("tokenward:allow")?;
         let rest = &line[i + "tokenward:allow".len()..];
         let rest = match rest.strip_prefix('[') {
@@ -180,11 +177,10 @@ pub fn inline_reason(content: &[u8], line_no: usize, rule_id: &str) -> Option<St
     })
 }
 
-/// The 1-based `n`th line of `content`, lossily decoded.
-fn nth_line(content: &[u8], n: usize) -> Option<String> {
-    content
-        .split(|&b| b == b'\n')
-        .nth(n.checked_sub(1)?)
+/// The 1-based `n`th of `lines`, lossily decoded.
+fn line_at(lines: &[&[u8]], n: usize) -> Option<String> {
+    n.checked_sub(1)
+        .and_then(|i| lines.get(i))
         .map(|l| String::from_utf8_lossy(l).into_owned())
 }
 
