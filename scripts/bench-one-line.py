@@ -21,7 +21,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A GitHub classic PAT shape with a valid checksum (a published test value of the rules'
 # examples, not a live token).
-TOKEN = "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"
+TOKEN = "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"  # tokenward:allow[github-pat-classic] benchmark input
 
 
 def cpu_seconds(cmd):

@@ -57,7 +57,10 @@ pub struct Pending {
 /// Most ids named in one "rules off" statement.
 pub const MAX_IDS_SHOWN: usize = 8;
 
-/// Turns pending reductions into statements with the scan's totals.
+/// Turns pending reductions into statements with the scan's totals. A setting whose
+/// effect is counted and removed nothing in this scan (an `exclude` that matched no
+/// file) is left out: it did not reduce coverage, and a warning about it would only
+/// teach readers to skip the warnings.
 pub fn finish(
     pending: &[Pending],
     stats: &ScanStats,
@@ -65,27 +68,38 @@ pub fn finish(
 ) -> Vec<Reduction> {
     pending
         .iter()
-        .map(|p| {
+        .filter_map(|p| {
             let effect = match &p.effect {
                 Effect::Text(t) => t.clone(),
-                Effect::Skipped(reason, extra) => format!(
-                    "{} files skipped{extra}",
-                    stats.skipped.get(*reason).copied().unwrap_or(0)
-                ),
-                Effect::ImportDrops(file) => format!(
-                    "{} findings dropped by the allowlists and path filters imported from {file}",
-                    stats.import_dropped
-                ),
-                Effect::Suppressed(by) => format!(
-                    "{} findings suppressed",
-                    suppressed.get(*by).copied().unwrap_or(0)
-                ),
+                Effect::Skipped(reason, extra) => {
+                    let n = stats.skipped.get(*reason).copied().unwrap_or(0);
+                    if n == 0 {
+                        return None;
+                    }
+                    format!("{n} files skipped{extra}")
+                }
+                Effect::ImportDrops(file) => {
+                    if stats.import_dropped == 0 {
+                        return None;
+                    }
+                    format!(
+                        "{} findings dropped by the allowlists and path filters imported from {file}",
+                        stats.import_dropped
+                    )
+                }
+                Effect::Suppressed(by) => {
+                    let n = suppressed.get(*by).copied().unwrap_or(0);
+                    if n == 0 {
+                        return None;
+                    }
+                    format!("{n} findings suppressed")
+                }
             };
-            Reduction {
+            Some(Reduction {
                 setting: p.setting.clone(),
                 source: p.source.clone(),
                 effect,
-            }
+            })
         })
         .collect()
 }
@@ -96,15 +110,17 @@ pub fn finish(
 /// files; counting walks the tree once more only when a `.ignore` file was seen.
 pub fn from_ignore_files(roots: &[PathBuf], stats: &ScanStats) -> Vec<Reduction> {
     let mut out = Vec::new();
-    if stats.dot_ignore_dirs > 0 {
-        let all = count_files(roots, false);
-        let kept = count_files(roots, true);
+    let hidden = if stats.dot_ignore_dirs > 0 {
+        count_files(roots, false).saturating_sub(count_files(roots, true))
+    } else {
+        0
+    };
+    if hidden > 0 {
         out.push(Reduction {
             setting: ".ignore".to_string(),
             source: format!("{} folders of the scanned tree", stats.dot_ignore_dirs),
             effect: format!(
-                "{} files hidden (git does not read .ignore: they are in the repository; --no-ignore scans them)",
-                all.saturating_sub(kept)
+                "{hidden} files hidden (git does not read .ignore: they are in the repository; --no-ignore scans them)"
             ),
         });
     }

@@ -305,6 +305,7 @@ fn committed_settings_that_reduce_coverage_are_stated_in_text_json_and_sarif() {
         "vendor/x.env",
         &format!("T={}\n", github_pat(9)),
     );
+    write(dir.path(), "big.txt", &"x".repeat(2048));
     write(
         dir.path(),
         "gl.toml",
@@ -629,4 +630,20 @@ fn utf16_files_with_a_bom_are_decoded_and_positions_are_right() {
         ]
     );
     assert!(!out.contains(&github_pat(31)) && !out.contains(&github_pat(32)));
+}
+
+#[test]
+fn a_committed_setting_that_removed_nothing_is_not_a_coverage_reduction() {
+    let (dir, _) = tree_with_planted_secret();
+    write(
+        dir.path(),
+        "tokenward.toml",
+        "exclude = [\"no-such-folder/**\"]\nmax-file-size = \"1M\"\n",
+    );
+    let (code, out, err) = run_in(dir.path(), &["scan", ".", "-f", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let red = json(&out)["summary"]["coverage_reductions"].to_string();
+    assert!(!red.contains("exclude"), "{red}");
+    assert!(!red.contains("max-file-size"), "{red}");
+    assert!(!err.contains("coverage reduced"), "{err}");
 }

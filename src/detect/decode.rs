@@ -534,7 +534,7 @@ mod tests {
             .bytes()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let text = format!("a: \"{b64}\"\nb={hex}\nc=https://u:Pk7%40vL2x9Qm4Rt@db.io/x\n");
+        let text = format!("a: \"{b64}\"\nb={hex}\nc=https://u:Pk7%40vL2x9Qm4Rt@db.io/x\n"); // tokenward:allow[url-basic-auth-credentials] test input
         let found = decode_layers(text.as_bytes(), false);
         let kinds: Vec<Encoding> = found.iter().map(|d| d.chain[0]).collect();
         assert!(kinds.contains(&Encoding::Base64), "{found:?}");
