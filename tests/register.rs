@@ -432,3 +432,45 @@ fn diff_gate_fails_on_a_secret_newly_handed_to_a_third_party() {
         "someone/notify@v1"
     );
 }
+
+#[test]
+fn a_secret_named_as_settings_is_not_a_credential_in_the_register_or_the_audits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".github/workflows/audit.yml",
+        "on: push\npermissions: {}\njobs:\n  audit:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: someone/cargo-audit@v1\n        with:\n          options: ${{ secrets.CARGO_AUDIT_OPTIONS }}\n          token: ${{ secrets.AUDIT_TOKEN }}\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (_, out, err) = run("inventory", &[root, "--format", "json"]);
+    let v = json(&out);
+    let kind_of = |name: &str| {
+        v["secrets"]
+            .as_array()
+            .unwrap_or_else(|| panic!("secrets in {out} {err}"))
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["kind"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(
+        kind_of("CARGO_AUDIT_OPTIONS").as_deref(),
+        Some("identifier")
+    );
+    assert_eq!(kind_of("AUDIT_TOKEN").as_deref(), Some("credential"));
+    let (_, out, _) = scan(&[root, "--format", "json"]);
+    let handed: Vec<String> = json(&out)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] == "secret-to-untrusted-code")
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        handed.iter().any(|m| m.contains("AUDIT_TOKEN")),
+        "{handed:?}"
+    );
+    assert!(
+        !handed.iter().any(|m| m.contains("CARGO_AUDIT_OPTIONS")),
+        "{handed:?}"
+    );
+}

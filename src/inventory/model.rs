@@ -161,7 +161,8 @@ pub struct SecretEntry {
     /// workflow outside this repository).
     pub name: String,
     /// `credential`, `identifier` (only used as a role, client or tenant id for OIDC, or
-    /// named as a public key, key id or fingerprint: `GPG_PUBKEY`, `GPG_KEYGRIP`) or
+    /// named as a public key, key id or fingerprint: `GPG_PUBKEY`, `GPG_KEYGRIP`, or as
+    /// settings: `CARGO_AUDIT_OPTIONS`, `EXTRA_ARGS`) or
     /// `all-secrets`.
     pub kind: String,
     /// `long-lived` for a stored credential; absent for identifiers.

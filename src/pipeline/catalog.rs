@@ -964,11 +964,26 @@ pub const PUBLIC_VALUE_NAME_WORDS: &[&str] = &[
     "APP_ID",
 ];
 
+/// Last words of a secret's name that say it holds settings, not a credential:
+/// `CARGO_AUDIT_OPTIONS`, `EXTRA_ARGS`, `BUILD_FLAGS` (kept in secrets to keep them out
+/// of the logs, not because they grant anything). A name that also has a credential
+/// word (`NPM_TOKEN_ARGS`) is still a credential.
+pub const SETTING_NAME_SUFFIXES: &[&str] = &["options", "opts", "args", "arguments", "flags"];
+
 /// Whether a secret's name says it holds a public value (see
-/// [`PUBLIC_VALUE_NAME_WORDS`]).
+/// [`PUBLIC_VALUE_NAME_WORDS`]) or settings (see [`SETTING_NAME_SUFFIXES`]).
 pub fn is_public_value_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    PUBLIC_VALUE_NAME_WORDS.iter().any(|w| upper.contains(w))
+    if PUBLIC_VALUE_NAME_WORDS.iter().any(|w| upper.contains(w)) {
+        return true;
+    }
+    let words = super::github::words(name);
+    words
+        .last()
+        .is_some_and(|last| SETTING_NAME_SUFFIXES.contains(&last.as_str()))
+        && !words
+            .iter()
+            .any(|w| CRED_WORDS.contains(&w.as_str()) || w.contains("password"))
 }
 
 /// Words in a path, file name, `environment:` or variable name that place it in a
@@ -1302,7 +1317,16 @@ mod tests {
         ] {
             assert!(is_public_value_name(n), "{n}");
         }
-        for n in ["GPG_PRIVATE_KEY", "AWS_SECRET_ACCESS_KEY", "NPM_TOKEN"] {
+        for n in ["CARGO_AUDIT_OPTIONS", "EXTRA_ARGS", "build_flags"] {
+            assert!(is_public_value_name(n), "{n}");
+        }
+        for n in [
+            "GPG_PRIVATE_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "NPM_TOKEN",
+            "NPM_TOKEN_ARGS",
+            "DB_PASSWORD_OPTIONS",
+        ] {
             assert!(!is_public_value_name(n), "{n}");
         }
         assert!(is_read_only_name("DOCKERHUB_TOKEN_RO"));
