@@ -14,6 +14,8 @@
 #   hostile-input  a `path` input that is shell syntax is passed as data;
 #   subfolder    path=a sub-folder: SARIF locations stay relative to the repository root;
 #   only-changed on a pull request only the files it adds or changes are scanned;
+#   trusted-config  a pull request that rewrites tokenward.toml and .ignore to hide its
+#                own leak still fails: the base commit's settings apply;
 #   macos-arm64, windows  the asset for the runner's OS and architecture is chosen (this
 #                host's binary served under those names; on "Windows" only the install
 #                is checked, as `tokenward.exe`);
@@ -140,6 +142,25 @@ git_ commit -q -m change
 PATH="$nocargo_path" run only-changed "$tmp/home" "$pr" --event pull_request --base-sha "$base_sha" \
   --input only-changed=true --input upload-sarif=false
 
+# trusted-config: a pull request rewrites tokenward.toml to hide its own secret and never
+# fail; on the pull_request event the base commit's settings apply, on push the tree's.
+hpr="$tmp/hostile-pr"
+cp -r "$repo/fixtures/clean" "$hpr"
+printf 'exclude = ["docs/**"]\n' >"$hpr/tokenward.toml"
+hgit() { git -C "$hpr" -c user.name=t -c user.email=t@example.invalid -c commit.gpgsign=false "$@"; }
+hgit init -q -b main
+hgit add -A
+hgit commit -q -m base
+hbase="$(hgit rev-parse HEAD)"
+cp "$repo/fixtures/leaky/config/database.yml" "$hpr/leak.yml"
+printf 'fail-on = "never"\nexclude = ["leak.yml"]\n' >"$hpr/tokenward.toml"
+printf 'leak.yml\n' >"$hpr/.ignore"
+hgit add -A
+hgit commit -q -m "hide the leak"
+PATH="$nocargo_path" run trusted-config "$tmp/home" "$hpr" --event pull_request --base-sha "$hbase" \
+  --input upload-sarif=false
+PATH="$nocargo_path" run tree-config "$tmp/home" "$hpr" --event push --input upload-sarif=false
+
 # attestation: a gh whose verification fails (as for an asset not built by the release).
 mkdir -p "$tmp/fake-gh"
 printf '#!/bin/sh\necho "verification failed: no attestation found for this digest" >&2\nexit 1\n' >"$tmp/fake-gh/gh"
@@ -240,6 +261,16 @@ check(got == ["new%20dir/added.yml"] or got == ["new dir/added.yml"],
       f"only-changed: only the added file with a token is reported {got}")
 check("scanning the 2 files this pull request adds or changes" in log("only-changed"),
       "only-changed: the log names how many files were scanned")
+
+r = load("trusted-config")
+check(r["outputs"].get("exit-code") == "1" and not r["ok"]
+      and "leak.yml" in " ".join(uris(r["outputs"]["sarif-file"])),
+      "trusted-config: on a pull request the base commit's settings apply; the hidden leak fails the job")
+check("settings from tokenward.toml of the base commit" in log("trusted-config"),
+      "trusted-config: the log says where the settings come from")
+r = load("tree-config")
+check(r["outputs"].get("exit-code") == "0" and r["ok"],
+      "trusted-config: on push the tree's own config applies")
 
 for name, expect in (("attestation", "attestation of tokenward-x86_64-unknown-linux-musl (release"),
                      ("tampered", "SHA-256 mismatch for tokenward-x86_64-unknown-linux-musl")):
