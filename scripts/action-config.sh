@@ -46,7 +46,19 @@ if ! tokenward scan --help 2>/dev/null | grep -q -- '--trusted-config'; then
   untrusted
 fi
 
+# The tree's ignore files are not honoured in trusted mode: say so when build output or
+# installed dependencies (untracked, ignored) are in the scanned folder.
+ignored_note() {
+  local list n first
+  list=$(git ls-files -z --others --ignored --exclude-standard --directory -- "$INPUT_PATH" 2>/dev/null | tr '\0' '\n') || return 0
+  n=$(printf '%s' "$list" | grep -c . || true)
+  [ "${n:-0}" -gt 0 ] || return 0
+  first=$(printf '%s\n' "$list" | head -n1)
+  echo "::notice title=tokenward::trusted-config: .gitignore is not honoured on pull requests, so $n untracked ignored paths (e.g. $(shown "$first")) are scanned too; run this action before build or install steps, or set trusted-config: false"
+}
+
 defaults() {
+  ignored_note
   : >"$trusted"
   printf '%s\0' --trusted-config "$trusted" >"$args"
   echo "::notice title=tokenward::trusted-config: $1; scanning with default settings"
@@ -81,6 +93,7 @@ for c in "${candidates[@]}"; do
   esac
   if git cat-file blob "$BASE_SHA:$c" >"$trusted" 2>/dev/null; then
     printf '%s\0' --trusted-config "$trusted" >"$args"
+    ignored_note
     echo "::notice title=tokenward::trusted-config: settings from $(shown "$c") of the base commit; the pull request's config and ignore files are not used"
     exit 0
   fi

@@ -35,6 +35,9 @@ trap cleanup EXIT
 # its own but keep the real cargo and rustup homes so nothing is downloaded again.
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+# The action builds into $RUNNER_TEMP unless CARGO_TARGET_DIR is set: reuse this
+# checkout's build so the "untagged" scenario does not compile from scratch.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 export PATH="$CARGO_HOME/bin:$PATH"
 python="$(python3 -c 'import sys; print(sys.executable)')"
 # PATH without cargo or rustc: what a container job or a bare runner has.
