@@ -127,14 +127,21 @@ mkdir -p "$tmp/mono/services"
 cp -r "$repo/fixtures/leaky" "$tmp/mono/services/api"
 PATH="$nocargo_path" run subfolder "$tmp/home" "$tmp/mono" --event push --input path=services/api --input upload-sarif=false
 
+# git in folder $1, as a throwaway identity.
+git_in() { git -C "$1" -c user.name=t -c user.email=t@example.invalid -c commit.gpgsign=false "${@:2}"; }
+# Makes folder $1 a repository whose first commit holds what is in it.
+first_commit() {
+  git_in "$1" init -q -b main
+  git_in "$1" add -A
+  git_in "$1" commit -q -m base
+}
+
 # only-changed: a pull request adds one file with a token to a tree that has others.
 pr="$tmp/pr"
 cp -r "$repo/fixtures/leaky" "$pr"
 printf '# A service\n' >"$pr/README.md"
-git_() { git -C "$pr" -c user.name=t -c user.email=t@example.invalid -c commit.gpgsign=false "$@"; }
-git_ init -q -b main
-git_ add -A
-git_ commit -q -m base
+git_() { git_in "$pr" "$@"; }
+first_commit "$pr"
 base_sha="$(git_ rev-parse HEAD)"
 mkdir -p "$pr/new dir"
 cp "$repo/fixtures/leaky/config/database.yml" "$pr/new dir/added.yml"
@@ -150,16 +157,13 @@ PATH="$nocargo_path" run only-changed "$tmp/home" "$pr" --event pull_request --b
 hpr="$tmp/hostile-pr"
 cp -r "$repo/fixtures/clean" "$hpr"
 printf 'exclude = ["docs/**"]\n' >"$hpr/tokenward.toml"
-hgit() { git -C "$hpr" -c user.name=t -c user.email=t@example.invalid -c commit.gpgsign=false "$@"; }
-hgit init -q -b main
-hgit add -A
-hgit commit -q -m base
-hbase="$(hgit rev-parse HEAD)"
+first_commit "$hpr"
+hbase="$(git_in "$hpr" rev-parse HEAD)"
 cp "$repo/fixtures/leaky/config/database.yml" "$hpr/leak.yml"
 printf 'fail-on = "never"\nexclude = ["leak.yml"]\n' >"$hpr/tokenward.toml"
 printf 'leak.yml\n' >"$hpr/.ignore"
-hgit add -A
-hgit commit -q -m "hide the leak"
+git_in "$hpr" add -A
+git_in "$hpr" commit -q -m "hide the leak"
 PATH="$nocargo_path" run trusted-config "$tmp/home" "$hpr" --event pull_request --base-sha "$hbase" \
   --input upload-sarif=false
 PATH="$nocargo_path" run tree-config "$tmp/home" "$hpr" --event push --input upload-sarif=false
