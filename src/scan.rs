@@ -242,13 +242,7 @@ impl Engine {
                         &self.options.audit,
                     ) {
                         Ok(mut audits) => {
-                            // A literal credential a secret rule already reported is one finding, not two.
-                            let secret_lines: HashSet<usize> =
-                                findings.iter().map(|f| f.span.start_line).collect();
-                            audits.retain(|a| {
-                                a.rule_id != "hardcoded-credential"
-                                    || !secret_lines.contains(&a.span.start_line)
-                            });
+                            self.one_credential_finding_per_line(kind, &mut findings, &mut audits);
                             findings.extend(audits);
                         }
                         Err(e) => {
@@ -398,6 +392,47 @@ impl Engine {
 }
 
 impl Engine {
+    /// A literal credential in a CI file that both a secret rule and the
+    /// `hardcoded-credential` audit report is one finding, not two. A vendor rule
+    /// (`aws-access-key`) always wins: it names the issuer and how to revoke. Against a
+    /// fallback rule (a generic assignment, a config-file or HTTP credential) the audit
+    /// wins on GitLab, Azure, CircleCI, Bitbucket and Jenkins, where it is the check
+    /// those files are audited by and knows the job and variable; on GitHub the secret
+    /// finding stays, as it always has there.
+    fn one_credential_finding_per_line(
+        &self,
+        platform: crate::pipeline::Platform,
+        secrets: &mut Vec<Finding>,
+        audits: &mut Vec<Finding>,
+    ) {
+        use crate::pipeline::Platform;
+        let audit_wins = !matches!(platform, Platform::GitHubWorkflow | Platform::GitHubAction);
+        let fallback = |id: &str| {
+            self.rules
+                .iter()
+                .find(|r| r.id() == id)
+                .is_some_and(Rule::is_fallback)
+        };
+        let mut taken: HashSet<usize> = HashSet::new();
+        audits.retain(|a| {
+            if a.rule_id != "hardcoded-credential" {
+                return true;
+            }
+            let line = a.span.start_line;
+            let on_line = || secrets.iter().filter(|f| f.span.start_line == line);
+            if on_line().next().is_none() {
+                return true;
+            }
+            let keep = audit_wins && on_line().all(|f| fallback(&f.rule_id));
+            if keep {
+                taken.insert(line);
+            }
+            keep
+        });
+        if !taken.is_empty() {
+            secrets.retain(|f| !taken.contains(&f.span.start_line));
+        }
+    }
     /// Findings inside base64-encoded values (Kubernetes `Secret` data), located at
     /// the encoded value.
     fn decoded_findings(

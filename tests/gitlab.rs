@@ -231,3 +231,44 @@ fn child_pipeline_files_are_gitlab_files() {
     let v = json(&out);
     assert_eq!(v["findings"][0]["path"], "ci/deploy.yml", "{out}");
 }
+
+/// Rule ids of the findings on `line` of a scan of `root` with every rule on.
+fn ids_on_line(root: &str, line: u64) -> Vec<String> {
+    let (_, out, _) = scan(&["--format", "json", "--no-config", root]);
+    json(&out)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["span"]["start_line"] == line)
+        .map(|f| f["rule_id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_literal_credential_in_a_ci_file_is_one_finding_and_the_audit_wins_over_a_generic_rule() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "gl/.gitlab-ci.yml",
+        "variables:\n  DB_PASSWORD: \"s3cr3tP4ssw0rd!\"\n  AWS_ACCESS_KEY_ID: AKIAZ7QRT4LMX2PWK3EB\ntest:\n  image: python:3.12\n  script:\n    - curl -u admin:Sup3rS3cretPa55 https://nexus.example.com/x\n",
+    );
+    write(
+        dir.path(),
+        "gh/.github/workflows/ci.yml",
+        "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: ubuntu-latest\n    env:\n      DB_PASSWORD: \"s3cr3tP4ssw0rd!\"\n    steps:\n      - run: echo hi\n",
+    );
+    let gl = dir.path().join("gl");
+    let gl = gl.to_str().expect("utf-8");
+    assert_eq!(ids_on_line(gl, 2), ["hardcoded-credential"]);
+    assert_eq!(ids_on_line(gl, 7), ["hardcoded-credential"]);
+    // A vendor rule names the issuer and how to revoke: it wins over the audit.
+    let line3 = ids_on_line(gl, 3);
+    assert_eq!(line3.len(), 1, "{line3:?}");
+    assert_ne!(line3[0], "hardcoded-credential", "{line3:?}");
+    // GitHub keeps the secret rule's finding, as before.
+    let gh = dir.path().join("gh");
+    assert_eq!(
+        ids_on_line(gh.to_str().expect("utf-8"), 7),
+        ["generic-password-assignment"]
+    );
+}

@@ -377,7 +377,8 @@ impl<'a, 's> JobScan<'a, 's> {
                 if job_token_var(r.name) {
                     job_token = true;
                 }
-                if secret_name(r.name) && !self.defined_in_file(r.name) {
+                // `NPM_TOKEN: $NPM_TOKEN` copies the stored variable of the same name.
+                if secret_name(r.name) && (r.name == name || !self.defined_in_file(r.name)) {
                     let span = self.span_of(val, &text[r.start..r.end]);
                     self.secret_ref(p, r.name, name, PassedAs::Env, span);
                 }
