@@ -113,7 +113,7 @@ pub fn walk_and_scan_as(
         && only.is_dir()
     {
         // GitLab `include: local` files are CI files whatever their names.
-        crate::pipeline::gitlab_includes::register_root(only);
+        crate::pipeline::gitlab_includes::register_root(only, |p| display.show(p));
     }
     let only_files = roots.len() <= SEQUENTIAL_FILES
         && roots

@@ -136,63 +136,78 @@ release:
 
 #[test]
 fn local_includes_are_audited_and_their_templates_extended() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let parent = tempfile::tempdir().expect("tmp");
+    let dir = parent.path().join("case");
     write(
-        dir.path(),
+        &dir,
         ".gitlab-ci.yml",
         "include:\n  - local: ci/jobs.yml\n  - local: '/templates/*.yml'\n  - local: ../outside.yml\nworkflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n",
     );
     write(
-        dir.path(),
+        &dir,
         "templates/base.yml",
         ".deploy:\n  variables:\n    DEPLOY_PASSWORD: \"Hq7vRt2kLm9Wx4pZ\"\n  script:\n    - ./deploy --token \"$DEPLOY_TOKEN\"\n",
     );
-    write(dir.path(), "ci/jobs.yml", "preview:\n  extends: .deploy\n");
+    write(&dir, "ci/jobs.yml", "preview:\n  extends: .deploy\n");
     // Not included: a YAML file like any other.
     write(
-        dir.path(),
+        &dir,
         "other/ci.yml",
         "x:\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n",
     );
-    let root = dir.path().to_str().expect("utf-8");
-    let (_, out, err) = scan(&[
-        "--format",
-        "json",
-        "--select",
-        "hardcoded-credential,secrets-on-untrusted-pipeline,debug-tracing",
-        root,
-    ]);
-    let v = json(&out);
-    let mut got: Vec<(String, String, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or("").to_string(),
-                f["path"].as_str().unwrap_or("").to_string(),
-                f["span"]["start_line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
-    // Findings come most severe first; compare in path order.
-    got.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
-    assert_eq!(
-        got,
-        [
-            (
-                "secrets-on-untrusted-pipeline".into(),
-                "ci/jobs.yml".into(),
-                1
-            ),
-            (
-                "hardcoded-credential".into(),
-                "templates/base.yml".into(),
-                3
-            ),
-        ],
-        "{out}\n{err}"
-    );
+    // The same findings whether the tree is scanned as `.`, or from its parent by an
+    // absolute or a relative path (then paths start with `case/`).
+    let absolute = dir.to_str().expect("utf-8");
+    for (cwd, root, prefix) in [
+        (dir.as_path(), ".", ""),
+        (parent.path(), absolute, "case/"),
+        (parent.path(), "case", "case/"),
+    ] {
+        let out = common::tokenward()
+            .current_dir(cwd)
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--select",
+                "hardcoded-credential,secrets-on-untrusted-pipeline,debug-tracing",
+                root,
+            ])
+            .output()
+            .expect("run");
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        let v = json(&out);
+        let mut got: Vec<(String, String, u64)> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap_or("").to_string(),
+                    f["path"].as_str().unwrap_or("").to_string(),
+                    f["span"]["start_line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        // Findings come most severe first; compare in path order.
+        got.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
+        assert_eq!(
+            got,
+            [
+                (
+                    "secrets-on-untrusted-pipeline".into(),
+                    format!("{prefix}ci/jobs.yml"),
+                    1
+                ),
+                (
+                    "hardcoded-credential".into(),
+                    format!("{prefix}templates/base.yml"),
+                    3
+                ),
+            ],
+            "{root}: {out}"
+        );
+    }
 }
 
 #[test]

@@ -41,6 +41,8 @@ pub struct Closure {
     /// Child pipelines' files (`trigger: include: local`): GitLab CI files of their
     /// own, outside this pipeline's context.
     pub children: Vec<String>,
+    /// What findings' paths put before a path relative to the root (`gl/`, or empty).
+    pub prefix: String,
 }
 
 static CLOSURES: Mutex<Vec<Arc<Closure>>> = Mutex::new(Vec::new());
@@ -51,22 +53,41 @@ fn closures() -> Vec<Arc<Closure>> {
 
 /// Reads the include closure of `root/.gitlab-ci.yml` (when there is one) so later
 /// lookups by path see it. Scanning the same root again reuses it.
-pub fn register_root(root: &Path) {
+///
+/// `show` gives the path a finding shows for a file (what audits are later asked
+/// about): the root's own prefix in that form (`gl/` for `tokenward scan gl`, nothing
+/// for `scan .`) is kept with the closure.
+pub fn register_root(root: &Path, show: impl Fn(&Path) -> String) {
     if closures().iter().any(|c| c.root == root) {
         return;
     }
-    let Some(c) = closure(root) else { return };
+    let Some(mut c) = closure(root) else { return };
+    let probe = ".gitlab-ci.yml";
+    let shown = show(&root.join(probe));
+    c.prefix = shown
+        .strip_suffix(probe)
+        .filter(|p| p.is_empty() || p.ends_with('/'))
+        .unwrap_or_default()
+        .to_string();
     if let Ok(mut g) = CLOSURES.lock() {
         g.push(Arc::new(c));
     }
 }
 
-/// Whether `rel_path` (relative to a registered root) is included by its root's
+impl Closure {
+    /// `shown` (a path as findings show it) relative to the root, when it is below it.
+    fn rel<'a>(&self, shown: &'a str) -> Option<&'a str> {
+        shown.strip_prefix(self.prefix.as_str())
+    }
+}
+
+/// Whether `rel_path` (as findings show it) is included by its root's
 /// `.gitlab-ci.yml`.
 pub fn is_included(rel_path: &str) -> bool {
     closures().iter().any(|c| {
-        c.files.iter().skip(1).any(|f| f.rel == rel_path)
-            || c.children.iter().any(|f| f == rel_path)
+        c.rel(rel_path).is_some_and(|rel| {
+            c.files.iter().skip(1).any(|f| f.rel == rel) || c.children.iter().any(|f| f == rel)
+        })
     })
 }
 
@@ -74,6 +95,9 @@ pub fn is_included(rel_path: &str) -> bool {
 /// file first), for `extends:`, `default:`, `variables:` and `workflow:` lookups.
 pub fn context_for(rel_path: &str) -> Vec<Node> {
     for c in closures() {
+        let Some(rel_path) = c.rel(rel_path) else {
+            continue;
+        };
         if c.files.iter().any(|f| f.rel == rel_path) {
             return c
                 .files
@@ -205,6 +229,7 @@ fn closure(root: &Path) -> Option<Closure> {
         root: root.to_path_buf(),
         files,
         children,
+        prefix: String::new(),
     })
 }
 
