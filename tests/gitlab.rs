@@ -287,3 +287,25 @@ fn a_literal_credential_in_a_ci_file_is_one_finding_and_the_audit_wins_over_a_ge
         ["generic-password-assignment"]
     );
 }
+
+#[test]
+fn a_cloud_login_command_names_the_variables_that_hold_the_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "deploy:\n  image: amazon/aws-cli:2.15.0\n  script:\n    - aws configure set aws_access_key_id $AWS_KEY\n    - aws configure set aws_secret_access_key $AWS_SECRET\n    - aws s3 ls\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", "--no-config", root]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let f = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "long-lived-cloud-credentials")
+        .unwrap_or_else(|| panic!("no finding: {out}"));
+    let msg = f["message"].as_str().expect("message");
+    assert!(msg.contains("the long-lived key `$AWS_KEY`"), "{msg}");
+}

@@ -87,9 +87,9 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 .collect::<Vec<_>>()
                 .join(", ");
             let what = if what.is_empty() {
-                "a stored key".to_string()
+                "a long-lived key".to_string()
             } else {
-                what
+                format!("the long-lived key {what}")
             };
             let fix = if platform == Platform::GitLabCi {
                 gitlab_fix(login.provider)
@@ -97,7 +97,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 other_fix(platform)
             };
             let msg = format!(
-                "This job authenticates to {cloud} with the long-lived key {what} stored as a CI/CD variable; a leaked key gives lasting cloud access: {fix}, then delete the key."
+                "This job authenticates to {cloud} with {what} stored as a CI/CD variable; a leaked key gives lasting cloud access: {fix}, then delete the key."
             );
             cx.report(out, &DOC, Hit::new(login.span, login.key.clone(), msg));
         }

@@ -489,9 +489,10 @@ impl<'a, 's> JobScan<'a, 's> {
                     if !federated && parts.iter().all(|w| cmd.contains(w)) {
                         let first = parts[0];
                         let span = self.span_of(node, first);
+                        // A login command's own variables hold the key, whatever their names.
                         let secrets = refs
                             .iter()
-                            .filter(|r| secret_name(r.name))
+                            .filter(|r| !predefined(r.name) && !self.defined_in_file(r.name))
                             .map(|r| r.name.to_string())
                             .collect();
                         self.login(
