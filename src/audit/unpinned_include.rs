@@ -92,7 +92,9 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let (msg, sev) = match inc.kind {
             IncludeKind::Local | IncludeKind::Template => continue,
             IncludeKind::Remote => {
-                if inc.integrity {
+                // A raw URL at a full commit SHA (`/-/raw/<sha>/ci.yml`) serves one fixed
+                // file, as `ref: <sha>` does for `include: project`.
+                if inc.integrity || inc.target.split('/').any(is_sha) {
                     continue;
                 }
                 (
