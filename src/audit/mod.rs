@@ -436,6 +436,18 @@ pub fn parse_github<'s>(src: &'s Source<'s>) -> Result<Option<yaml::Node>, Strin
     Ok(root.filter(yaml::Node::is_map))
 }
 
+/// Parses one CI file of `platform` as that platform reads YAML: GitHub rejects a key
+/// repeated in one mapping ("'x' is already defined"); GitLab, CircleCI and Bitbucket
+/// keep the last one, and Azure Pipelines accepts repeated template-expression keys
+/// (`${{ if }}`, `${{ insert }}`), so those files are read with the last key winning
+/// rather than reported unparsable.
+pub fn parse_ci<'s>(src: &'s Source<'s>, platform: Platform) -> Result<Option<yaml::Node>, String> {
+    match platform {
+        Platform::GitHubWorkflow | Platform::GitHubAction => parse_github(src),
+        _ => Ok(yaml::parse_last_key_wins(src)?.filter(yaml::Node::is_map)),
+    }
+}
+
 /// The facts of one CI file of `platform` (for the inventory), `None` when it is empty.
 pub fn pipeline_of(
     rel_path: &str,
@@ -447,7 +459,7 @@ pub fn pipeline_of(
         return Ok(Some(from_other::jenkins_facts(rel_path, text, &j)));
     }
     let src = Source::new(text);
-    let Some(root) = parse_github(&src)? else {
+    let Some(root) = parse_ci(&src, platform)? else {
         return Ok(None);
     };
     match platform {
@@ -588,7 +600,7 @@ pub fn audit_file_as(
         run(&facts, Syntax::Jenkins(&j, text), &mut out)?;
         return Ok(out);
     }
-    let Some(root) = parse_github(&src)? else {
+    let Some(root) = parse_ci(&src, platform)? else {
         return Ok(out);
     };
     if matches!(

@@ -160,7 +160,10 @@ fn closure(root: &Path) -> Option<Closure> {
         let Some(text) = read_bounded(&root.join(&rel), &canon_root) else {
             continue;
         };
-        let doc = yaml::parse(&text).ok().flatten().filter(Node::is_map);
+        let doc = yaml::parse_last_key_wins(&yaml::Source::new(&text))
+            .ok()
+            .flatten()
+            .filter(Node::is_map);
         let mut next: Vec<String> = Vec::new();
         if let Some(d) = &doc
             && depth < MAX_DEPTH
