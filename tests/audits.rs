@@ -569,3 +569,18 @@ fn readme_audit_table_lists_the_platforms_of_every_audit() {
         "README lists every audit once"
     );
 }
+
+#[test]
+fn azure_secrets_on_untrusted_pipeline() {
+    check_platform("azure", "secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn circleci_secrets_on_untrusted_pipeline() {
+    check_platform("circleci", "secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn jenkins_secrets_on_untrusted_pipeline() {
+    check_platform("jenkins", "secrets-on-untrusted-pipeline");
+}

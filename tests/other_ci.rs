@@ -87,3 +87,65 @@ fn inventory_lists_static_cloud_keys_of_other_platforms() {
     ]);
     assert_eq!(json(&out)["findings"][0]["span"]["start_line"], 9, "{out}");
 }
+
+#[test]
+fn secrets_reaching_pull_request_builds_are_found_on_every_platform() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fx = |p: &str| {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(p),
+        )
+        .expect("fixture")
+    };
+    write(
+        dir.path(),
+        "azure-pipelines.yml",
+        &fx("azure/secrets-on-untrusted-pipeline/pr.yml"),
+    );
+    write(
+        dir.path(),
+        ".circleci/config.yml",
+        &fx("circleci/secrets-on-untrusted-pipeline/every-branch.yml"),
+    );
+    write(
+        dir.path(),
+        "Jenkinsfile",
+        &fx("jenkins/secrets-on-untrusted-pipeline/change-request.groovy"),
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "secrets-on-untrusted-pipeline",
+        root,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let mut got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["span"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, u64)> = [
+        (".circleci/config.yml", 9),
+        (".circleci/config.yml", 26),
+        ("Jenkinsfile", 7),
+        ("Jenkinsfile", 30),
+        ("azure-pipelines.yml", 12),
+        ("azure-pipelines.yml", 31),
+    ]
+    .iter()
+    .map(|(p, l)| (p.to_string(), *l))
+    .collect();
+    assert_eq!(got, want, "{out}");
+}

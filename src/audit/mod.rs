@@ -179,7 +179,13 @@ pub const AUDITS: &[Audit] = &[
     ),
     audit(
         &secrets_on_untrusted_pipeline::DOC,
-        &[Platform::GitLabCi, Platform::Bitbucket],
+        &[
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+            Platform::Jenkins,
+        ],
         secrets_on_untrusted_pipeline::run,
     ),
     audit(

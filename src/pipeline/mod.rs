@@ -16,6 +16,7 @@ pub mod from_other;
 pub mod github;
 pub mod gitlab;
 pub mod gitlab_includes;
+pub mod jenkins_blocks;
 pub mod other_ci;
 pub mod repo;
 pub mod script_words;
