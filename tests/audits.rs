@@ -584,3 +584,8 @@ fn circleci_secrets_on_untrusted_pipeline() {
 fn jenkins_secrets_on_untrusted_pipeline() {
     check_platform("jenkins", "secrets-on-untrusted-pipeline");
 }
+
+#[test]
+fn jenkins_long_lived_cloud_credentials() {
+    check_platform("jenkins", "long-lived-cloud-credentials");
+}

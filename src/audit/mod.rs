@@ -92,15 +92,9 @@ const ALL: &[Platform] = &[
     Platform::Bitbucket,
     Platform::Jenkins,
 ];
-/// Platforms where a cloud login can federate through the job's OIDC token.
-const OIDC_PLATFORMS: &[Platform] = &[
-    Platform::GitHubWorkflow,
-    Platform::GitHubAction,
-    Platform::GitLabCi,
-    Platform::AzurePipelines,
-    Platform::CircleCi,
-    Platform::Bitbucket,
-];
+/// Platforms where a cloud login can federate through the job's OIDC token (Jenkins
+/// through its OpenID Connect Provider plugin, or the agent's cloud identity).
+const OIDC_PLATFORMS: &[Platform] = ALL;
 /// GitHub Actions workflows only (actions have no triggers, permissions or jobs).
 const GITHUB_WORKFLOWS: &[Platform] = &[Platform::GitHubWorkflow];
 
