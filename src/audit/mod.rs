@@ -35,7 +35,6 @@ mod secrets_on_untrusted_pipeline;
 mod self_hosted_runner_on_pr;
 mod template_injection;
 mod unpinned_action;
-mod unpinned_image;
 mod unpinned_images;
 mod unpinned_include;
 mod unredacted_secrets;
@@ -191,17 +190,6 @@ pub const AUDITS: &[Audit] = &[
         ],
         unpinned_include::run,
     ),
-    audit(
-        &unpinned_image::DOC,
-        &[
-            Platform::GitLabCi,
-            Platform::AzurePipelines,
-            Platform::CircleCi,
-            Platform::Bitbucket,
-            Platform::Jenkins,
-        ],
-        unpinned_image::run,
-    ),
     audit(&script_injection::DOC, GITLAB, script_injection::run),
     audit(&id_token_hygiene::DOC, GITLAB, id_token_hygiene::run),
     audit(
@@ -222,7 +210,14 @@ pub const AUDITS: &[Audit] = &[
     audit(&bot_conditions::DOC, GITHUB_WORKFLOWS, bot_conditions::run),
     audit(
         &unpinned_images::DOC,
-        GITHUB_WORKFLOWS,
+        &[
+            Platform::GitHubWorkflow,
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+            Platform::Jenkins,
+        ],
         unpinned_images::run,
     ),
     audit(
@@ -280,6 +275,23 @@ const ZIZMOR_IDS: &[(&str, &str)] = &[
     ("unredacted-secrets", "unredacted-secrets"),
     ("secrets-outside-env", "deploy-without-environment"),
 ];
+
+/// Audit ids that were renamed, old to new: the old id keeps working in `--select`,
+/// `tokenward.toml` (`enable`, `disable`, `severity`, `[[allow]] rule`) and inline
+/// `tokenward:allow[...]` markers.
+pub const RENAMED: &[(&str, &str)] = &[
+    // GitLab, Azure, CircleCI, Bitbucket and Jenkins images had their own id until the
+    // concern was merged with GitHub's (and zizmor's) `unpinned-images`.
+    ("unpinned-image", "unpinned-images"),
+];
+
+/// The current id of a rule or audit (`id` itself unless it was renamed).
+pub fn canonical_id(id: &str) -> &str {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| new)
+}
 
 /// The tokenward audit that zizmor's audit `id` corresponds to.
 pub fn from_zizmor_id(id: &str) -> Option<&'static str> {
@@ -370,6 +382,9 @@ pub fn platform_of(rel_path: &str) -> Option<Platform> {
     };
     if let Some(other) = other_platform(dir, name) {
         return Some(other);
+    }
+    if crate::pipeline::azure_templates::is_template(p) {
+        return Some(Platform::AzurePipelines);
     }
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if !yaml {

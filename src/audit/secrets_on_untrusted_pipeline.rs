@@ -124,7 +124,11 @@ fn circleci(cx: &Ctx<'_>, v: &OtherCi, out: &mut Vec<Finding>) {
             );
             continue;
         }
-        let prefix = format!("jobs.{}.", bj.name);
+        // An inline orb's job `orb/job` is defined under `orbs: orb: jobs: job:`.
+        let prefix = match bj.name.split_once('/') {
+            Some((orb, job)) => format!("orbs.{orb}.jobs.{job}."),
+            None => format!("jobs.{}.", bj.name),
+        };
         let first = v
             .scripts
             .iter()

@@ -86,7 +86,7 @@ pub fn context_for(rel_path: &str) -> Vec<Node> {
     Vec::new()
 }
 
-fn read_bounded(path: &Path, canon_root: &Path) -> Option<String> {
+pub(crate) fn read_bounded(path: &Path, canon_root: &Path) -> Option<String> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
         return None;
@@ -100,7 +100,7 @@ fn read_bounded(path: &Path, canon_root: &Path) -> Option<String> {
 
 /// A local include target as a clean relative path, or `None` when it leaves the
 /// repository or names a variable.
-fn clean_target(t: &str) -> Option<String> {
+pub(crate) fn clean_target(t: &str) -> Option<String> {
     let t = t.trim().trim_start_matches('/');
     if t.is_empty() || t.contains('$') {
         return None;

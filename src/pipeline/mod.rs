@@ -8,6 +8,7 @@
 //! front end [`from_github`]; [`repo`] links files (reusable workflows and their
 //! callers).
 
+pub mod azure_templates;
 pub mod catalog;
 pub mod consumers;
 pub mod from_github;

@@ -368,6 +368,15 @@ impl OtherCi {
                                 .filter_map(|(jk, _)| Some((jk.as_str()?.to_string(), jk.clone()))),
                         );
                     }
+                    // An inline orb's jobs (`orbs: name: jobs:`), run as `name/job`.
+                    (Platform::CircleCi, "jobs")
+                        if p.starts_with("orbs.") && p.matches('.').count() == 2 =>
+                    {
+                        let orb = &p["orbs.".len()..p.len() - ".jobs".len()];
+                        jobs.extend(val.entries().iter().filter_map(|(jk, _)| {
+                            Some((format!("{orb}/{}", jk.as_str()?), jk.clone()))
+                        }));
+                    }
                     (Platform::Bitbucket, "pipe") => {
                         if let Some(s) = val.as_str() {
                             let (name, version) = split_version(s.trim(), ':');
