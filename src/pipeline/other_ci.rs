@@ -168,6 +168,9 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
         if gated {
             continue;
         }
+        // Each entry: its job, the name others require it by, whether its own filter or
+        // an approval gates it, what it requires.
+        let mut entries: Vec<(&Node, String, bool, Vec<String>, Option<&Node>)> = Vec::new();
         for item in wf.get("jobs").map(Node::items).unwrap_or_default() {
             let (key, conf) = match &item.value {
                 Value::Str(_) => (item, None),
@@ -183,9 +186,49 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
                 .and_then(|c| c.get("type"))
                 .and_then(Node::as_str)
                 .is_some_and(|t| t == "approval");
-            if filtered || approval {
-                continue;
+            let alias = conf
+                .and_then(|c| c.get("name"))
+                .and_then(Node::as_str)
+                .unwrap_or(name)
+                .to_string();
+            let requires: Vec<String> = conf
+                .and_then(|c| c.get("requires"))
+                .map(|r| {
+                    r.items()
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            entries.push((key, alias, filtered || approval, requires, conf));
+        }
+        // A job that requires a filtered (or approved) job only runs when that one does
+        // (CircleCI skips it otherwise): gating flows down `requires:`, to a fixpoint.
+        let mut gated: Vec<bool> = entries.iter().map(|e| e.2).collect();
+        for _ in 0..entries.len() {
+            let mut changed = false;
+            for i in 0..entries.len() {
+                if gated[i] {
+                    continue;
+                }
+                let up = entries[i]
+                    .3
+                    .iter()
+                    .any(|r| entries.iter().zip(&gated).any(|(e, g)| *g && e.1 == *r));
+                if up {
+                    gated[i] = true;
+                    changed = true;
+                }
             }
+            if !changed {
+                break;
+            }
+        }
+        for ((key, _, _, _, conf), g) in entries.into_iter().zip(gated) {
+            let Some(name) = key.as_str().filter(|_| !g) else {
+                continue;
+            };
             out.push(BranchJob {
                 name: name.to_string(),
                 entry: key.clone(),
