@@ -256,10 +256,10 @@ impl Config {
         let dir = path.parent().unwrap_or(Path::new(""));
         let mut id_refs = Vec::new();
         for id in raw.enable.iter().chain(&raw.disable) {
-            id_refs.push((id.get_ref().clone(), src.at(id.span())));
+            id_refs.push((canon(id.get_ref()), src.at(id.span())));
         }
         for (id, sev) in &raw.severity {
-            id_refs.push((id.clone(), src.at(sev.span())));
+            id_refs.push((canon(id), src.at(sev.span())));
         }
         let fail_on = match &raw.fail_on {
             None => None,
@@ -307,7 +307,7 @@ impl Config {
                 ));
             }
             if let Some(r) = &entry.rule {
-                id_refs.push((r.get_ref().clone(), src.at(r.span())));
+                id_refs.push((canon(r.get_ref()), src.at(r.span())));
             }
             if let Some(h) = &entry.fingerprint {
                 let ok =
@@ -325,7 +325,7 @@ impl Config {
             };
             let (line, _) = line_col(text, a.span().start);
             allows.push(Allow {
-                rule: entry.rule.as_ref().map(|r| r.get_ref().clone()),
+                rule: entry.rule.as_ref().map(|r| canon(r.get_ref())),
                 paths: entry.paths.iter().map(|p| p.get_ref().clone()).collect(),
                 path_set: glob_set(&src, &entry.paths, "paths")?,
                 fingerprint: entry
@@ -357,12 +357,12 @@ impl Config {
             path: path.to_path_buf(),
             pin_policy,
             exclude: glob_set(&src, &raw.exclude, "exclude")?,
-            enable: raw.enable.iter().map(|s| s.get_ref().clone()).collect(),
-            disable: raw.disable.iter().map(|s| s.get_ref().clone()).collect(),
+            enable: raw.enable.iter().map(|s| canon(s.get_ref())).collect(),
+            disable: raw.disable.iter().map(|s| canon(s.get_ref())).collect(),
             severity: raw
                 .severity
                 .iter()
-                .map(|(k, v)| (k.clone(), *v.get_ref()))
+                .map(|(k, v)| (canon(k), *v.get_ref()))
                 .collect(),
             fail_on,
             max_file_size,
@@ -617,9 +617,10 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
     if let Some(c) = &config {
         c.check_ids(&known)?;
     }
-    check_selected(&args.select, &known)?;
-    let select: Option<HashSet<String>> = if !args.select.is_empty() {
-        Some(args.select.iter().cloned().collect())
+    let selected: Vec<String> = args.select.iter().map(|s| canon(s)).collect();
+    check_selected(&selected, &known)?;
+    let select: Option<HashSet<String>> = if !selected.is_empty() {
+        Some(selected.iter().cloned().collect())
     } else if let Some(c) = config
         .as_ref()
         .filter(|c| !c.enable.is_empty() || !c.disable.is_empty())
@@ -735,6 +736,11 @@ pub fn setup(cli: &ScanArgs, making_baseline: bool, roots: &Roots) -> Result<Set
         config_examples,
         reductions,
     })
+}
+
+/// A rule id as the registry knows it: a renamed audit's old id becomes its new one.
+fn canon(id: &str) -> String {
+    crate::audit::canonical_id(id).to_string()
 }
 
 /// Fails on the first `--select` id that is not a rule or audit, suggesting the closest.

@@ -60,7 +60,7 @@ fn parse_marker(line: &str) -> Option<(InlineAllow, Reach)> {
             let ids = list.split(']').next().unwrap_or("");
             let ids: Vec<String> = ids
                 .split(',')
-                .map(|s| s.trim().to_string())
+                .map(|s| crate::audit::canonical_id(s.trim()).to_string())
                 .filter(|s| !s.is_empty())
                 .collect();
             return Some((InlineAllow::Rules(ids), Reach::SameOrNext));

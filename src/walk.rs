@@ -114,6 +114,8 @@ pub fn walk_and_scan_as(
     {
         // GitLab `include: local` files are CI files whatever their names.
         crate::pipeline::gitlab_includes::register_root(only, |p| display.show(p));
+        // So are the local templates of Azure pipelines.
+        crate::pipeline::azure_templates::register_root(only, |p| display.show(p));
     }
     let only_files = roots.len() <= SEQUENTIAL_FILES
         && roots

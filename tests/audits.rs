@@ -321,8 +321,8 @@ fn gitlab_unpinned_include() {
 }
 
 #[test]
-fn gitlab_unpinned_image() {
-    check_gitlab("unpinned-image");
+fn gitlab_unpinned_images() {
+    check_gitlab("unpinned-images");
 }
 
 #[test]
@@ -362,8 +362,8 @@ fn azure_persist_credentials() {
 }
 
 #[test]
-fn azure_unpinned_image() {
-    check_platform("azure", "unpinned-image");
+fn azure_unpinned_images() {
+    check_platform("azure", "unpinned-images");
 }
 
 #[test]
@@ -387,8 +387,8 @@ fn circleci_unpinned_action() {
 }
 
 #[test]
-fn circleci_unpinned_image() {
-    check_platform("circleci", "unpinned-image");
+fn circleci_unpinned_images() {
+    check_platform("circleci", "unpinned-images");
 }
 
 #[test]
@@ -407,8 +407,8 @@ fn bitbucket_unpinned_action() {
 }
 
 #[test]
-fn bitbucket_unpinned_image() {
-    check_platform("bitbucket", "unpinned-image");
+fn bitbucket_unpinned_images() {
+    check_platform("bitbucket", "unpinned-images");
 }
 
 #[test]
@@ -427,8 +427,8 @@ fn jenkins_groovy_credential_interpolation() {
 }
 
 #[test]
-fn jenkins_unpinned_image() {
-    check_platform("jenkins", "unpinned-image");
+fn jenkins_unpinned_images() {
+    check_platform("jenkins", "unpinned-images");
 }
 
 #[test]
@@ -568,4 +568,24 @@ fn readme_audit_table_lists_the_platforms_of_every_audit() {
         tokenward::audit::AUDITS.len(),
         "README lists every audit once"
     );
+}
+
+#[test]
+fn azure_secrets_on_untrusted_pipeline() {
+    check_platform("azure", "secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn circleci_secrets_on_untrusted_pipeline() {
+    check_platform("circleci", "secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn jenkins_secrets_on_untrusted_pipeline() {
+    check_platform("jenkins", "secrets-on-untrusted-pipeline");
+}
+
+#[test]
+fn jenkins_long_lived_cloud_credentials() {
+    check_platform("jenkins", "long-lived-cloud-credentials");
 }

@@ -219,10 +219,10 @@ fn scanned_text_in_messages_cannot_break_the_output_line() {
         "image: \"evil\\nsecond line \\u202e\"\njob:\n  script: [make]\n",
     );
     let root = dir.path().to_str().expect("utf-8");
-    let (code, out, err) = scan(&["--select", "unpinned-image", root]);
+    let (code, out, err) = scan(&["--select", "unpinned-images", root]);
     assert_eq!(code, 1, "{err}");
     let first = out.lines().next().expect("a finding");
-    assert!(first.contains("unpinned-image"), "{out}");
+    assert!(first.contains("unpinned-images"), "{out}");
     assert!(!out.lines().any(|l| l.starts_with("second line")), "{out}");
     assert!(!out.contains('\u{202e}'), "{out}");
 }
@@ -245,6 +245,77 @@ fn child_pipeline_files_are_gitlab_files() {
     assert_eq!(code, 1, "{out}\n{err}");
     let v = json(&out);
     assert_eq!(v["findings"][0]["path"], "ci/deploy.yml", "{out}");
+}
+
+#[test]
+fn duplicate_keys_last_one_wins_as_gitlab_reads_them_and_github_still_rejects_them() {
+    // GitLab (Ruby's Psych) keeps the last of a repeated key (GNOME/libxml2's
+    // `.gitlab-ci.yml` repeats a job): the file is audited, the finding lands on the
+    // definition that takes effect, and the overridden one is not reported.
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "\
+deploy:
+  variables:
+    DEPLOY_PASSWORD: \"$DEPLOY_PASSWORD\"
+  script:
+    - make
+build:
+  script:
+    - make
+deploy:
+  variables:
+    DEPLOY_PASSWORD: \"Hq7vRt2kLm9Wx4pZ\"
+  script:
+    - make deploy
+",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", "--select", "hardcoded-credential", root]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("duplicated key"), "{err}");
+    let v = json(&out);
+    let f = v["findings"].as_array().expect("findings");
+    assert_eq!(f.len(), 1, "{out}");
+    assert_eq!(f[0]["span"]["start_line"], 11);
+    assert!(!out.contains("unparsable-ci-file"), "{out}");
+
+    // The same repetition in a GitHub workflow is an error there, and stays one here.
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: []\n  a:\n    runs-on: ubuntu-latest\n    steps: []\n",
+    );
+    let (_, out, err) = scan(&["--format", "json", root]);
+    assert!(err.contains("duplicated key"), "{err}");
+    assert!(out.contains("unparsable-ci-file"), "{out}");
+}
+
+#[test]
+fn the_old_unpinned_image_id_still_selects_and_suppresses() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "build:\n  image: node  # tokenward:allow[unpinned-image] our own mirror, rebuilt nightly\n  script: [make]\ntest:\n  image: python\n  script: [make]\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&["--format", "json", "--select", "unpinned-image", root]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let f = v["findings"].as_array().expect("findings");
+    assert_eq!(f.len(), 1, "{out}");
+    assert_eq!(f[0]["rule_id"], "unpinned-images");
+    assert_eq!(f[0]["span"]["start_line"], 5);
+    write(
+        dir.path(),
+        "tokenward.toml",
+        "[[allow]]\nrule = \"unpinned-image\"\npaths = [\".gitlab-ci.yml\"]\nreason = \"images come from our own mirror\"\n",
+    );
+    let (code, out, err) = scan(&["--format", "json", "--select", "unpinned-images", root]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// Rule ids of the findings on `line` of a scan of `root` with every rule on.

@@ -87,3 +87,144 @@ fn inventory_lists_static_cloud_keys_of_other_platforms() {
     ]);
     assert_eq!(json(&out)["findings"][0]["span"]["start_line"], 9, "{out}");
 }
+
+#[test]
+fn secrets_reaching_pull_request_builds_are_found_on_every_platform() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fx = |p: &str| {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(p),
+        )
+        .expect("fixture")
+    };
+    write(
+        dir.path(),
+        "azure-pipelines.yml",
+        &fx("azure/secrets-on-untrusted-pipeline/pr.yml"),
+    );
+    write(
+        dir.path(),
+        ".circleci/config.yml",
+        &fx("circleci/secrets-on-untrusted-pipeline/every-branch.yml"),
+    );
+    write(
+        dir.path(),
+        "Jenkinsfile",
+        &fx("jenkins/secrets-on-untrusted-pipeline/change-request.groovy"),
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "secrets-on-untrusted-pipeline",
+        root,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let mut got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["span"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, u64)> = [
+        (".circleci/config.yml", 9),
+        (".circleci/config.yml", 26),
+        ("Jenkinsfile", 7),
+        ("Jenkinsfile", 30),
+        ("azure-pipelines.yml", 12),
+        ("azure-pipelines.yml", 31),
+    ]
+    .iter()
+    .map(|(p, l)| (p.to_string(), *l))
+    .collect();
+    assert_eq!(got, want, "{out}");
+}
+
+#[test]
+fn local_azure_templates_are_audited_where_the_credential_is_written() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "azure-pipelines.yml",
+        "trigger: [main]\nextends:\n  template: eng/pipeline.yml\n",
+    );
+    write(
+        dir.path(),
+        "eng/pipeline.yml",
+        "jobs:\n  - job: deploy\n    steps:\n      - template: steps/deploy.yml\n      - template: shared.yml@templates\n",
+    );
+    write(
+        dir.path(),
+        "eng/steps/deploy.yml",
+        "steps:\n  - bash: aws s3 sync dist s3://bucket\n    env:\n      AWS_ACCESS_KEY_ID: $(awsKeyId)\n      AWS_SECRET_ACCESS_KEY: $(awsSecret)\n",
+    );
+    // Not used by any pipeline: an ordinary YAML file, not audited as Azure.
+    write(
+        dir.path(),
+        "eng/unused.yml",
+        "steps:\n  - bash: make\n    env:\n      AWS_ACCESS_KEY_ID: $(awsKeyId)\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "long-lived-cloud-credentials",
+        root,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["span"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("eng/steps/deploy.yml".to_string(), 4)], "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn azure_templates_are_never_read_through_a_symlink_or_outside_the_repository() {
+    let outside = tempfile::tempdir().expect("tmp");
+    write(
+        outside.path(),
+        "secret.yml",
+        "steps:\n  - bash: make\n    env:\n      AWS_ACCESS_KEY_ID: $(awsKeyId)\n",
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "azure-pipelines.yml",
+        "steps:\n  - template: link.yml\n  - template: ../secret.yml\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yml"),
+        dir.path().join("link.yml"),
+    )
+    .expect("symlink");
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "long-lived-cloud-credentials",
+        root,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}

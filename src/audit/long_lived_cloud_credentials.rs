@@ -59,6 +59,9 @@ fn other_fix(platform: Platform) -> &'static str {
         Platform::CircleCi => {
             "use CircleCI's OIDC token (`$CIRCLE_OIDC_TOKEN_V2`) with the `aws-cli/setup` orb's `role_arn`, or Workload Identity Federation for Google Cloud and Azure"
         }
+        Platform::Jenkins => {
+            "give the agent a cloud identity (an IAM role through IRSA or an instance profile with `withAWS(role: ...)`, GKE Workload Identity, an Azure managed identity), or mint a short-lived token with the OpenID Connect Provider plugin's credential and exchange it (`aws sts assume-role-with-web-identity`, Workload Identity Federation, `az login --federated-token`)"
+        }
         _ => {
             "set `oidc: true` on the step and use the pipe's OIDC variables (`AWS_OIDC_ROLE_ARN`) or the cloud's web-identity exchange with `$BITBUCKET_STEP_OIDC_TOKEN`"
         }
@@ -96,8 +99,13 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             } else {
                 other_fix(platform)
             };
+            let stored = if platform == Platform::Jenkins {
+                "stored as a Jenkins credential"
+            } else {
+                "stored as a CI/CD variable"
+            };
             let msg = format!(
-                "This job authenticates to {cloud} with {what} stored as a CI/CD variable; a leaked key gives lasting cloud access: {fix}, then delete the key."
+                "This job authenticates to {cloud} with {what} {stored}; a leaked key gives lasting cloud access: {fix}, then delete the key."
             );
             cx.report(out, &DOC, Hit::new(login.span, login.key.clone(), msg));
         }

@@ -35,7 +35,6 @@ mod secrets_on_untrusted_pipeline;
 mod self_hosted_runner_on_pr;
 mod template_injection;
 mod unpinned_action;
-mod unpinned_image;
 mod unpinned_images;
 mod unpinned_include;
 mod unredacted_secrets;
@@ -92,15 +91,9 @@ const ALL: &[Platform] = &[
     Platform::Bitbucket,
     Platform::Jenkins,
 ];
-/// Platforms where a cloud login can federate through the job's OIDC token.
-const OIDC_PLATFORMS: &[Platform] = &[
-    Platform::GitHubWorkflow,
-    Platform::GitHubAction,
-    Platform::GitLabCi,
-    Platform::AzurePipelines,
-    Platform::CircleCi,
-    Platform::Bitbucket,
-];
+/// Platforms where a cloud login can federate through the job's OIDC token (Jenkins
+/// through its OpenID Connect Provider plugin, or the agent's cloud identity).
+const OIDC_PLATFORMS: &[Platform] = ALL;
 /// GitHub Actions workflows only (actions have no triggers, permissions or jobs).
 const GITHUB_WORKFLOWS: &[Platform] = &[Platform::GitHubWorkflow];
 
@@ -179,7 +172,13 @@ pub const AUDITS: &[Audit] = &[
     ),
     audit(
         &secrets_on_untrusted_pipeline::DOC,
-        &[Platform::GitLabCi, Platform::Bitbucket],
+        &[
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+            Platform::Jenkins,
+        ],
         secrets_on_untrusted_pipeline::run,
     ),
     audit(
@@ -190,17 +189,6 @@ pub const AUDITS: &[Audit] = &[
             Platform::Jenkins,
         ],
         unpinned_include::run,
-    ),
-    audit(
-        &unpinned_image::DOC,
-        &[
-            Platform::GitLabCi,
-            Platform::AzurePipelines,
-            Platform::CircleCi,
-            Platform::Bitbucket,
-            Platform::Jenkins,
-        ],
-        unpinned_image::run,
     ),
     audit(&script_injection::DOC, GITLAB, script_injection::run),
     audit(&id_token_hygiene::DOC, GITLAB, id_token_hygiene::run),
@@ -222,7 +210,14 @@ pub const AUDITS: &[Audit] = &[
     audit(&bot_conditions::DOC, GITHUB_WORKFLOWS, bot_conditions::run),
     audit(
         &unpinned_images::DOC,
-        GITHUB_WORKFLOWS,
+        &[
+            Platform::GitHubWorkflow,
+            Platform::GitLabCi,
+            Platform::AzurePipelines,
+            Platform::CircleCi,
+            Platform::Bitbucket,
+            Platform::Jenkins,
+        ],
         unpinned_images::run,
     ),
     audit(
@@ -280,6 +275,23 @@ const ZIZMOR_IDS: &[(&str, &str)] = &[
     ("unredacted-secrets", "unredacted-secrets"),
     ("secrets-outside-env", "deploy-without-environment"),
 ];
+
+/// Audit ids that were renamed, old to new: the old id keeps working in `--select`,
+/// `tokenward.toml` (`enable`, `disable`, `severity`, `[[allow]] rule`) and inline
+/// `tokenward:allow[...]` markers.
+pub const RENAMED: &[(&str, &str)] = &[
+    // GitLab, Azure, CircleCI, Bitbucket and Jenkins images had their own id until the
+    // concern was merged with GitHub's (and zizmor's) `unpinned-images`.
+    ("unpinned-image", "unpinned-images"),
+];
+
+/// The current id of a rule or audit (`id` itself unless it was renamed).
+pub fn canonical_id(id: &str) -> &str {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| new)
+}
 
 /// The tokenward audit that zizmor's audit `id` corresponds to.
 pub fn from_zizmor_id(id: &str) -> Option<&'static str> {
@@ -371,6 +383,9 @@ pub fn platform_of(rel_path: &str) -> Option<Platform> {
     if let Some(other) = other_platform(dir, name) {
         return Some(other);
     }
+    if crate::pipeline::azure_templates::is_template(p) {
+        return Some(Platform::AzurePipelines);
+    }
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if !yaml {
         return None;
@@ -436,6 +451,18 @@ pub fn parse_github<'s>(src: &'s Source<'s>) -> Result<Option<yaml::Node>, Strin
     Ok(root.filter(yaml::Node::is_map))
 }
 
+/// Parses one CI file of `platform` as that platform reads YAML: GitHub rejects a key
+/// repeated in one mapping ("'x' is already defined"); GitLab, CircleCI and Bitbucket
+/// keep the last one, and Azure Pipelines accepts repeated template-expression keys
+/// (`${{ if }}`, `${{ insert }}`), so those files are read with the last key winning
+/// rather than reported unparsable.
+pub fn parse_ci<'s>(src: &'s Source<'s>, platform: Platform) -> Result<Option<yaml::Node>, String> {
+    match platform {
+        Platform::GitHubWorkflow | Platform::GitHubAction => parse_github(src),
+        _ => Ok(yaml::parse_last_key_wins(src)?.filter(yaml::Node::is_map)),
+    }
+}
+
 /// The facts of one CI file of `platform` (for the inventory), `None` when it is empty.
 pub fn pipeline_of(
     rel_path: &str,
@@ -447,7 +474,7 @@ pub fn pipeline_of(
         return Ok(Some(from_other::jenkins_facts(rel_path, text, &j)));
     }
     let src = Source::new(text);
-    let Some(root) = parse_github(&src)? else {
+    let Some(root) = parse_ci(&src, platform)? else {
         return Ok(None);
     };
     match platform {
@@ -588,7 +615,7 @@ pub fn audit_file_as(
         run(&facts, Syntax::Jenkins(&j, text), &mut out)?;
         return Ok(out);
     }
-    let Some(root) = parse_github(&src)? else {
+    let Some(root) = parse_ci(&src, platform)? else {
         return Ok(out);
     };
     if matches!(

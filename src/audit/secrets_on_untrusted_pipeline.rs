@@ -1,10 +1,16 @@
-//! Audit `secrets-on-untrusted-pipeline`: GitLab jobs that read stored credentials and
-//! run in merge-request pipelines, where the merge request's code runs with them. Its
-//! documentation is [`DOC`].
+//! Audit `secrets-on-untrusted-pipeline`: jobs that read stored credentials and run in
+//! merge-request or pull-request builds, where the request's code runs with them
+//! (GitLab, Bitbucket, Azure Pipelines, CircleCI, Jenkins). Its documentation is
+//! [`DOC`].
 
 use super::{AuditDoc, Ctx, Hit};
-use crate::finding::{Confidence, Finding, Severity};
-use crate::pipeline::from_gitlab::job_runs_on_mr;
+use crate::finding::{Confidence, Finding, Severity, Span};
+use crate::pipeline::Platform;
+use crate::pipeline::from_gitlab::{job_runs_on_mr, secret_name, var_refs};
+use crate::pipeline::from_other::azure_macros;
+use crate::pipeline::jenkins_blocks::{bindings, pr_regions};
+use crate::pipeline::other_ci::OtherCi;
+use crate::pipeline::yaml::Node;
 use std::collections::HashSet;
 
 /// Documentation of `secrets-on-untrusted-pipeline`.
@@ -21,8 +27,176 @@ protected branches and tags) and keep jobs that need them off merge-request pipe
 project with secrets in reach.",
 };
 
+/// Stored-variable references in a value: `$NAME`, `${NAME}` and Azure's `$(NAME)`;
+/// dotted names (`$(Build.BuildId)`, `$(System.AccessToken)`) are Azure's predefined
+/// variables.
+fn secret_refs_in(text: &str) -> Vec<(&str, usize, usize)> {
+    let mut out: Vec<(&str, usize, usize)> = var_refs(text)
+        .into_iter()
+        .map(|r| (r.name, r.start, r.end))
+        .collect();
+    out.extend(azure_macros(text));
+    out.retain(|(n, _, _)| !n.contains('.') && secret_name(n));
+    out
+}
+
+/// Azure: with a `pr:` trigger, every job runs for pull requests unless a condition
+/// keeps it off them.
+fn azure(cx: &Ctx<'_>, v: &OtherCi, out: &mut Vec<Finding>) {
+    let Some((pr_key, _)) = &v.pr_trigger else {
+        return;
+    };
+    let pr_line = cx.src.node_span(pr_key).start_line;
+    let mut places: Vec<(&str, &Node)> = v.scripts.iter().map(|(p, n)| (p.as_str(), n)).collect();
+    places.extend(
+        v.variables
+            .iter()
+            .filter(|nv| nv.path.ends_with("env"))
+            .map(|nv| (nv.path.as_str(), &nv.value)),
+    );
+    let mut hits: Vec<(Span, String, String)> = Vec::new();
+    for (path, node) in places {
+        if v.off_pr_builds(path) {
+            continue;
+        }
+        let Some(text) = node.as_str() else { continue };
+        if let Some((name, s, e)) = secret_refs_in(text).into_iter().next() {
+            let span = cx
+                .src
+                .find_in_node(node, &text[s..e], 0)
+                .unwrap_or_else(|| cx.src.node_span(node));
+            hits.push((span, path.to_string(), name.to_string()));
+        }
+    }
+    hits.sort_by_key(|h| (h.0.start_line, h.0.start_column));
+    let mut seen = HashSet::new();
+    for (span, path, name) in hits {
+        let job = cx
+            .facts
+            .jobs
+            .iter()
+            .rposition(|j| j.span.start_line <= span.start_line);
+        if !seen.insert(job) {
+            continue;
+        }
+        let who = job.map_or_else(
+            || "This pipeline".to_string(),
+            |j| format!("Job `{}`", cx.facts.jobs[j].id),
+        );
+        let msg = format!(
+            "{who} reads `$({name})` and runs for pull requests (`pr:` trigger, line {pr_line}): the pull request's code, build scripts and dependencies run with the secret. Keep it off PR builds with `condition: ne(variables['Build.Reason'], 'PullRequest')` and leave 'Make secrets available to builds of forks' off in the pipeline's settings (not visible in YAML)."
+        );
+        cx.report(out, &DOC, Hit::new(span, format!("{path}.{name}"), msg));
+    }
+}
+
+/// CircleCI: a job that a workflow runs on every branch also runs on pull-request
+/// branches; with a context it gets the context's secrets there.
+fn circleci(cx: &Ctx<'_>, v: &OtherCi, out: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    for bj in &v.every_branch_jobs {
+        if !seen.insert(bj.name.as_str()) {
+            continue;
+        }
+        if let Some(ctx) = &bj.context {
+            let names = match ctx.as_str() {
+                Some(s) => format!("`{s}`"),
+                None => ctx
+                    .items()
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            let msg = format!(
+                "Job `{}` gets context {names} and its workflow runs it on every branch, pull-request branches included: whoever can push a branch (and fork authors, if the project passes secrets to forked pull requests) runs code with the context's secrets. Add `filters: branches: only:` with your release branches, or restrict the context to protected branches.",
+                bj.name
+            );
+            cx.report(
+                out,
+                &DOC,
+                Hit::new(
+                    cx.src.node_span(ctx),
+                    format!("workflows.{}.context", bj.name),
+                    msg,
+                ),
+            );
+            continue;
+        }
+        // An inline orb's job `orb/job` is defined under `orbs: orb: jobs: job:`.
+        let prefix = match bj.name.split_once('/') {
+            Some((orb, job)) => format!("orbs.{orb}.jobs.{job}."),
+            None => format!("jobs.{}.", bj.name),
+        };
+        let first = v
+            .scripts
+            .iter()
+            .filter(|(p, _)| p.starts_with(&prefix))
+            .find_map(|(p, n)| {
+                let text = n.as_str()?;
+                let (name, s, e) = secret_refs_in(text).into_iter().next()?;
+                let span = cx.src.find_in_node(n, &text[s..e], 0)?;
+                Some((p, name, span))
+            });
+        if let Some((path, name, span)) = first {
+            let msg = format!(
+                "Job `{}` reads `${name}` and its workflow runs it on every branch, pull-request branches included: project variables go to every branch build (and to forked pull requests if the project passes secrets to them, a setting not visible here). Filter the job to release branches (`filters: branches: only:`) or move the secret to a restricted context.",
+                bj.name
+            );
+            cx.report(
+                out,
+                &DOC,
+                Hit::new(span, format!("{path}.{name}"), msg).confidence(Confidence::Low),
+            );
+        }
+    }
+}
+
+/// Jenkins: `when { changeRequest() }` stages and `if (env.CHANGE_ID)` blocks run the
+/// change request's code; a credential bound in or around them is in its reach.
+fn jenkins(cx: &Ctx<'_>, text: &str, out: &mut Vec<Finding>) {
+    let regions = pr_regions(text);
+    if regions.is_empty() {
+        return;
+    }
+    for b in bindings(text) {
+        let Some(r) = regions.iter().find(|r| b.reaches(r)) else {
+            continue;
+        };
+        let span = Span {
+            start_line: b.line,
+            start_column: b.col,
+            end_line: b.line,
+            end_column: b.col + b.word.trim_end_matches('(').chars().count(),
+        };
+        let whom = if r.name == "if" {
+            format!("the change-request block at line {}", r.start)
+        } else {
+            format!("stage `{}`", r.name)
+        };
+        let msg = format!(
+            "This credential is bound where {whom} runs for change requests (line {}): the pull request's build scripts run with it, and multibranch builds of fork pull requests run their own code even when the Jenkinsfile is taken from the target branch. Bind credentials only in stages with `when {{ not {{ changeRequest() }} }}` or `when {{ branch 'main' }}`.",
+            r.condition
+        );
+        cx.report(
+            out,
+            &DOC,
+            Hit::new(span, format!("line{}.{}", b.line, b.word), msg),
+        );
+    }
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some((_, text)) = cx.jenkins() {
+        return jenkins(cx, text, out);
+    }
     if let Some(v) = cx.other() {
+        match cx.facts.platform {
+            Platform::AzurePipelines => return azure(cx, v, out),
+            Platform::CircleCi => return circleci(cx, v, out),
+            _ => {}
+        }
         // Bitbucket: steps under `pipelines: pull-requests:` get the repository's secured
         // variables for pull requests from branches of the repository.
         let mut seen = HashSet::new();
@@ -31,8 +205,8 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let Some(text) = node.as_str() else { continue };
-            for r in crate::pipeline::from_gitlab::var_refs(text) {
-                if !crate::pipeline::from_gitlab::secret_name(r.name) {
+            for r in var_refs(text) {
+                if !secret_name(r.name) {
                     continue;
                 }
                 let span = cx

@@ -1271,8 +1271,10 @@ pub fn variable_block_keys(platform: super::Platform) -> &'static [&'static str]
     use super::Platform as P;
     match platform {
         P::AzurePipelines => &["variables", "env"],
-        P::CircleCi => &["environment"],
-        P::Bitbucket => &["variables"],
+        // `auth:` holds a `docker:` image's registry login; Bitbucket's `image:`
+        // mapping holds `username:`/`password:` the same way.
+        P::CircleCi => &["environment", "auth"],
+        P::Bitbucket => &["variables", "image"],
         _ => &["variables", "env"],
     }
 }

@@ -145,7 +145,7 @@ pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> P
         logins: Vec::new(),
         publishes: Vec::new(),
     };
-    if !v.pr_paths.is_empty() {
+    if !v.pr_paths.is_empty() || v.pr_trigger.is_some() {
         p.triggers
             .push(("pull_request".to_string(), Exposure::ForkPullRequest));
     }
@@ -254,6 +254,10 @@ pub fn jenkins_facts(path: &str, text: &str, j: &Jenkinsfile) -> Pipeline {
         logins: Vec::new(),
         publishes: Vec::new(),
     };
+    if !super::jenkins_blocks::pr_regions(text).is_empty() {
+        p.triggers
+            .push(("change_request".to_string(), Exposure::ForkPullRequest));
+    }
     for (name, line) in &j.credential_vars {
         let l = text.lines().nth(line - 1).unwrap_or("");
         let col = l

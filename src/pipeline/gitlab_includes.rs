@@ -110,7 +110,7 @@ pub fn context_for(rel_path: &str) -> Vec<Node> {
     Vec::new()
 }
 
-fn read_bounded(path: &Path, canon_root: &Path) -> Option<String> {
+pub(crate) fn read_bounded(path: &Path, canon_root: &Path) -> Option<String> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
         return None;
@@ -124,7 +124,7 @@ fn read_bounded(path: &Path, canon_root: &Path) -> Option<String> {
 
 /// A local include target as a clean relative path, or `None` when it leaves the
 /// repository or names a variable.
-fn clean_target(t: &str) -> Option<String> {
+pub(crate) fn clean_target(t: &str) -> Option<String> {
     let t = t.trim().trim_start_matches('/');
     if t.is_empty() || t.contains('$') {
         return None;
@@ -184,7 +184,10 @@ fn closure(root: &Path) -> Option<Closure> {
         let Some(text) = read_bounded(&root.join(&rel), &canon_root) else {
             continue;
         };
-        let doc = yaml::parse(&text).ok().flatten().filter(Node::is_map);
+        let doc = yaml::parse_last_key_wins(&yaml::Source::new(&text))
+            .ok()
+            .flatten()
+            .filter(Node::is_map);
         let mut next: Vec<String> = Vec::new();
         if let Some(d) = &doc
             && depth < MAX_DEPTH

@@ -8,6 +8,7 @@
 //! front end [`from_github`]; [`repo`] links files (reusable workflows and their
 //! callers).
 
+pub mod azure_templates;
 pub mod catalog;
 pub mod consumers;
 pub mod from_github;
@@ -16,6 +17,7 @@ pub mod from_other;
 pub mod github;
 pub mod gitlab;
 pub mod gitlab_includes;
+pub mod jenkins_blocks;
 pub mod other_ci;
 pub mod repo;
 pub mod script_words;

@@ -59,6 +59,184 @@ pub struct OtherCi {
     pub jobs: Vec<(String, Node)>,
     /// Whether Bitbucket steps sit under `pull-requests:` (paths that start with it).
     pub pr_paths: Vec<String>,
+    /// Azure: the top-level `pr:` trigger, when it runs the pipeline for pull requests
+    /// (anything but `none`/`false`).
+    pub pr_trigger: Option<(Node, Node)>,
+    /// Azure: paths of stages, jobs and steps whose `condition:` (or a `${{ if }}` key)
+    /// keeps pull-request builds out.
+    pub non_pr_paths: Vec<String>,
+    /// CircleCI: jobs that a workflow runs on every branch (no `filters: branches:
+    /// only:`, no branch `when:`), so on pull-request branches too.
+    pub every_branch_jobs: Vec<BranchJob>,
+}
+
+/// A CircleCI job that a workflow runs on every branch.
+#[derive(Debug, Clone)]
+pub struct BranchJob {
+    /// The job's name (`build`, or `orb/job` for an orb's job).
+    pub name: String,
+    /// The workflow entry's name node.
+    pub entry: Node,
+    /// The entry's `context:` value, when it hands the job a context's secrets.
+    pub context: Option<Node>,
+}
+
+/// Whether an Azure condition (or `${{ if }}` expression) keeps pull-request builds
+/// out: `ne(variables['Build.Reason'], 'PullRequest')`, a branch test on
+/// `Build.SourceBranch` (a PR build's branch is `refs/pull/N/merge`), or a test that the
+/// reason is something else (`eq(variables['Build.Reason'], 'Schedule')`).
+pub fn azure_condition_excludes_pr(text: &str) -> bool {
+    let s: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\'' && *c != '"')
+        .flat_map(char::to_lowercase)
+        .collect();
+    let reason = ["variables[build.reason]", "variables.build.reason"];
+    if s.contains("pullrequest") {
+        return reason
+            .iter()
+            .any(|r| s.contains(&format!("ne({r},pullrequest)")));
+    }
+    let branch = [
+        "variables[build.sourcebranch]",
+        "variables.build.sourcebranch",
+    ];
+    branch.iter().any(|b| {
+        ["eq(", "startswith("].iter().any(|f| {
+            s.contains(&format!("{f}{b},refs/heads/")) || s.contains(&format!("{f}{b},refs/tags/"))
+        })
+    }) || reason
+        .iter()
+        .any(|r| s.contains(&format!("eq({r},")) || s.contains(&format!("in({r},")))
+}
+
+/// Whether a CircleCI `branches:` filter keeps pull-request branches out: an `only:`
+/// list without a catch-all pattern, or `ignore: /.*/` (tags only).
+fn circle_branches_filtered(branches: &Node) -> bool {
+    let values = |n: &Node| -> Vec<String> {
+        match n.as_str() {
+            Some(s) => vec![s.trim().to_string()],
+            None => n
+                .items()
+                .iter()
+                .filter_map(Node::as_str)
+                .map(|s| s.trim().to_string())
+                .collect(),
+        }
+    };
+    let catch_all = |v: &str| matches!(v, "/.*/" | "/.+/" | "/pull\\/.*/" | "/pull\\/[0-9]+/");
+    if let Some(only) = branches.get("only") {
+        let v = values(only);
+        return !v.is_empty() && !v.iter().any(|x| catch_all(x));
+    }
+    branches
+        .get("ignore")
+        .is_some_and(|i| values(i).iter().any(|x| x == "/.*/"))
+}
+
+/// CircleCI jobs that the workflows run on every branch.
+fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
+    let mut out = Vec::new();
+    let Some(workflows) = root.get("workflows") else {
+        // Without workflows CircleCI runs the `build` job on every push.
+        if let Some((k, _)) = root.get("jobs").and_then(|j| j.entry("build")) {
+            out.push(BranchJob {
+                name: "build".to_string(),
+                entry: k.clone(),
+                context: None,
+            });
+        }
+        return out;
+    };
+    for (_, wf) in workflows.entries() {
+        if !wf.is_map() {
+            continue;
+        }
+        // A scheduled workflow, or one gated on the branch, does not run for PRs.
+        let gated = ["when", "unless"].iter().any(|k| {
+            wf.get(k).is_some_and(|w| {
+                let mut hit = false;
+                w.walk_scalars("", &mut |_, _, v| {
+                    hit |= v.contains("pipeline.git.branch")
+                        || v.contains("pipeline.git.tag")
+                        || v.contains("pipeline.trigger_source")
+                        || v.contains("pipeline.schedule");
+                });
+                hit
+            })
+        }) || wf.get("triggers").is_some();
+        if gated {
+            continue;
+        }
+        // Each entry: its job, the name others require it by, whether its own filter or
+        // an approval gates it, what it requires.
+        let mut entries: Vec<(&Node, String, bool, Vec<String>, Option<&Node>)> = Vec::new();
+        for item in wf.get("jobs").map(Node::items).unwrap_or_default() {
+            let (key, conf) = match &item.value {
+                Value::Str(_) => (item, None),
+                Value::Map(m) if m.len() == 1 => (&m[0].0, Some(&m[0].1)),
+                _ => continue,
+            };
+            let Some(name) = key.as_str() else { continue };
+            let filtered = conf
+                .and_then(|c| c.get("filters"))
+                .and_then(|f| f.get("branches"))
+                .is_some_and(circle_branches_filtered);
+            let approval = conf
+                .and_then(|c| c.get("type"))
+                .and_then(Node::as_str)
+                .is_some_and(|t| t == "approval");
+            let alias = conf
+                .and_then(|c| c.get("name"))
+                .and_then(Node::as_str)
+                .unwrap_or(name)
+                .to_string();
+            let requires: Vec<String> = conf
+                .and_then(|c| c.get("requires"))
+                .map(|r| {
+                    r.items()
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            entries.push((key, alias, filtered || approval, requires, conf));
+        }
+        // A job that requires a filtered (or approved) job only runs when that one does
+        // (CircleCI skips it otherwise): gating flows down `requires:`, to a fixpoint.
+        let mut gated: Vec<bool> = entries.iter().map(|e| e.2).collect();
+        for _ in 0..entries.len() {
+            let mut changed = false;
+            for i in 0..entries.len() {
+                if gated[i] {
+                    continue;
+                }
+                let up = entries[i]
+                    .3
+                    .iter()
+                    .any(|r| entries.iter().zip(&gated).any(|(e, g)| *g && e.1 == *r));
+                if up {
+                    gated[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for ((key, _, _, _, conf), g) in entries.into_iter().zip(gated) {
+            let Some(name) = key.as_str().filter(|_| !g) else {
+                continue;
+            };
+            out.push(BranchJob {
+                name: name.to_string(),
+                entry: key.clone(),
+                context: conf.and_then(|c| c.get("context")).cloned(),
+            });
+        }
+    }
+    out
 }
 
 fn walk<'n>(
@@ -131,8 +309,20 @@ impl OtherCi {
             let checkouts = &mut v.persisted_checkouts;
             let jobs = &mut v.jobs;
             let prs = &mut v.pr_paths;
+            let non_pr = &mut v.non_pr_paths;
             walk(&root, &mut path, 0, &mut |p, k, val| {
                 let Some(key) = k.as_str() else { return };
+                if platform == Platform::AzurePipelines {
+                    if key == "condition" && val.as_str().is_some_and(azure_condition_excludes_pr) {
+                        non_pr.push(p.strip_suffix(".condition").unwrap_or(p).to_string());
+                    } else if key.trim_start().starts_with("${{")
+                        && key.contains("if")
+                        && !key.contains("else")
+                        && azure_condition_excludes_pr(key)
+                    {
+                        non_pr.push(p.to_string());
+                    }
+                }
                 if var_keys.contains(&key) {
                     if val.is_map() {
                         for (nk, nv) in val.entries() {
@@ -221,6 +411,15 @@ impl OtherCi {
                                 .filter_map(|(jk, _)| Some((jk.as_str()?.to_string(), jk.clone()))),
                         );
                     }
+                    // An inline orb's jobs (`orbs: name: jobs:`), run as `name/job`.
+                    (Platform::CircleCi, "jobs")
+                        if p.starts_with("orbs.") && p.matches('.').count() == 2 =>
+                    {
+                        let orb = &p["orbs.".len()..p.len() - ".jobs".len()];
+                        jobs.extend(val.entries().iter().filter_map(|(jk, _)| {
+                            Some((format!("{orb}/{}", jk.as_str()?), jk.clone()))
+                        }));
+                    }
                     (Platform::Bitbucket, "pipe") => {
                         if let Some(s) = val.as_str() {
                             let (name, version) = split_version(s.trim(), ':');
@@ -250,8 +449,27 @@ impl OtherCi {
                 }
             });
         }
+        if platform == Platform::AzurePipelines
+            && let Some((k, pr)) = root.entry("pr")
+            && !pr
+                .as_str()
+                .is_some_and(|s| matches!(s.trim(), "none" | "false"))
+        {
+            v.pr_trigger = Some((k.clone(), pr.clone()));
+        }
+        if platform == Platform::CircleCi {
+            v.every_branch_jobs = circle_every_branch_jobs(&root);
+        }
         v.root = Some(root);
         v
+    }
+
+    /// Whether Azure `path` lies in a stage, job or step kept off pull-request builds.
+    pub fn off_pr_builds(&self, path: &str) -> bool {
+        self.non_pr_paths.iter().any(|p| {
+            path.strip_prefix(p.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
     }
 
     /// Whether Bitbucket `path` lies in a step that runs for pull requests.

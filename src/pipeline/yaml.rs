@@ -8,7 +8,7 @@
 //! a front end resolves them with [`resolve_merge_keys`].
 
 use crate::finding::Span;
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::{MarkedYaml, Scalar, YamlData};
 
 /// How a scalar was written in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,8 @@ pub enum Style {
 /// The content of a node.
 #[derive(Debug, Clone)]
 pub enum Value {
-    /// A mapping, in source order (duplicate keys are a parse error).
+    /// A mapping, in source order (a repeated key is a parse error, or only its last
+    /// occurrence is kept: [`parse_last_key_wins`]).
     Map(Vec<(Node, Node)>),
     /// A sequence.
     Seq(Vec<Node>),
@@ -344,14 +345,69 @@ pub fn parse(text: &str) -> Result<Option<Node>, String> {
     parse_indexed(&Source::new(text))
 }
 
-/// Parses the first YAML document of an already indexed source.
+/// Parses the first YAML document of an already indexed source; a key repeated in one
+/// mapping is an error (as the YAML spec and GitHub Actions have it: "'x' is already
+/// defined").
 pub fn parse_indexed(src: &Source<'_>) -> Result<Option<Node>, String> {
+    load(src, false)
+}
+
+/// Parses the first YAML document of an already indexed source, accepting a key repeated
+/// in one mapping with the last one winning, as GitLab (Ruby's Psych) and the Java YAML
+/// readers of CircleCI and Bitbucket do. The surviving key keeps its own position (the
+/// last occurrence), so a finding on it points at the line that takes effect.
+pub fn parse_last_key_wins(src: &Source<'_>) -> Result<Option<Node>, String> {
+    load(src, true)
+}
+
+fn load(src: &Source<'_>, duplicates: bool) -> Result<Option<Node>, String> {
     check_bounds(src.text)?;
-    let docs = MarkedYaml::load_from_str(src.text).map_err(|e| {
+    let at = |e: &saphyr::ScanError| {
         let m = e.marker();
         format!("{}:{}: {}", m.line(), m.col() + 1, e.info())
-    })?;
+    };
+    let mut loader = saphyr::YamlLoader::<MarkedYaml<'_>>::default();
+    loader.allow_duplicate_keys(duplicates);
+    saphyr_parser::Parser::new_from_str(src.text)
+        .load(&mut loader, true)
+        .map_err(|e| at(&e))?;
+    if let Some(e) = loader.error() {
+        return Err(at(e));
+    }
+    let docs = loader.into_documents();
     Ok(docs.first().map(|first| convert(first, src)))
+}
+
+/// Moves a mapping key that the loader kept from an earlier duplicate to its last
+/// occurrence: the nearest line between the key and its value that holds the same key
+/// at the same column. Returns whether it moved.
+fn relocate_duplicate_key(key: &mut Node, value: &Node, src: &Source<'_>) -> bool {
+    let Some(name) = key.as_str() else {
+        return false;
+    };
+    if value.line <= key.line + 1 || name.is_empty() {
+        return false;
+    }
+    let quoted = [format!("\"{name}\""), format!("'{name}'")];
+    for l in (key.line + 1..=value.line).rev() {
+        let text = src.line(l);
+        let indent = text.chars().take_while(|c| *c == ' ').count();
+        if indent != key.col {
+            continue;
+        }
+        let rest = &text[indent..];
+        let after = [name, quoted[0].as_str(), quoted[1].as_str()]
+            .iter()
+            .find_map(|k| rest.strip_prefix(k));
+        if after.is_some_and(|a| a.trim_start().starts_with(':')) {
+            let len = key.end_index.saturating_sub(key.index);
+            key.line = l;
+            key.index = src.line_chars[l - 1] + indent;
+            key.end_index = key.index + len;
+            return true;
+        }
+    }
+    false
 }
 
 /// Deepest nesting of collections a pipeline file may have. Real workflows stay far
@@ -475,11 +531,21 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
     };
     match &m.data {
         YamlData::Mapping(map) => {
-            node.value = Value::Map(
-                map.iter()
-                    .map(|(k, v)| (convert(k, src), convert(v, src)))
-                    .collect(),
-            );
+            let mut moved = false;
+            let mut entries: Vec<(Node, Node)> = map
+                .iter()
+                .map(|(k, v)| {
+                    let (mut k, v) = (convert(k, src), convert(v, src));
+                    moved |= relocate_duplicate_key(&mut k, &v, src);
+                    (k, v)
+                })
+                .collect();
+            // The loader moves a repeated key's entry to the end; put it back in source
+            // order (of the occurrence that wins).
+            if moved {
+                entries.sort_by_key(|(k, _)| k.index);
+            }
+            node.value = Value::Map(entries);
         }
         YamlData::Sequence(seq) => {
             node.value = Value::Seq(seq.iter().map(|v| convert(v, src)).collect());
@@ -634,6 +700,26 @@ pub fn resolve_merge_keys(node: &mut Node) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_keys_keep_the_last_at_its_own_position() {
+        let text = "a:\n  x: 1\nb: 2\n'a':\n  y: 3\nc: 4\n";
+        let src = Source::new(text);
+        assert!(parse_indexed(&src).unwrap_err().contains("duplicated key"));
+        let root = parse_last_key_wins(&src).unwrap().unwrap();
+        let keys: Vec<(&str, usize)> = root
+            .entries()
+            .iter()
+            .map(|(k, _)| (k.as_str().unwrap(), k.line))
+            .collect();
+        assert_eq!(keys, [("b", 3), ("a", 4), ("c", 6)]);
+        let a = root.get("a").unwrap();
+        assert!(a.get("x").is_none());
+        assert_eq!(a.get("y").and_then(Node::as_str), Some("3"));
+        // Unrepeated keys whose values start lines later stay where they are.
+        let plain = parse_last_key_wins(&Source::new("a:\n\n  # c\n  x: 1\n")).unwrap();
+        assert_eq!(plain.unwrap().entries()[0].0.line, 1);
+    }
 
     #[test]
     fn deep_nesting_is_refused_before_the_tree_is_built() {
