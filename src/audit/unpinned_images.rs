@@ -96,7 +96,13 @@ fn image_nodes<'n>(holder: &'n Node, out: &mut Vec<(&'static str, &'n Node)>) {
 /// Azure, CircleCI, Bitbucket, Jenkins and GitLab images.
 fn other_platforms(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if let Some(v) = cx.other() {
+        // A step defined once and reused through anchors (Bitbucket `definitions:`)
+        // appears at every path that uses it: one finding, at its definition.
+        let mut seen = HashSet::new();
         for (path, n) in &v.images {
+            if !seen.insert((n.line, n.col)) {
+                continue;
+            }
             if let Some(image) = n.as_str().filter(|i| unpinned(i)) {
                 cx.report(
                     out,

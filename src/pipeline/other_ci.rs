@@ -350,8 +350,14 @@ impl OtherCi {
                     scripts.extend(s.into_iter().map(|n| (p.to_string(), n.clone())));
                 }
                 match (platform, key) {
-                    // Azure `pool: image:` names a VM image, not a container.
-                    (_, "image") if !p.contains("pool") => {
+                    // Azure `pool: image:` names a VM image, not a container, and a
+                    // template parameter's default is a value the template may use
+                    // anywhere (WSL's test-stage.yml lists VM images there).
+                    (_, "image")
+                        if !p.contains("pool")
+                            && !(platform == Platform::AzurePipelines
+                                && p.starts_with("parameters")) =>
+                    {
                         if let Some(s) = val.as_str().map(|_| val).or_else(|| val.get("name")) {
                             images.push((p.to_string(), s.clone()));
                         }
