@@ -355,8 +355,8 @@ impl OtherCi {
                     // anywhere (WSL's test-stage.yml lists VM images there).
                     (_, "image")
                         if !p.contains("pool")
-                            && !(platform == Platform::AzurePipelines
-                                && p.starts_with("parameters")) =>
+                            && (platform != Platform::AzurePipelines
+                                || !p.starts_with("parameters")) =>
                     {
                         if let Some(s) = val.as_str().map(|_| val).or_else(|| val.get("name")) {
                             images.push((p.to_string(), s.clone()));
