@@ -200,7 +200,11 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         // Bitbucket: steps under `pipelines: pull-requests:` get the repository's secured
         // variables for pull requests from branches of the repository.
         let mut seen = HashSet::new();
-        for (path, node) in &v.scripts {
+        // Scripts, and the variables a step hands to its pipes.
+        let mut places: Vec<(&str, &Node)> =
+            v.scripts.iter().map(|(p, n)| (p.as_str(), n)).collect();
+        places.extend(v.variables.iter().map(|nv| (nv.path.as_str(), &nv.value)));
+        for (path, node) in places {
             if !v.in_pr_step(path) {
                 continue;
             }
