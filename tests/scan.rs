@@ -386,3 +386,34 @@ fn lock_files_only_report_distinctive_formats() {
     assert_eq!(findings(&json(&out)), vec![]);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_report_written_into_the_scanned_tree_does_not_report_itself() {
+    // Users write `tokenward.sarif` next to their code; the next scan reads it. Rule and
+    // audit help in the report must not hold anything a rule takes for a secret.
+    let dir = tempfile::tempdir().expect("tmp");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    for format in ["sarif", "json"] {
+        let report = dir.path().join(format!("report.{format}"));
+        let report = report.to_str().expect("utf-8");
+        let out = common::tokenward()
+            .args([
+                "scan",
+                fixtures,
+                "--no-ignore",
+                "--format",
+                format,
+                "--output",
+                report,
+            ])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "the fixtures have findings");
+        let again = common::tokenward()
+            .args(["scan", report, "--no-config", "--format", "json"])
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&again.stdout);
+        assert_eq!(again.status.code(), Some(0), "{format}: {stdout}");
+    }
+}
