@@ -237,10 +237,21 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             .iter()
             .filter(|r| r.job == Some(ji))
             .collect();
-        let Some(first) = refs.first() else { continue };
-        if !seen.insert((first.span.start_line, first.span.start_column)) {
+        // The first use not already reported for another job: a definition that many
+        // jobs inherit is one finding, and a job's own use still gets its own.
+        let unseen = |r: &&&crate::pipeline::SecretRef| {
+            !seen.contains(&(r.span.start_line, r.span.start_column))
+        };
+        let own_line = cx.facts.jobs.get(ji).map_or(0, |j| j.span.start_line);
+        let Some(first) = refs
+            .iter()
+            .filter(unseen)
+            .find(|r| r.span.start_line >= own_line)
+            .or_else(|| refs.first().filter(unseen))
+        else {
             continue;
-        }
+        };
+        seen.insert((first.span.start_line, first.span.start_column));
         let mut names: Vec<String> = refs.iter().map(|r| format!("`${}`", r.name)).collect();
         names.dedup();
         let whence = if why.foreign {
