@@ -171,13 +171,18 @@ fn jenkins(cx: &Ctx<'_>, text: &str, out: &mut Vec<Finding>) {
             end_column: b.col + b.word.trim_end_matches('(').chars().count(),
         };
         let whom = if r.name == "if" {
-            format!("the change-request block at line {}", r.start)
+            format!(
+                "a block that runs for change requests (`if` at line {})",
+                r.start
+            )
         } else {
-            format!("stage `{}`", r.name)
+            format!(
+                "stage `{}`, which runs for change requests (line {})",
+                r.name, r.condition
+            )
         };
         let msg = format!(
-            "This credential is bound where {whom} runs for change requests (line {}): the pull request's build scripts run with it, and multibranch builds of fork pull requests run their own code even when the Jenkinsfile is taken from the target branch. Bind credentials only in stages with `when {{ not {{ changeRequest() }} }}` or `when {{ branch 'main' }}`.",
-            r.condition
+            "This credential is bound in {whom}: the pull request's build scripts run with it, and multibranch builds of fork pull requests run their own code even when the Jenkinsfile is taken from the target branch. Bind credentials only in stages with `when {{ not {{ changeRequest() }} }}` or `when {{ branch 'main' }}`."
         );
         cx.report(
             out,
