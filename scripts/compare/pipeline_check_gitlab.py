@@ -38,12 +38,16 @@ PLATFORMS = {
         "persist-credentials": ["ADO-032"],
         "unpinned-images": ["ADO-005"],
         "unpinned-include": ["ADO-025"],
+        # No Pipeline-Check check judges secrets on PR builds for Azure.
+        "secrets-on-untrusted-pipeline": [],
     }),
     "circleci": (".circleci/config.yml", "circleci", "--circleci-path", {
         "hardcoded-credential": ["CC-004", "CC-008"],
         "long-lived-cloud-credentials": ["CC-005"],
         "unpinned-action": ["CC-001"],
         "unpinned-images": ["CC-003"],
+        # Closest: OIDC role assumption without a branch filter or approval gate.
+        "secrets-on-untrusted-pipeline": ["CC-031"],
     }),
     "bitbucket": ("bitbucket-pipelines.yml", "bitbucket", "--bitbucket-path", {
         "hardcoded-credential": ["BB-003", "BB-008"],
@@ -57,6 +61,8 @@ PLATFORMS = {
         "groovy-credential-interpolation": ["JF-033"],
         "unpinned-images": ["JF-009"],
         "unpinned-include": ["JF-001"],
+        "long-lived-cloud-credentials": ["JF-004", "JF-010"],
+        "secrets-on-untrusted-pipeline": [],
     }),
 }
 PLATFORM = "gitlab"

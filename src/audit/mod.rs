@@ -625,6 +625,10 @@ pub fn audit_file_as(
         let v = OtherCi::from_yaml(platform, root, &src);
         let facts = from_other::facts(platform, rel_path, &src, &v);
         run(&facts, Syntax::Other(&v), &mut out)?;
+        // A step or image shared through a YAML alias (Bitbucket `definitions:` steps
+        // reused by many pipelines) is one finding where it is written, not one per use.
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|f| seen.insert((f.rule_id.clone(), f.span.start_line, f.span.start_column)));
         return Ok(out);
     }
     if platform == Platform::GitLabCi {

@@ -171,13 +171,18 @@ fn jenkins(cx: &Ctx<'_>, text: &str, out: &mut Vec<Finding>) {
             end_column: b.col + b.word.trim_end_matches('(').chars().count(),
         };
         let whom = if r.name == "if" {
-            format!("the change-request block at line {}", r.start)
+            format!(
+                "a block that runs for change requests (`if` at line {})",
+                r.start
+            )
         } else {
-            format!("stage `{}`", r.name)
+            format!(
+                "stage `{}`, which runs for change requests (line {})",
+                r.name, r.condition
+            )
         };
         let msg = format!(
-            "This credential is bound where {whom} runs for change requests (line {}): the pull request's build scripts run with it, and multibranch builds of fork pull requests run their own code even when the Jenkinsfile is taken from the target branch. Bind credentials only in stages with `when {{ not {{ changeRequest() }} }}` or `when {{ branch 'main' }}`.",
-            r.condition
+            "This credential is bound in {whom}: the pull request's build scripts run with it, and multibranch builds of fork pull requests run their own code even when the Jenkinsfile is taken from the target branch. Bind credentials only in stages with `when {{ not {{ changeRequest() }} }}` or `when {{ branch 'main' }}`."
         );
         cx.report(
             out,
@@ -241,10 +246,21 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             .iter()
             .filter(|r| r.job == Some(ji))
             .collect();
-        let Some(first) = refs.first() else { continue };
-        if !seen.insert((first.span.start_line, first.span.start_column)) {
+        // The first use not already reported for another job: a definition that many
+        // jobs inherit is one finding, and a job's own use still gets its own.
+        let unseen = |r: &&&crate::pipeline::SecretRef| {
+            !seen.contains(&(r.span.start_line, r.span.start_column))
+        };
+        let own_line = cx.facts.jobs.get(ji).map_or(0, |j| j.span.start_line);
+        let Some(first) = refs
+            .iter()
+            .filter(unseen)
+            .find(|r| r.span.start_line >= own_line)
+            .or_else(|| refs.first().filter(unseen))
+        else {
             continue;
-        }
+        };
+        seen.insert((first.span.start_line, first.span.start_column));
         let mut names: Vec<String> = refs.iter().map(|r| format!("`${}`", r.name)).collect();
         names.dedup();
         let whence = if why.foreign {

@@ -188,6 +188,39 @@ pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> P
             );
         }
     }
+    // CircleCI orb steps take keys as parameters (`aws-cli/setup: aws_access_key_id:
+    // $AWS_ACCESS_KEY_ID`, `gcp-cli/setup: gcloud_service_key: $GCLOUD_SERVICE_KEY`).
+    if platform == Platform::CircleCi
+        && !oidc
+        && let Some(root) = &v.root
+    {
+        let mut params: Vec<(Span, Provider, String, String)> = Vec::new();
+        root.walk_scalars("", &mut |path, node, val| {
+            if !path.contains("steps[") {
+                return;
+            }
+            let t = val.trim();
+            let refs = var_refs(t);
+            let [r] = refs.as_slice() else { return };
+            if r.start != 0 || r.end != t.len() || !secret_name(r.name) {
+                return;
+            }
+            let key = path.rsplit('.').next().unwrap_or(path).to_ascii_uppercase();
+            if let Some(provider) = catalog::cloud_credential_env(r.name)
+                .or_else(|| catalog::cloud_credential_env(&key))
+            {
+                params.push((
+                    src.node_span(node),
+                    provider,
+                    path.to_string(),
+                    r.name.to_string(),
+                ));
+            }
+        });
+        for (span, provider, key, name) in params {
+            static_login(&mut p, provider, span, key, vec![name]);
+        }
+    }
     let defined: Vec<&str> = v.variables.iter().filter_map(|n| n.key.as_str()).collect();
     for (spath, node) in &v.scripts {
         let Some(text) = node.as_str() else { continue };

@@ -134,6 +134,20 @@ fn circle_branches_filtered(branches: &Node) -> bool {
         .is_some_and(|i| values(i).iter().any(|x| x == "/.*/"))
 }
 
+/// One job entry of a CircleCI workflow.
+struct WorkflowEntry<'n> {
+    /// The job's name node.
+    key: &'n Node,
+    /// The name other entries require it by (`name:`, else the job's).
+    alias: String,
+    /// Whether its own branch filter or an approval gates it.
+    gated: bool,
+    /// The entries it requires.
+    requires: Vec<String>,
+    /// Its settings (`context:`, `filters:`, ...).
+    conf: Option<&'n Node>,
+}
+
 /// CircleCI jobs that the workflows run on every branch.
 fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
     let mut out = Vec::new();
@@ -170,7 +184,7 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
         }
         // Each entry: its job, the name others require it by, whether its own filter or
         // an approval gates it, what it requires.
-        let mut entries: Vec<(&Node, String, bool, Vec<String>, Option<&Node>)> = Vec::new();
+        let mut entries: Vec<WorkflowEntry<'_>> = Vec::new();
         for item in wf.get("jobs").map(Node::items).unwrap_or_default() {
             let (key, conf) = match &item.value {
                 Value::Str(_) => (item, None),
@@ -201,11 +215,17 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
                         .collect()
                 })
                 .unwrap_or_default();
-            entries.push((key, alias, filtered || approval, requires, conf));
+            entries.push(WorkflowEntry {
+                key,
+                alias,
+                gated: filtered || approval,
+                requires,
+                conf,
+            });
         }
         // A job that requires a filtered (or approved) job only runs when that one does
         // (CircleCI skips it otherwise): gating flows down `requires:`, to a fixpoint.
-        let mut gated: Vec<bool> = entries.iter().map(|e| e.2).collect();
+        let mut gated: Vec<bool> = entries.iter().map(|e| e.gated).collect();
         for _ in 0..entries.len() {
             let mut changed = false;
             for i in 0..entries.len() {
@@ -213,9 +233,9 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
                     continue;
                 }
                 let up = entries[i]
-                    .3
+                    .requires
                     .iter()
-                    .any(|r| entries.iter().zip(&gated).any(|(e, g)| *g && e.1 == *r));
+                    .any(|r| entries.iter().zip(&gated).any(|(e, g)| *g && e.alias == *r));
                 if up {
                     gated[i] = true;
                     changed = true;
@@ -225,7 +245,7 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
                 break;
             }
         }
-        for ((key, _, _, _, conf), g) in entries.into_iter().zip(gated) {
+        for (WorkflowEntry { key, conf, .. }, g) in entries.into_iter().zip(gated) {
             let Some(name) = key.as_str().filter(|_| !g) else {
                 continue;
             };
