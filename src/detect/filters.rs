@@ -289,7 +289,7 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         return false;
     }
     let (lo, up, digit, _) = class_count(v);
-    if !digit || !(lo || up) {
+    if !(lo || up) || !(digit || looks_like_random_letters(v)) {
         return false;
     }
     // Timestamps (`2016-09-08T21:47:36Z`) and documentation fillers (`abcd1234`).
@@ -297,7 +297,9 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     {
         return false;
     }
-    if has_sequence(lower.as_bytes(), 4) {
+    // Short fillers (`abcd1234`); a long generated value holds a run of four by chance
+    // (one 32-digit hex key in ten).
+    if v.len() < 20 && has_sequence(lower.as_bytes(), 4) {
         return false;
     }
     // CONSTANT_NAMES and snake_case identifiers with a digit (`MSV1_0_KEY`, `tls_v1_2`).
@@ -318,7 +320,14 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         return false;
     }
     let entropy = shannon_entropy(v.as_bytes());
-    entropy >= 3.0 + (v.len().min(32) as f64 / 32.0) * 0.5
+    // Hex has 4 bits per character at most, and 32 random hex digits measure about 3.6:
+    // the floor for other alphabets would drop a third of real hex keys.
+    let floor = if v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        3.0
+    } else {
+        3.0 + (v.len().min(32) as f64 / 32.0) * 0.5
+    };
+    entropy >= floor
 }
 
 /// Whether `marker` occurs in `lower` where a reference would start it: a marker
@@ -363,6 +372,20 @@ fn has_typed_word(v: &str, word: &str) -> bool {
         };
         edge_before || edge_after
     })
+}
+
+/// A long value of mixed-case letters whose case flips as often as chance makes it
+/// (`ixqxRhqHcFVeLAzwPPJPL`), unlike words and CamelCase names (`MySecretKeyValue`).
+/// One generated base62 token in fifty holds no digit.
+fn looks_like_random_letters(v: &str) -> bool {
+    let letters: Vec<u8> = v.bytes().filter(u8::is_ascii_alphabetic).collect();
+    let upper = letters.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let lower = letters.len() - upper;
+    let flips = letters
+        .windows(2)
+        .filter(|w| w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase())
+        .count();
+    v.len() >= 20 && upper >= 5 && lower >= 5 && flips * 5 >= letters.len() * 2
 }
 
 /// The decoded text of a padded base64 value that decodes to printable ASCII.
@@ -718,6 +741,11 @@ mod tests {
         // `os.`, `user`, `//` and `%s` inside generated values.
         assert!(ok("6E!Gol6Kl@CCToS.iZcitqq"));
         assert!(ok("M9RvrcW6vUsERTxK4tdQP6ddSLL9MKhpINHtEkAS"));
+        assert!(ok("79d89a0da0c41aebb8f010b8e9a5b5ab"));
+        assert!(!ok("deadbeef0deadbeef1"));
+        assert!(ok("ixqxRhqHcFVeLAz-wPPJPL"));
+        assert!(!ok("MyApplicationSecretKeyValue"));
+        assert!(!ok("ThisIsMyVerySecretPassword"));
         assert!(ok(
             "sgfaR1rvdOwd+NbZDBAFQbXCw4MxI+TXxp//qq0an3eMK7Jrwztw9lwXnwCLFmYd"
         ));
