@@ -70,7 +70,9 @@ pub fn is_placeholder(secret: &str) -> bool {
     // Long secrets (PEM bodies, JWTs) hold any short letter run by chance (`duMMY`,
     // `AAAAAA`): only template syntax marks them as placeholders.
     if secret.len() > 100 {
-        return markers.template.is_match(secret) || has_standalone_marker(secret);
+        return markers.template.is_match(secret)
+            || has_standalone_marker(secret)
+            || has_sequence(secret.as_bytes(), 12);
     }
     markers.words.is_match(secret)
         || has_long_run(secret.as_bytes(), 6)
@@ -235,6 +237,11 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     if let Some(text) = base64_text(v) {
         return generic_value_is_plausible(&text, line, true);
     }
+    // A vendor's prefix with the wrong body (`ghp_Ab3kL9xQ2`, a truncated or made-up
+    // token): the vendor rule judges that format, and it did not match.
+    if VENDOR_PREFIXES.iter().any(|p| v.starts_with(p)) {
+        return false;
+    }
     let lower = v.to_ascii_lowercase();
     // References to variables, secret stores and code rather than literal values.
     const REFERENCE_MARKERS: &[&str] = &[
@@ -373,6 +380,22 @@ fn has_typed_word(v: &str, word: &str) -> bool {
         edge_before || edge_after
     })
 }
+
+/// Prefixes of vendor formats with a fixed body (length, alphabet, checksum) that a
+/// vendor rule checks; a generic rule does not second-guess it on the same value.
+const VENDOR_PREFIXES: &[&str] = &[
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-",
+    "glptt-", "xoxb-", "xoxp-", "xoxa-", "xoxe-", "xapp-", "sk_live_", "rk_live_",
+    "sk_test_", "rk_test_", "sk-proj-", "sk-svcacct-", "sk-admin-", "sk-ant-", "hf_",
+    "api_org_", "npm_", "pypi-", "AKIA", "ASIA", "AIza", "GOCSPX-", "SG.", "shpat_",
+    "shpss_", "shpca_", "shppa_", "dop_v1_", "doo_v1_", "dor_v1_", "glsa_", "glc_",
+    "sntrys_", "sntryu_", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "hvs.", "hvb.", "pul-",
+    "lin_api_", "PMAK-", "dckr_pat_", "dckr_oat_", "rubygems_", "gsk_", "r8_", "pplx-",
+    "xai-", "sk-or-v1-", "lsv2_", "pcsk_", "nfp_", "sbp_", "pscale_", "NRAK-", "dt0c01.",
+    "CFPAT-", "figd_", "ATATT3", "ATBB", "CCIPAT_", "CCIPRJ_", "bkua_", "squ_", "sqp_",
+    "sqa_", "AKCp", "HRKU-", "rnd_", "ntn_", "sq0atp-", "sq0csp-", "tskey-", "nvapi-",
+    "AGE-SECRET-KEY-1",
+];
 
 /// A long value of mixed-case letters whose case flips as often as chance makes it
 /// (`ixqxRhqHcFVeLAzwPPJPL`), unlike words and CamelCase names (`MySecretKeyValue`).
@@ -746,6 +769,8 @@ mod tests {
         assert!(ok("ixqxRhqHcFVeLAz-wPPJPL"));
         assert!(!ok("MyApplicationSecretKeyValue"));
         assert!(!ok("ThisIsMyVerySecretPassword"));
+        assert!(!ok("ghp_Ab3kL9xQ2"));
+        assert!(!ok("sk_live_4kQ9zR2m"));
         assert!(ok(
             "sgfaR1rvdOwd+NbZDBAFQbXCw4MxI+TXxp//qq0an3eMK7Jrwztw9lwXnwCLFmYd"
         ));
