@@ -321,3 +321,98 @@ fn deep_or_huge_encodings_stay_bounded() {
         vec![]
     );
 }
+
+/// An OpenSSH private key body: the fixed `openssh-key-v1` header line, then lines of
+/// seeded base64 (different keys share the first line, never the body).
+fn openssh_key(seed: u64) -> String {
+    let mut body = String::new();
+    for i in 0..4 {
+        let line = STANDARD.encode(random_alnum(seed * 10 + i, 52));
+        body.push_str(&line[..70]);
+        body.push('\n');
+    }
+    format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n\
+         b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n\
+         {body}-----END OPENSSH PRIVATE KEY-----\n"
+    )
+}
+
+#[test]
+fn different_openssh_keys_in_one_tree_are_each_reported() {
+    // The rule once captured only the BEGIN line as the secret, so every OpenSSH key
+    // in a tree looked like one reused secret: one `secret-reuse` finding, no key.
+    let dir = TempDir::new().expect("tempdir");
+    write(dir.path(), "ansible/files/deploy_key", &openssh_key(1));
+    write(dir.path(), "deploy/id_ed25519", &openssh_key(2));
+    let (code, out, err) = scan(&[
+        dir.path().to_str().expect("path"),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    let rules: Vec<String> = json(&out)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("rule").to_string())
+        .collect();
+    assert_eq!(rules, ["openssh-private-key", "openssh-private-key"]);
+}
+
+#[test]
+fn random_values_holding_placeholder_bytes_by_chance() {
+    // `todo` inside a random token, `$(` and `%(` inside Django keys, `%s`/`%d`, `os.`,
+    // `user` and `//` inside generated passwords and base64 keys: all real values.
+    assert_eq!(
+        found_in(".env", "HF_TOKEN=hf_Qm7TodoXk2Lp9Rz4Wv8Nc3Bt6Yj1Fd5Gh0\n"),
+        ids(&[("huggingface-access-token", 1)])
+    );
+    assert_eq!(
+        found_in(
+            "ingest/settings.py",
+            "SECRET_KEY = 'k65d!x$(v2m#q8z@r3^w7&n1*t4(p9-l0=y6+b_c5)s$(ghw1k'\n"
+        ),
+        ids(&[("django-secret-key", 1)])
+    );
+    assert_eq!(
+        found_in(
+            "src/client.py",
+            "conn = psycopg2.connect(host=\"db.acme.net\", user=\"deploy\", password=\"EX_S_^d%8CLEwQ1QHyX0%s\")\n"
+        ),
+        ids(&[("generic-password-assignment", 1)])
+    );
+    assert_eq!(
+        found_in(
+            "ops/backup.sh",
+            "export DB_PASSWORD=\"6E!Gol6Kl@CCToS.iZcitqq\"\n"
+        ),
+        ids(&[("generic-password-assignment", 1)])
+    );
+    assert_eq!(
+        found_in(
+            "src/lib/notify.ts",
+            "const AUTH_TOKEN = \"M9RvrcW6vUsERTxK4tdQP6ddSLL9MKhpINHtEkAS\";\n"
+        ),
+        ids(&[("generic-secret-assignment", 1)])
+    );
+    // Placeholders still are placeholders.
+    assert_eq!(
+        found_in(
+            ".env",
+            "HF_TOKEN=hf_TODO\nSECRET_KEY=$(cat /run/secrets/django)\n"
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn kubernetes_env_pairs_feed_vendor_context_rules() {
+    let text = "          env:\n            - name: HEROKU_API_KEY\n              value: \"2bbda255-dc42-4b55-a306-d7c49087cb61\"\n            - name: TWILIO_AUTH_TOKEN\n              value: \"bef49b432650591b2be6515d4ff4cb49\"\n";
+    assert_eq!(
+        sorted(found_in("k8s/deployment.yaml", text)),
+        ids(&[("heroku-api-key", 3), ("twilio-auth-token", 5)])
+    );
+}

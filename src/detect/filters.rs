@@ -44,14 +44,12 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "${",
     "{{",
     "}}",
-    "$(",
     "****",
     "....",
     "replace_with",
     "replace-with",
     "insert_",
     "insert-",
-    "todo",
     "fixme",
     "notreal",
     "not_real",
@@ -66,13 +64,15 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 /// repeated or sequential characters.
 pub fn is_placeholder(secret: &str) -> bool {
     let markers = placeholder_automata();
-    if markers.exact.is_match(secret) {
+    if markers.exact.is_match(secret) || has_standalone_marker(secret) {
         return true;
     }
     // Long secrets (PEM bodies, JWTs) hold any short letter run by chance (`duMMY`,
     // `AAAAAA`): only template syntax marks them as placeholders.
     if secret.len() > 100 {
-        return markers.template.is_match(secret);
+        return markers.template.is_match(secret)
+            || has_standalone_marker(secret)
+            || has_sequence(secret.as_bytes(), 12);
     }
     markers.words.is_match(secret)
         || has_long_run(secret.as_bytes(), 6)
@@ -101,11 +101,7 @@ fn placeholder_automata() -> &'static PlaceholderAutomata {
                 .build(patterns)
                 .unwrap_or_else(|e| panic!("placeholder markers are valid patterns: {e}"))
         };
-        let exact: Vec<&str> = KNOWN_EXAMPLES
-            .iter()
-            .copied()
-            .chain(["%s", "%d", "%("])
-            .collect();
+        let exact: Vec<&str> = KNOWN_EXAMPLES.iter().copied().collect();
         PlaceholderAutomata {
             exact: build(&exact, false),
             template: build(TEMPLATE_MARKERS, false),
@@ -115,9 +111,54 @@ fn placeholder_automata() -> &'static PlaceholderAutomata {
 }
 
 /// Template and elision syntax: a value holding one is not a literal credential.
-const TEMPLATE_MARKERS: &[&str] = &[
-    "<", ">", "${", "{{", "}}", "$(", "....", "xxxxxxxx", "XXXXXXXX",
-];
+const TEMPLATE_MARKERS: &[&str] = &["<", ">", "${", "{{", "}}", "....", "xxxxxxxx", "XXXXXXXX"];
+
+/// Markers that a random token can also hold by chance (`...9TodoQ...` in a base62
+/// token, `$(` in a Django key drawn from `!@#$%^&*(-_=+)`): `todo` counts only as a
+/// word of its own (`TODO`, `todo-replace`), `$(` only as a command substitution
+/// (`$(cat key)`, `$(VAR)`).
+fn has_standalone_marker(secret: &str) -> bool {
+    let b = secret.as_bytes();
+    let boundary = |i: Option<&u8>| i.is_none_or(|c| !c.is_ascii_alphanumeric());
+    let todo = b.windows(4).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(b"todo")
+            && boundary(i.checked_sub(1).and_then(|j| b.get(j)))
+            && boundary(b.get(i + 4))
+    });
+    let substitution = b.windows(2).enumerate().any(|(i, w)| {
+        if w != b"$(" {
+            return false;
+        }
+        let rest = &b[i + 2..];
+        let name = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        rest.first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && matches!(rest.get(name), Some(b')' | b' '))
+    });
+    // `%s`, `%d` and `%(name)s` format fields, not the same bytes glued into a random
+    // password (`...X0%sQ`, `r%dw`).
+    let format = b.windows(2).enumerate().any(|(i, w)| {
+        let field = match w {
+            [b'%', b's' | b'd'] => true,
+            [b'%', b'('] => {
+                let rest = &b[i + 2..];
+                let name = rest
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                name > 0 && rest.get(name) == Some(&b')')
+            }
+            _ => false,
+        };
+        field
+            && boundary(i.checked_sub(1).and_then(|j| b.get(j)))
+            && (w[1] == b'(' || boundary(b.get(i + 2)))
+    });
+    todo || substitution || format
+}
 
 /// Credentials that vendors and standards publish in their documentation; scanners
 /// meet them in READMEs, SDK tests and tutorials, and none of them grants anything.
@@ -196,6 +237,11 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     if let Some(text) = base64_text(v) {
         return generic_value_is_plausible(&text, line, true);
     }
+    // A vendor's prefix with the wrong body (`ghp_Ab3kL9xQ2`, a truncated or made-up
+    // token): the vendor rule judges that format, and it did not match.
+    if VENDOR_PREFIXES.iter().any(|p| v.starts_with(p)) {
+        return false;
+    }
     let lower = v.to_ascii_lowercase();
     // References to variables, secret stores and code rather than literal values.
     const REFERENCE_MARKERS: &[&str] = &[
@@ -229,7 +275,7 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         "://",
         "\\",
     ];
-    if v.starts_with('$') || REFERENCE_MARKERS.iter().any(|m| lower.contains(m)) {
+    if v.starts_with('$') || REFERENCE_MARKERS.iter().any(|m| contains_word(&lower, m)) {
         return false;
     }
     if looks_like_path(v) {
@@ -240,7 +286,7 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         "password", "passwd", "secret", "admin", "changeit", "letmein", "qwerty", "test", "demo",
         "local", "default", "welcome", "root", "guest", "user", "token", "dev", "foo", "bar",
     ];
-    if WEAK_WORDS.iter().any(|w| lower.contains(w)) {
+    if WEAK_WORDS.iter().any(|w| has_typed_word(v, w)) {
         return false;
     }
     // Right after `name:` or `name =`, a second `:` or `=` is a path (`Token::X`) or an
@@ -250,7 +296,7 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         return false;
     }
     let (lo, up, digit, _) = class_count(v);
-    if !digit || !(lo || up) {
+    if !(lo || up) || !(digit || looks_like_random_letters(v)) {
         return false;
     }
     // Timestamps (`2016-09-08T21:47:36Z`) and documentation fillers (`abcd1234`).
@@ -258,7 +304,9 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     {
         return false;
     }
-    if has_sequence(lower.as_bytes(), 4) {
+    // Short fillers (`abcd1234`); a long generated value holds a run of four by chance
+    // (one 32-digit hex key in ten).
+    if v.len() < 20 && has_sequence(lower.as_bytes(), 4) {
         return false;
     }
     // CONSTANT_NAMES and snake_case identifiers with a digit (`MSV1_0_KEY`, `tls_v1_2`).
@@ -279,7 +327,88 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         return false;
     }
     let entropy = shannon_entropy(v.as_bytes());
-    entropy >= 3.0 + (v.len().min(32) as f64 / 32.0) * 0.5
+    // Hex has 4 bits per character at most, and 32 random hex digits measure about 3.6:
+    // the floor for other alphabets would drop a third of real hex keys.
+    let floor = if v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        3.0
+    } else {
+        3.0 + (v.len().min(32) as f64 / 32.0) * 0.5
+    };
+    entropy >= floor
+}
+
+/// Whether `marker` occurs in `lower` where a reference would start it: a marker
+/// that begins with a letter (`os.`, `env.`) must not follow a letter or digit, since
+/// random values hold such bytes by chance (`...CToS.iZ...`).
+fn contains_word(lower: &str, marker: &str) -> bool {
+    if !marker.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return lower.contains(marker);
+    }
+    lower
+        .match_indices(marker)
+        .any(|(i, _)| i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric())
+}
+
+/// Whether `word` (lowercase) occurs in `v` the way a person types it: in one case
+/// (`password`, `ADMIN`, `Test`) and starting or ending at a word edge (the value's
+/// ends, a symbol or digit, a case change). A random token holds `UsER` or `xdevq` by
+/// chance, and that does not make it a typed word.
+fn has_typed_word(v: &str, word: &str) -> bool {
+    let b = v.as_bytes();
+    let n = word.len();
+    (0..b.len().saturating_sub(n - 1)).any(|i| {
+        let w = &b[i..i + n];
+        if !w.eq_ignore_ascii_case(word.as_bytes()) {
+            return false;
+        }
+        let lower = w.iter().all(u8::is_ascii_lowercase);
+        let upper = w.iter().all(u8::is_ascii_uppercase);
+        let capital = w[0].is_ascii_uppercase() && w[1..].iter().all(u8::is_ascii_lowercase);
+        if !(lower || upper || capital) {
+            return false;
+        }
+        let before = i.checked_sub(1).map(|j| b[j]);
+        let after = b.get(i + n).copied();
+        let edge_before = match before {
+            None => true,
+            Some(c) => !c.is_ascii_alphabetic() || (capital || upper) && c.is_ascii_lowercase(),
+        };
+        let edge_after = match after {
+            None => true,
+            Some(c) => !c.is_ascii_alphabetic() || (lower || capital) && c.is_ascii_uppercase(),
+        };
+        edge_before || edge_after
+    })
+}
+
+/// Prefixes of vendor formats with a fixed body (length, alphabet, checksum) that a
+/// vendor rule checks; a generic rule does not second-guess it on the same value.
+const VENDOR_PREFIXES: &[&str] = &[
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-",
+    "glptt-", "xoxb-", "xoxp-", "xoxa-", "xoxe-", "xapp-", "sk_live_", "rk_live_",
+    "sk_test_", "rk_test_", "sk-proj-", "sk-svcacct-", "sk-admin-", "sk-ant-", "hf_",
+    "api_org_", "npm_", "pypi-", "AKIA", "ASIA", "AIza", "GOCSPX-", "SG.", "shpat_",
+    "shpss_", "shpca_", "shppa_", "dop_v1_", "doo_v1_", "dor_v1_", "glsa_", "glc_",
+    "sntrys_", "sntryu_", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "hvs.", "hvb.", "pul-",
+    "lin_api_", "PMAK-", "dckr_pat_", "dckr_oat_", "rubygems_", "gsk_", "r8_", "pplx-",
+    "xai-", "sk-or-v1-", "lsv2_", "pcsk_", "nfp_", "sbp_", "pscale_", "NRAK-", "dt0c01.",
+    "CFPAT-", "figd_", "ATATT3", "ATBB", "CCIPAT_", "CCIPRJ_", "bkua_", "squ_", "sqp_",
+    "sqa_", "AKCp", "HRKU-", "rnd_", "ntn_", "sq0atp-", "sq0csp-", "tskey-", "nvapi-",
+    "AGE-SECRET-KEY-1",
+];
+
+/// A long value of mixed-case letters whose case flips as often as chance makes it
+/// (`ixqxRhqHcFVeLAzwPPJPL`), unlike words and CamelCase names (`MySecretKeyValue`).
+/// One generated base62 token in fifty holds no digit.
+fn looks_like_random_letters(v: &str) -> bool {
+    let letters: Vec<u8> = v.bytes().filter(u8::is_ascii_alphabetic).collect();
+    let upper = letters.iter().filter(|b| b.is_ascii_uppercase()).count();
+    let lower = letters.len() - upper;
+    let flips = letters
+        .windows(2)
+        .filter(|w| w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase())
+        .count();
+    v.len() >= 20 && upper >= 5 && lower >= 5 && flips * 5 >= letters.len() * 2
 }
 
 /// The decoded text of a padded base64 value that decodes to printable ASCII.
@@ -298,7 +427,9 @@ fn looks_like_path(v: &str) -> bool {
     if !v.contains('/') {
         return false;
     }
-    if v.starts_with(['/', '.', '~']) || v.contains("//") {
+    // `//` inside a value is common in base64 (`...Xp//qq0...`): only a leading one
+    // marks a path or protocol-relative URL.
+    if v.starts_with(['/', '.', '~']) {
         return true;
     }
     // A file name at the end (`dir/name.ext`) or word-only segments (`team/service`).
@@ -453,7 +584,8 @@ pub fn generic_name_is_secret_like(name: &str) -> bool {
         .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
         .next()
         .unwrap_or("");
-    let lower = ident.to_ascii_lowercase();
+    // `signing-key` and `signing_key` are one name (same length, so offsets hold).
+    let lower = ident.to_ascii_lowercase().replace('-', "_");
     // AWS SigV4 query parameters of presigned URLs (`X-Amz-Security-Token=`, ...).
     if lower.starts_with("x-amz-") {
         return false;
@@ -485,7 +617,9 @@ pub fn generic_name_is_secret_like(name: &str) -> bool {
         "auth_key",
         "authkey",
         "signing_key",
+        "signingkey",
         "encryption_key",
+        "encryptionkey",
     ];
     let Some(pos) = secret_words
         .iter()
@@ -567,6 +701,21 @@ mod tests {
     }
 
     #[test]
+    fn markers_a_random_token_holds_by_chance_are_not_placeholders() {
+        assert!(is_placeholder("TODO"));
+        assert!(is_placeholder("todo-replace-with-real-key"));
+        assert!(is_placeholder("sk_live_TODO"));
+        assert!(is_placeholder("$(cat /run/secrets/key)"));
+        assert!(is_placeholder("$(DJANGO_SECRET_KEY)"));
+        assert!(!is_placeholder("q8Zr2TodoLmX9vPaT4kW"));
+        assert!(!is_placeholder("ghp_k3TODOq8Zr2LmX9vPa"));
+        assert!(!is_placeholder(
+            "django-insecure-k3$(q8z#r2lm!x9v)pa^t4kw7&nd5-c1b_6y0e=s"
+        ));
+        assert!(!is_placeholder("w7&nd5-c$(-_=+)q8z#r2lmx9vpat4kw1b6y0es3h"));
+    }
+
+    #[test]
     fn generic_names() {
         assert!(generic_name_is_secret_like("DB_PASSWORD = \""));
         assert!(generic_name_is_secret_like("  client_secret: "));
@@ -581,6 +730,9 @@ mod tests {
         ));
         assert!(generic_name_is_secret_like("\"access_token\": \""));
         assert!(generic_name_is_secret_like("refresh_token="));
+        assert!(generic_name_is_secret_like("spring.jwt-signing-key="));
+        assert!(generic_name_is_secret_like("  jwtSigningKey: "));
+        assert!(!generic_name_is_secret_like("signing-key-id="));
     }
 
     #[test]
@@ -604,5 +756,37 @@ mod tests {
             true
         ));
         assert!(!ok("123e4567-e89b-12d3-a456-426614174000", true));
+    }
+
+    #[test]
+    fn random_values_that_hold_marker_bytes_by_chance() {
+        let ok = |v: &str| generic_value_is_plausible(v, "x", true);
+        // `os.`, `user`, `//` and `%s` inside generated values.
+        assert!(ok("6E!Gol6Kl@CCToS.iZcitqq"));
+        assert!(ok("M9RvrcW6vUsERTxK4tdQP6ddSLL9MKhpINHtEkAS"));
+        assert!(ok("79d89a0da0c41aebb8f010b8e9a5b5ab"));
+        assert!(!ok("deadbeef0deadbeef1"));
+        assert!(ok("ixqxRhqHcFVeLAz-wPPJPL"));
+        assert!(!ok("MyApplicationSecretKeyValue"));
+        assert!(!ok("ThisIsMyVerySecretPassword"));
+        assert!(!ok("ghp_Ab3kL9xQ2"));
+        assert!(!ok("sk_live_4kQ9zR2m"));
+        assert!(ok(
+            "sgfaR1rvdOwd+NbZDBAFQbXCw4MxI+TXxp//qq0an3eMK7Jrwztw9lwXnwCLFmYd"
+        ));
+        assert!(!is_placeholder("EX_S_^d%8CLEwQ1QHyX0%s"));
+        assert!(!is_placeholder("#RNqpbr%dwasD8zme3"));
+        assert!(!is_placeholder(
+            "hexz2(w!kwfuirhx4_llq&zml1%+q9q3)(v)d8u^qvs%(83nxf"
+        ));
+        // What the checks are for still holds.
+        assert!(!ok("os.environ.get"));
+        assert!(!ok("TestPassword2024!"));
+        assert!(!ok("ADMIN_pass_42x"));
+        assert!(!ok("admin1234Qx"));
+        assert!(!ok("//cdn.acme.io/k3y9"));
+        assert!(is_placeholder("postgres://%s:%s@db"));
+        assert!(is_placeholder("%(db_password)s"));
+        assert!(is_placeholder("%s"));
     }
 }
