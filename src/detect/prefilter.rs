@@ -106,16 +106,24 @@ impl Prefilter {
         self.dfa.get_or_init(|| build_dfa(&self.keywords)).as_ref()
     }
 
-    /// Appends every (rule, keyword hit) in `haystack` to `hits` (in no particular order).
-    pub fn hits(&self, haystack: &[u8], hits: &mut Vec<Hit>) {
+    /// Appends every (rule, keyword hit) in `haystack` for which `keep(rule, start)`
+    /// holds to `hits` (in no particular order).
+    pub fn hits(
+        &self,
+        haystack: &[u8],
+        hits: &mut Vec<Hit>,
+        mut keep: impl FnMut(usize, usize) -> bool,
+    ) {
         let mut push = |pattern: PatternID, end: usize| {
             let len = self.keywords[pattern.as_usize()].len();
             for &rule in &self.rules_by_keyword[pattern.as_usize()] {
-                hits.push(Hit {
-                    rule,
-                    start: end - len,
-                    end,
-                });
+                if keep(rule, end - len) {
+                    hits.push(Hit {
+                        rule,
+                        start: end - len,
+                        end,
+                    });
+                }
             }
         };
         match self.dfa_for(haystack.len()) {
