@@ -177,6 +177,13 @@ impl Matcher {
                 }
             }
             for &(ws, we) in &self.windows {
+                // A match lies inside its window: without a byte every match holds, the
+                // window holds none (one vectorised search instead of a regex search).
+                if let Some(b) = compiled.required_byte
+                    && memchr::memchr(b, &content[ws..we]).is_none()
+                {
+                    continue;
+                }
                 candidate.confirm(content, ws, we, out);
             }
             i = j;
