@@ -113,7 +113,17 @@ impl Roots {
     /// the current folder); empty for the root itself; a path outside the root is shown
     /// as given.
     pub fn rel(&self, path: &Path) -> String {
-        let abs = absolute(&self.cwd, path);
+        // A walked path below an absolute root is absolute and has no `..` step: it
+        // is its own absolute form (rebuilding it one component at a time was a
+        // twentieth of a directory scan's instructions).
+        let plain = path.is_absolute() && !path.components().any(|c| c == Component::ParentDir);
+        let rebuilt;
+        let abs = if plain {
+            path
+        } else {
+            rebuilt = absolute(&self.cwd, path);
+            rebuilt.as_path()
+        };
         match abs.strip_prefix(&self.root) {
             Ok(r) if !r.as_os_str().is_empty() => slash(r),
             // The root itself (a folder): the empty relative path.
@@ -178,6 +188,11 @@ mod tests {
             is_git: true,
         };
         assert_eq!(r.rel(Path::new("x/y.yml")), "sub/x/y.yml");
+        assert_eq!(r.rel(Path::new("/repo/a/./b")), "a/b");
+        assert_eq!(r.rel(Path::new("/repo/a/../b")), "b");
+        assert_eq!(r.rel(Path::new("/repo//a/b/")), "a/b");
+        assert_eq!(r.rel(Path::new("/repo")), "");
+        assert_eq!(r.rel(Path::new("/other/x")), "/other/x");
         assert_eq!(r.show("sub/x/y.yml"), "x/y.yml");
         assert_eq!(r.show("other/z"), "../other/z");
     }
