@@ -68,6 +68,19 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
     out
 }
 
+/// Whether `path`'s text is already its folded form: no `.` or `..` step, no doubled
+/// or trailing separator (on `/`-separated systems only).
+fn is_plain(path: &Path) -> bool {
+    let b = path.as_os_str().as_encoded_bytes();
+    std::path::MAIN_SEPARATOR == '/'
+        && !b.ends_with(b"/")
+        && !b.ends_with(b"/.")
+        && !b.ends_with(b"/..")
+        && !b.windows(2).any(|w| w == b"//")
+        && !b.windows(3).any(|w| w == b"/./")
+        && !b.windows(4).any(|w| w == b"/../")
+}
+
 /// `/`-separated text of a relative path (`.` for the empty path).
 pub fn slash(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
@@ -116,7 +129,7 @@ impl Roots {
         // A walked path below an absolute root is absolute and has no `..` step: it
         // is its own absolute form (rebuilding it one component at a time was a
         // twentieth of a directory scan's instructions).
-        let plain = path.is_absolute() && !path.components().any(|c| c == Component::ParentDir);
+        let plain = path.is_absolute() && is_plain(path);
         let rebuilt;
         let abs = if plain {
             path
