@@ -297,6 +297,21 @@ impl Candidate<'_> {
     /// Resolves the secret (and name) groups of a match and keeps it if the filters pass.
     fn accept(&mut self, content: &[u8], whole: Span, out: &mut Vec<RawMatch>) {
         let compiled = self.compiled;
+        // In code a generic rule needs a quote right before the secret, and the secret
+        // lies inside the match: a match without a quote in it or just before it fails
+        // `passes_filters` whatever its groups, so they are not resolved.
+        if self.code_file
+            && self.rule.spec.family == "generic"
+            && memchr::memchr3(
+                b'"',
+                b'\'',
+                b'`',
+                &content[whole.start.saturating_sub(1)..whole.end],
+            )
+            .is_none()
+        {
+            return;
+        }
         let mut name = (whole.start, whole.start);
         let (start, end) = if compiled.secret_group == 0 {
             (whole.start, whole.end)
@@ -340,6 +355,12 @@ pub fn passes_filters(
     code_file: bool,
 ) -> bool {
     let bytes = &content[start..end];
+    let quoted = start > 0 && matches!(content[start - 1], b'"' | b'\'' | b'`');
+    let generic = rule.spec.family == "generic";
+    // Every test below must pass: the cheapest comes first.
+    if generic && code_file && !quoted {
+        return false;
+    }
     let secret = String::from_utf8_lossy(bytes);
     if let Some(checksum) = rule.checksum
         && !checksum.verify(&secret)
@@ -354,11 +375,7 @@ pub fn passes_filters(
     if filters::is_placeholder(&secret) {
         return false;
     }
-    if rule.spec.family == "generic" {
-        let quoted = start > 0 && matches!(content[start - 1], b'"' | b'\'' | b'`');
-        if code_file && !quoted {
-            return false;
-        }
+    if generic {
         // The regex stopped at its length cap inside a longer value: a blob (SealedSecret
         // ciphertext, a certificate), not a password someone typed.
         if end - start >= GENERIC_MAX_VALUE
