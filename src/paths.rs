@@ -68,6 +68,19 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
     out
 }
 
+/// Whether `path`'s text is already its folded form: no `.` or `..` step, no doubled
+/// or trailing separator (on `/`-separated systems only).
+fn is_plain(path: &Path) -> bool {
+    let b = path.as_os_str().as_encoded_bytes();
+    std::path::MAIN_SEPARATOR == '/'
+        && !b.ends_with(b"/")
+        && !b.ends_with(b"/.")
+        && !b.ends_with(b"/..")
+        && !b.windows(2).any(|w| w == b"//")
+        && !b.windows(3).any(|w| w == b"/./")
+        && !b.windows(4).any(|w| w == b"/../")
+}
+
 /// `/`-separated text of a relative path (`.` for the empty path).
 pub fn slash(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
@@ -113,7 +126,17 @@ impl Roots {
     /// the current folder); empty for the root itself; a path outside the root is shown
     /// as given.
     pub fn rel(&self, path: &Path) -> String {
-        let abs = absolute(&self.cwd, path);
+        // A walked path below an absolute root is absolute and has no `..` step: it
+        // is its own absolute form (rebuilding it one component at a time was a
+        // twentieth of a directory scan's instructions).
+        let plain = path.is_absolute() && is_plain(path);
+        let rebuilt;
+        let abs = if plain {
+            path
+        } else {
+            rebuilt = absolute(&self.cwd, path);
+            rebuilt.as_path()
+        };
         match abs.strip_prefix(&self.root) {
             Ok(r) if !r.as_os_str().is_empty() => slash(r),
             // The root itself (a folder): the empty relative path.
@@ -178,6 +201,11 @@ mod tests {
             is_git: true,
         };
         assert_eq!(r.rel(Path::new("x/y.yml")), "sub/x/y.yml");
+        assert_eq!(r.rel(Path::new("/repo/a/./b")), "a/b");
+        assert_eq!(r.rel(Path::new("/repo/a/../b")), "b");
+        assert_eq!(r.rel(Path::new("/repo//a/b/")), "a/b");
+        assert_eq!(r.rel(Path::new("/repo")), "");
+        assert_eq!(r.rel(Path::new("/other/x")), "/other/x");
         assert_eq!(r.show("sub/x/y.yml"), "x/y.yml");
         assert_eq!(r.show("other/z"), "../other/z");
     }

@@ -4,7 +4,7 @@
 
 use super::filters;
 use super::prefilter::{Hit, Prefilter};
-use crate::rules::{CompiledRegex, Rule};
+use crate::rules::{CompiledRegex, Rule, leading};
 use regex_automata::meta::Cache;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, Span};
@@ -50,6 +50,54 @@ pub struct Matcher {
     /// The current file is source code: generic rules then need a quoted value
     /// (an unquoted right-hand side in code is an expression, not a literal).
     code_file: bool,
+    /// Each rule's test of a keyword hit, made on the rule's first hit (by rule index).
+    gates: Vec<Option<Gate>>,
+}
+
+/// What a keyword hit must look like to be worth keeping for a rule. For a rule whose
+/// every match starts with a keyword, a hit at a byte no match starts with (`sk` in
+/// `task` for `\bSK[0-9a-f]{32}`) or right after a word byte (for a rule that starts
+/// at a word start) can start no match: the anchored search would skip it. Dropping
+/// such hits as they are found keeps them out of the sort and the rule loop.
+#[derive(Debug, Clone, Copy)]
+struct Gate {
+    /// The bytes a match can start with; `None`: any.
+    first: Option<leading::ByteSet>,
+    /// A match starts at a word start.
+    word_start: bool,
+}
+
+impl Gate {
+    /// The gate of `rule`: open (every hit kept) unless the regex runs anchored at hits.
+    fn of(rule: &Rule) -> Gate {
+        match rule.regex() {
+            Some(c) if c.anchored_at_keyword && !rule.spec.whole_file => Gate {
+                first: c.first_bytes,
+                word_start: c.word_start,
+            },
+            _ => Gate {
+                first: None,
+                word_start: false,
+            },
+        }
+    }
+
+    /// Whether a hit starting at `start` may start a match (the tests
+    /// `Candidate::confirm_at_hits` makes before an anchored search).
+    #[inline]
+    fn admits(&self, content: &[u8], start: usize) -> bool {
+        if let Some(first) = &self.first
+            && !first.contains(content[start])
+        {
+            return false;
+        }
+        !(self.word_start && start > 0 && is_word_byte(content[start - 1]))
+    }
+}
+
+/// `\w` in ASCII: what `\b` treats as a word byte.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 impl Matcher {
@@ -68,9 +116,16 @@ impl Matcher {
             self.scratch.clear();
             self.scratch.resize_with(rules.len(), || None);
             self.scratch_owner = rules.as_ptr() as usize;
+            self.gates.clear();
+            self.gates.resize(rules.len(), None);
         }
         self.hits.clear();
-        prefilter.hits(content, &mut self.hits);
+        let gates = &mut self.gates;
+        prefilter.hits(content, &mut self.hits, |rule, start| {
+            gates[rule]
+                .get_or_insert_with(|| Gate::of(&rules[rule]))
+                .admits(content, start)
+        });
         if self.hits.is_empty() {
             return;
         }
@@ -122,6 +177,13 @@ impl Matcher {
                 }
             }
             for &(ws, we) in &self.windows {
+                // A match lies inside its window: without a byte every match holds, the
+                // window holds none (one vectorised search instead of a regex search).
+                if let Some(b) = compiled.required_byte
+                    && memchr::memchr(b, &content[ws..we]).is_none()
+                {
+                    continue;
+                }
                 candidate.confirm(content, ws, we, out);
             }
             i = j;
@@ -183,17 +245,7 @@ impl Candidate<'_> {
             if h.start < free_from || h.start == last_start {
                 continue;
             }
-            if let Some(first) = &self.compiled.first_bytes
-                && !first.contains(content[h.start])
-            {
-                continue;
-            }
-            if self.compiled.word_start
-                && h.start > 0
-                && (content[h.start - 1].is_ascii_alphanumeric() || content[h.start - 1] == b'_')
-            {
-                continue;
-            }
+            // Hits no match can start at were dropped by the rule's `Gate`.
             last_start = h.start;
             let we = window_end(content, h.end);
             if we - h.start > budget {
@@ -245,6 +297,21 @@ impl Candidate<'_> {
     /// Resolves the secret (and name) groups of a match and keeps it if the filters pass.
     fn accept(&mut self, content: &[u8], whole: Span, out: &mut Vec<RawMatch>) {
         let compiled = self.compiled;
+        // In code a generic rule needs a quote right before the secret, and the secret
+        // lies inside the match: a match without a quote in it or just before it fails
+        // `passes_filters` whatever its groups, so they are not resolved.
+        if self.code_file
+            && self.rule.spec.family == "generic"
+            && memchr::memchr3(
+                b'"',
+                b'\'',
+                b'`',
+                &content[whole.start.saturating_sub(1)..whole.end],
+            )
+            .is_none()
+        {
+            return;
+        }
         let mut name = (whole.start, whole.start);
         let (start, end) = if compiled.secret_group == 0 {
             (whole.start, whole.end)
@@ -288,6 +355,12 @@ pub fn passes_filters(
     code_file: bool,
 ) -> bool {
     let bytes = &content[start..end];
+    let quoted = start > 0 && matches!(content[start - 1], b'"' | b'\'' | b'`');
+    let generic = rule.spec.family == "generic";
+    // Every test below must pass: the cheapest comes first.
+    if generic && code_file && !quoted {
+        return false;
+    }
     let secret = String::from_utf8_lossy(bytes);
     if let Some(checksum) = rule.checksum
         && !checksum.verify(&secret)
@@ -302,11 +375,7 @@ pub fn passes_filters(
     if filters::is_placeholder(&secret) {
         return false;
     }
-    if rule.spec.family == "generic" {
-        let quoted = start > 0 && matches!(content[start - 1], b'"' | b'\'' | b'`');
-        if code_file && !quoted {
-            return false;
-        }
+    if generic {
         // The regex stopped at its length cap inside a longer value: a blob (SealedSecret
         // ciphertext, a certificate), not a password someone typed.
         if end - start >= GENERIC_MAX_VALUE

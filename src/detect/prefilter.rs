@@ -37,13 +37,213 @@ fn build_dfa(keywords: &[String]) -> Option<dfa::DFA> {
         .ok()
 }
 
+/// The keyword DFA as one flat transition table, copied from the crate's DFA. The
+/// crate pads each state's row to a power of two and reads the byte's class from a
+/// table of its own; here a row is exactly as wide as the keywords' distinct bytes
+/// (ASCII case folded) plus one class for every other byte, so the table is about a
+/// fifth smaller and more of the states a walk visits stay in cache (a walk is bound
+/// by the latency of one table load per byte). Measured on the generated 160 MB tree,
+/// keyword stage alone: 1.65 -> 1.37 ns per byte.
+#[derive(Debug)]
+struct Table {
+    /// Byte to class.
+    classes: [u8; 256],
+    /// Row width: the number of classes.
+    stride: usize,
+    /// `trans[s + class]` is the next state, premultiplied by `stride` (a state is the
+    /// offset of its row).
+    trans: Vec<u32>,
+    /// Match states come first: a state below this offset is a match state.
+    match_limit: u32,
+    /// For match state `s`, `patterns[ranges[s / stride]]` are the keywords ending there.
+    ranges: Vec<(u32, u32)>,
+    /// Keyword ids, by match state.
+    patterns: Vec<PatternID>,
+    /// The unanchored start state.
+    start: u32,
+    /// Length of the longest keyword.
+    max_len: usize,
+}
+
+impl Table {
+    /// Copies `dfa` over `keywords` (lowercased) into a flat table; `None` when it
+    /// does not fit in 32-bit offsets.
+    fn new(dfa: &dfa::DFA, keywords: &[String]) -> Option<Table> {
+        let mut used = [false; 256];
+        for k in keywords {
+            for b in k.bytes() {
+                used[usize::from(b.to_ascii_lowercase())] = true;
+            }
+        }
+        // One class per keyword byte (both cases), one for all other bytes.
+        let mut classes = [0u8; 256];
+        let mut reps: Vec<u8> = Vec::new();
+        for b in 0..=255u8 {
+            if used[usize::from(b)] && b == b.to_ascii_lowercase() {
+                classes[usize::from(b)] = u8::try_from(reps.len()).ok()?;
+                reps.push(b);
+            }
+        }
+        let mut other = None;
+        for b in 0..=255u8 {
+            let lower = b.to_ascii_lowercase();
+            if used[usize::from(lower)] {
+                classes[usize::from(b)] = classes[usize::from(lower)];
+            } else {
+                let class = *other.get_or_insert_with(|| {
+                    reps.push(b);
+                    reps.len() - 1
+                });
+                classes[usize::from(b)] = u8::try_from(class).ok()?;
+            }
+        }
+        let stride = reps.len();
+        // Every state reachable from the start, breadth first.
+        let start = dfa.start_state(Anchored::No).ok()?;
+        let mut order = vec![start];
+        let mut index: HashMap<StateID, usize> = HashMap::from([(start, 0)]);
+        let mut next = 0;
+        while next < order.len() {
+            let s = order[next];
+            next += 1;
+            for &r in &reps {
+                let t = dfa.next_state(Anchored::No, s, r);
+                index.entry(t).or_insert_with(|| {
+                    order.push(t);
+                    order.len() - 1
+                });
+            }
+        }
+        // Match states first (one comparison tells a match), each group breadth first.
+        let mut number = vec![0usize; order.len()];
+        let mut n = 0;
+        for want in [true, false] {
+            for (i, &s) in order.iter().enumerate() {
+                if dfa.is_match(s) == want {
+                    number[i] = n;
+                    n += 1;
+                }
+            }
+        }
+        let matches = order.iter().filter(|&&s| dfa.is_match(s)).count();
+        u32::try_from(order.len().checked_mul(stride)?).ok()?;
+        let offset = |s: StateID| (number[index[&s]] * stride) as u32;
+        let mut trans = vec![0u32; order.len() * stride];
+        let mut ranges = vec![(0, 0); matches];
+        let mut patterns = Vec::new();
+        for (i, &s) in order.iter().enumerate() {
+            let row = number[i] * stride;
+            for (class, &r) in reps.iter().enumerate() {
+                trans[row + class] = offset(dfa.next_state(Anchored::No, s, r));
+            }
+            if dfa.is_match(s) {
+                let from = patterns.len() as u32;
+                patterns.extend((0..dfa.match_len(s)).map(|m| dfa.match_pattern(s, m)));
+                ranges[number[i]] = (from, patterns.len() as u32);
+            }
+        }
+        Some(Table {
+            classes,
+            stride,
+            trans,
+            match_limit: (matches * stride) as u32,
+            ranges,
+            patterns,
+            start: offset(start),
+            max_len: dfa.max_pattern_len(),
+        })
+    }
+}
+
+/// What the laned walk needs of an automaton: its states are ordered so that every
+/// state that may report a match compares below every other state.
+trait Steps {
+    /// A state.
+    type State: Copy + Ord;
+    /// The unanchored start state.
+    fn start(&self) -> Option<Self::State>;
+    /// Length of the longest keyword.
+    fn max_len(&self) -> usize;
+    /// The state after `byte`.
+    fn next(&self, s: Self::State, byte: u8) -> Self::State;
+    /// Whether `s` may be a match state (cheap; [`Steps::report`] decides).
+    fn is_special(&self, s: Self::State) -> bool;
+    /// Reports every keyword that ends at `end` if `s` is a match state.
+    fn report(&self, s: Self::State, end: usize, on_match: &mut impl FnMut(PatternID, usize));
+}
+
+impl Steps for Table {
+    type State = u32;
+
+    fn start(&self) -> Option<u32> {
+        Some(self.start)
+    }
+
+    fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    #[inline(always)]
+    fn next(&self, s: u32, byte: u8) -> u32 {
+        self.trans[s as usize + usize::from(self.classes[usize::from(byte)])]
+    }
+
+    #[inline(always)]
+    fn is_special(&self, s: u32) -> bool {
+        s < self.match_limit
+    }
+
+    #[inline]
+    fn report(&self, s: u32, end: usize, on_match: &mut impl FnMut(PatternID, usize)) {
+        if s < self.match_limit {
+            let (from, to) = self.ranges[s as usize / self.stride];
+            for &p in &self.patterns[from as usize..to as usize] {
+                on_match(p, end);
+            }
+        }
+    }
+}
+
+impl<A: Automaton> Steps for A {
+    type State = StateID;
+
+    fn start(&self) -> Option<StateID> {
+        self.start_state(Anchored::No).ok()
+    }
+
+    fn max_len(&self) -> usize {
+        self.max_pattern_len()
+    }
+
+    #[inline(always)]
+    fn next(&self, s: StateID, byte: u8) -> StateID {
+        self.next_state(Anchored::No, s, byte)
+    }
+
+    #[inline(always)]
+    fn is_special(&self, s: StateID) -> bool {
+        // Special states (match, dead) have the lowest IDs. The prefilter tests compare
+        // against the crate's own iterator, so a change of that layout fails them.
+        Automaton::is_special(self, s)
+    }
+
+    #[inline]
+    fn report(&self, s: StateID, end: usize, on_match: &mut impl FnMut(PatternID, usize)) {
+        if self.is_match(s) {
+            for i in 0..self.match_len(s) {
+                on_match(self.match_pattern(s, i), end);
+            }
+        }
+    }
+}
+
 /// The keyword automaton and the map from keyword to the rules that use it.
 #[derive(Debug)]
 pub struct Prefilter {
     /// Cheap to build, slower to search: used until enough bytes were scanned.
     nfa: noncontiguous::NFA,
     /// Several times faster for overlapping search; built once, on demand.
-    dfa: OnceLock<Option<dfa::DFA>>,
+    dfa: OnceLock<Option<Table>>,
     keywords: Vec<String>,
     scanned: AtomicU64,
     rules_by_keyword: Vec<Vec<usize>>,
@@ -95,7 +295,7 @@ impl Prefilter {
     }
 
     /// The DFA, once enough bytes were scanned to pay for building it.
-    fn dfa_for(&self, len: usize) -> Option<&dfa::DFA> {
+    fn dfa_for(&self, len: usize) -> Option<&Table> {
         if let Some(dfa) = self.dfa.get() {
             return dfa.as_ref();
         }
@@ -103,19 +303,29 @@ impl Prefilter {
         if total < DFA_AFTER_BYTES {
             return None;
         }
-        self.dfa.get_or_init(|| build_dfa(&self.keywords)).as_ref()
+        self.dfa
+            .get_or_init(|| Table::new(&build_dfa(&self.keywords)?, &self.keywords))
+            .as_ref()
     }
 
-    /// Appends every (rule, keyword hit) in `haystack` to `hits` (in no particular order).
-    pub fn hits(&self, haystack: &[u8], hits: &mut Vec<Hit>) {
+    /// Appends every (rule, keyword hit) in `haystack` for which `keep(rule, start)`
+    /// holds to `hits` (in no particular order).
+    pub fn hits(
+        &self,
+        haystack: &[u8],
+        hits: &mut Vec<Hit>,
+        mut keep: impl FnMut(usize, usize) -> bool,
+    ) {
         let mut push = |pattern: PatternID, end: usize| {
             let len = self.keywords[pattern.as_usize()].len();
             for &rule in &self.rules_by_keyword[pattern.as_usize()] {
-                hits.push(Hit {
-                    rule,
-                    start: end - len,
-                    end,
-                });
+                if keep(rule, end - len) {
+                    hits.push(Hit {
+                        rule,
+                        start: end - len,
+                        end,
+                    });
+                }
             }
         };
         match self.dfa_for(haystack.len()) {
@@ -137,15 +347,11 @@ impl Prefilter {
 /// lockstep. Part `k` reports the matches that end inside it; it starts walking
 /// `max_pattern_len - 1` bytes early (reporting nothing there) so that a keyword
 /// straddling the cut is still seen whole.
-fn overlapping_matches<A: Automaton>(
-    aut: &A,
-    hay: &[u8],
-    on_match: &mut impl FnMut(PatternID, usize),
-) {
-    let Ok(start) = aut.start_state(Anchored::No) else {
+fn overlapping_matches<S: Steps>(aut: &S, hay: &[u8], on_match: &mut impl FnMut(PatternID, usize)) {
+    let Some(start) = aut.start() else {
         return;
     };
-    let overlap = aut.max_pattern_len().saturating_sub(1);
+    let overlap = aut.max_len().saturating_sub(1);
     let n = hay.len();
     let part = n.div_ceil(LANES);
     if n < MIN_LANED_LEN || overlap >= part {
@@ -157,7 +363,7 @@ fn overlapping_matches<A: Automaton>(
     let mut sid = [start; LANES];
     for (k, s) in sid.iter_mut().enumerate().skip(1) {
         for &b in &hay[k * part - overlap..k * part] {
-            *s = aut.next_state(Anchored::No, *s, b);
+            *s = aut.next(*s, b);
         }
     }
     // Four named states and slices (not arrays) keep the walk in registers.
@@ -169,13 +375,11 @@ fn overlapping_matches<A: Automaton>(
     );
     let [mut s0, mut s1, mut s2, mut s3] = sid;
     for i in 0..last {
-        s0 = aut.next_state(Anchored::No, s0, l0[i]);
-        s1 = aut.next_state(Anchored::No, s1, l1[i]);
-        s2 = aut.next_state(Anchored::No, s2, l2[i]);
-        s3 = aut.next_state(Anchored::No, s3, l3[i]);
-        // Special states (match, dead) have the lowest IDs: one test covers all lanes.
-        // The prefilter tests compare against the crate's own iterator, so a change of
-        // that layout fails them.
+        s0 = aut.next(s0, l0[i]);
+        s1 = aut.next(s1, l1[i]);
+        s2 = aut.next(s2, l2[i]);
+        s3 = aut.next(s3, l3[i]);
+        // States that may match compare lowest: one test covers all lanes.
         if aut.is_special(s0.min(s1).min(s2).min(s3)) {
             report_lanes(aut, [s0, s1, s2, s3], part, i + 1, on_match);
         }
@@ -189,17 +393,17 @@ fn overlapping_matches<A: Automaton>(
 }
 
 /// One walk of `hay[from..]` starting in state `sid`, reporting matches by end offset.
-fn walk<A: Automaton>(
-    aut: &A,
+fn walk<S: Steps>(
+    aut: &S,
     hay: &[u8],
     from: usize,
-    mut sid: StateID,
+    mut sid: S::State,
     on_match: &mut impl FnMut(PatternID, usize),
 ) {
     for (i, &b) in hay.iter().enumerate().skip(from) {
-        sid = aut.next_state(Anchored::No, sid, b);
+        sid = aut.next(sid, b);
         if aut.is_special(sid) {
-            report(aut, sid, i + 1, on_match);
+            aut.report(sid, i + 1, on_match);
         }
     }
 }
@@ -209,30 +413,15 @@ fn walk<A: Automaton>(
 /// this rare path made the compiler spill them on every step of the hot loop.
 #[cold]
 #[inline(never)]
-fn report_lanes<A: Automaton>(
-    aut: &A,
-    sids: [StateID; LANES],
+fn report_lanes<S: Steps>(
+    aut: &S,
+    sids: [S::State; LANES],
     part: usize,
     end: usize,
     on_match: &mut impl FnMut(PatternID, usize),
 ) {
     for (k, s) in sids.into_iter().enumerate() {
-        report(aut, s, k * part + end, on_match);
-    }
-}
-
-/// Reports every keyword that ends at `end` if `sid` is a match state.
-#[inline]
-fn report<A: Automaton>(
-    aut: &A,
-    sid: StateID,
-    end: usize,
-    on_match: &mut impl FnMut(PatternID, usize),
-) {
-    if aut.is_match(sid) {
-        for i in 0..aut.match_len(sid) {
-            on_match(aut.match_pattern(sid, i), end);
-        }
+        aut.report(s, k * part + end, on_match);
     }
 }
 
@@ -255,7 +444,7 @@ mod tests {
         v
     }
 
-    fn laned<A: Automaton>(aut: &A, hay: &[u8]) -> Vec<(usize, usize)> {
+    fn laned<S: Steps>(aut: &S, hay: &[u8]) -> Vec<(usize, usize)> {
         let mut v = Vec::new();
         overlapping_matches(aut, hay, &mut |p, end| v.push((p.as_usize(), end)));
         v.sort_unstable();
@@ -275,13 +464,14 @@ mod tests {
         ];
         let owned: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
         let dfa = build_dfa(&owned).expect("dfa");
+        let table = Table::new(&dfa, &owned).expect("table");
         let nfa = noncontiguous::Builder::new()
             .ascii_case_insensitive(true)
             .build(keywords)
             .expect("nfa");
         // A deterministic pseudo-random text over the keywords' letters, so keywords
         // straddle every lane boundary at some length.
-        let alphabet = b"skghp_eyKEY=crta aa\n";
+        let alphabet = b"skghp_eyKEY=crta aa\nSGHP\xffx";
         let mut x: u32 = 12345;
         let mut text = Vec::new();
         for _ in 0..20_000 {
@@ -294,6 +484,7 @@ mod tests {
             let hay = &text[..len];
             let want = reference(&keywords, hay);
             assert_eq!(laned(&dfa, hay), want, "dfa, len {len}");
+            assert_eq!(laned(&table, hay), want, "table, len {len}");
             assert_eq!(laned(&nfa, hay), want, "nfa, len {len}");
         }
     }
@@ -301,7 +492,7 @@ mod tests {
     #[test]
     fn keyword_cut_by_every_lane_boundary_is_found_once() {
         let owned = vec!["secret_key".to_string()];
-        let dfa = build_dfa(&owned).expect("dfa");
+        let dfa = Table::new(&build_dfa(&owned).expect("dfa"), &owned).expect("table");
         let n = 8000;
         let part = n / LANES;
         for shift in 0..10 {

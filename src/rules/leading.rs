@@ -155,6 +155,64 @@ pub fn starts_at_word_start(hir: &Hir) -> bool {
         && first_bytes(hir).is_some_and(|set| (0..=255u8).all(|b| !set.contains(b) || word(b)))
 }
 
+/// Punctuation that every match of a rule may require, rarest in text first: a window
+/// of text without the required byte cannot hold a match. Letters, digits and spaces
+/// are too common for the test to pay.
+const RARE_FIRST: &[u8] = b"@!#$%&*+<>?[]^`{|}~\\=;:/(),\"'-._";
+
+/// A byte every match of `hir` contains (case kept), the rarest by [`RARE_FIRST`];
+/// `None` when no such punctuation byte is known.
+pub fn required_byte(hir: &Hir) -> Option<u8> {
+    let set = required(hir);
+    RARE_FIRST.iter().copied().find(|&b| set.contains(b))
+}
+
+/// Bytes every match of `hir` contains (a subset: only literal bytes are followed).
+fn required(hir: &Hir) -> ByteSet {
+    let mut set = ByteSet::default();
+    match hir.kind() {
+        HirKind::Literal(lit) => {
+            for &b in lit.0.iter() {
+                set.insert(b);
+            }
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            if let [r] = c.ranges()
+                && r.start() == r.end()
+            {
+                set.insert(r.start());
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            if let [r] = c.ranges()
+                && r.start() == r.end()
+                && let Ok(b) = u8::try_from(u32::from(r.start()))
+                && b.is_ascii()
+            {
+                set.insert(b);
+            }
+        }
+        HirKind::Capture(cap) => set = required(&cap.sub),
+        HirKind::Repetition(rep) if rep.min > 0 => set = required(&rep.sub),
+        HirKind::Concat(items) => {
+            for item in items {
+                set.union(required(item));
+            }
+        }
+        HirKind::Alternation(alts) => {
+            let mut alts = alts.iter();
+            if let Some(first) = alts.next() {
+                set = required(first);
+                for alt in alts {
+                    set.intersect(required(alt));
+                }
+            }
+        }
+        HirKind::Empty | HirKind::Look(_) | HirKind::Repetition(_) => {}
+    }
+    set
+}
+
 /// A set of bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ByteSet([u64; 4]);
@@ -167,6 +225,12 @@ impl ByteSet {
     fn union(&mut self, other: ByteSet) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
             *a |= b;
+        }
+    }
+
+    fn intersect(&mut self, other: ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a &= b;
         }
     }
 
@@ -287,6 +351,17 @@ mod tests {
                 .map(char::from)
                 .collect()
         })
+    }
+
+    #[test]
+    fn required_bytes_are_in_every_branch() {
+        let req = |p: &str| required_byte(&parse(p));
+        assert_eq!(req(r"https?://[^:@]+:(\S+)@[a-z]+"), Some(b'@'));
+        assert_eq!(req(r"(?:a=|b:)x"), None);
+        assert_eq!(req(r"(?:a=|b=)x"), Some(b'='));
+        assert_eq!(req(r"x(?:@y)?z"), None);
+        assert_eq!(req(r"ghp_[A-Za-z0-9]{36}"), Some(b'_'));
+        assert_eq!(req(r"(?i)key"), None);
     }
 
     #[test]

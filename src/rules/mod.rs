@@ -151,6 +151,8 @@ pub struct CompiledRegex {
     /// Every match starts at a word start (`\b` then a word byte): a keyword hit right
     /// after a word byte cannot start one.
     pub word_start: bool,
+    /// A punctuation byte every match contains: the matcher skips a window without it.
+    pub required_byte: Option<u8>,
 }
 
 impl Rule {
@@ -254,6 +256,7 @@ fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> 
         anchored_at_keyword,
         first_bytes: leading::first_bytes(&hir),
         word_start: leading::starts_at_word_start(&hir),
+        required_byte: leading::required_byte(&hir),
     })
 }
 
