@@ -155,6 +155,11 @@ pub struct Source<'t> {
 }
 
 impl<'t> Source<'t> {
+    /// The whole source text.
+    pub(super) fn text(&self) -> &'t str {
+        self.text
+    }
+
     /// Indexes `text`.
     pub fn new(text: &'t str) -> Self {
         let mut line_bytes = vec![0];
@@ -344,8 +349,18 @@ pub fn parse(text: &str) -> Result<Option<Node>, String> {
     parse_indexed(&Source::new(text))
 }
 
-/// Parses the first YAML document of an already indexed source.
+/// Parses the first YAML document of an already indexed source, in one pass over the
+/// parser's events (see [`super::yaml_build`]).
 pub fn parse_indexed(src: &Source<'_>) -> Result<Option<Node>, String> {
+    match super::yaml_build::build(src) {
+        Some(parsed) => parsed,
+        None => parse_with_loader(src),
+    }
+}
+
+/// Parses the first YAML document with the bounds pre-pass and saphyr's own loader: the
+/// reference the one-pass builder is tested against, and its fallback for odd inputs.
+pub(super) fn parse_with_loader(src: &Source<'_>) -> Result<Option<Node>, String> {
     check_bounds(src.text)?;
     let docs = MarkedYaml::load_from_str(src.text).map_err(|e| {
         let m = e.marker();
@@ -364,11 +379,91 @@ pub const MAX_DEPTH: usize = 128;
 /// otherwise exhaust memory from a few hundred bytes.
 pub const MAX_NODES: u64 = 1_000_000;
 
-/// One open collection during [`check_bounds`].
+/// One open collection during the bounds check.
 struct Open {
     anchor: usize,
     nodes_at_start: u64,
     height: usize,
+}
+
+/// The bounds check's state over one event stream: nesting at most [`MAX_DEPTH`]
+/// levels, and at most [`MAX_NODES`] nodes counting each alias as a copy of its anchor.
+#[derive(Default)]
+pub(super) struct Bounds {
+    stack: Vec<Open>,
+    /// Anchor id -> (expanded node count, height).
+    anchors: std::collections::HashMap<usize, (u64, usize)>,
+    nodes: u64,
+}
+
+impl Bounds {
+    /// Takes the next event; `Err` names the first bound it breaks.
+    pub(super) fn on_event(
+        &mut self,
+        ev: &saphyr_parser::Event<'_>,
+        span: &saphyr_parser::Span,
+    ) -> Result<(), String> {
+        use saphyr_parser::Event;
+        let too_deep = |m: &saphyr_parser::Marker| {
+            format!(
+                "{}:{}: nesting deeper than {MAX_DEPTH} levels; pipeline audits skipped",
+                m.line(),
+                m.col() + 1
+            )
+        };
+        // Height of a finished node, to merge into its parent.
+        let mut done: Option<usize> = None;
+        match ev {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(&span.start));
+                }
+                self.stack.push(Open {
+                    anchor: *anchor,
+                    nodes_at_start: self.nodes,
+                    height: 0,
+                });
+                self.nodes += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(open) = self.stack.pop() {
+                    let height = open.height + 1;
+                    if open.anchor > 0 {
+                        self.anchors
+                            .insert(open.anchor, (self.nodes - open.nodes_at_start, height));
+                    }
+                    done = Some(height);
+                }
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                self.nodes += 1;
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, (1, 1));
+                }
+                done = Some(1);
+            }
+            Event::Alias(id) => {
+                let (count, height) = self.anchors.get(id).copied().unwrap_or((1, 1));
+                if self.stack.len() + height > MAX_DEPTH + 1 {
+                    return Err(too_deep(&span.start));
+                }
+                self.nodes = self.nodes.saturating_add(count);
+                done = Some(height);
+            }
+            _ => {}
+        }
+        if let (Some(h), Some(parent)) = (done, self.stack.last_mut()) {
+            parent.height = parent.height.max(h);
+        }
+        if self.nodes > MAX_NODES {
+            return Err(format!(
+                "{}:{}: the document expands to more than {MAX_NODES} nodes (aliases); pipeline audits skipped",
+                span.start.line(),
+                span.start.col() + 1
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Checks, with saphyr's event parser (a state machine that does not recurse), that the
@@ -376,73 +471,12 @@ struct Open {
 /// nodes, before the recursive tree builder runs. A syntax error stops the check: the
 /// tree builder stops at the same event and reports it.
 pub fn check_bounds(text: &str) -> Result<(), String> {
-    use saphyr_parser::{Event, Parser};
-    use std::collections::HashMap;
-    let mut stack: Vec<Open> = Vec::new();
-    // Anchor id -> (expanded node count, height).
-    let mut anchors: HashMap<usize, (u64, usize)> = HashMap::new();
-    let mut nodes: u64 = 0;
-    let too_deep = |m: &saphyr_parser::Marker| {
-        format!(
-            "{}:{}: nesting deeper than {MAX_DEPTH} levels; pipeline audits skipped",
-            m.line(),
-            m.col() + 1
-        )
-    };
-    for ev in Parser::new_from_str(text) {
+    let mut bounds = Bounds::default();
+    for ev in saphyr_parser::Parser::new_from_str(text) {
         let Ok((ev, span)) = ev else {
             return Ok(());
         };
-        // Height of a finished node, to merge into its parent.
-        let mut done: Option<usize> = None;
-        match ev {
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(too_deep(&span.start));
-                }
-                stack.push(Open {
-                    anchor,
-                    nodes_at_start: nodes,
-                    height: 0,
-                });
-                nodes += 1;
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(open) = stack.pop() {
-                    let height = open.height + 1;
-                    if open.anchor > 0 {
-                        anchors.insert(open.anchor, (nodes - open.nodes_at_start, height));
-                    }
-                    done = Some(height);
-                }
-            }
-            Event::Scalar(_, _, anchor, _) => {
-                nodes += 1;
-                if anchor > 0 {
-                    anchors.insert(anchor, (1, 1));
-                }
-                done = Some(1);
-            }
-            Event::Alias(id) => {
-                let (count, height) = anchors.get(&id).copied().unwrap_or((1, 1));
-                if stack.len() + height > MAX_DEPTH + 1 {
-                    return Err(too_deep(&span.start));
-                }
-                nodes = nodes.saturating_add(count);
-                done = Some(height);
-            }
-            _ => {}
-        }
-        if let (Some(h), Some(parent)) = (done, stack.last_mut()) {
-            parent.height = parent.height.max(h);
-        }
-        if nodes > MAX_NODES {
-            return Err(format!(
-                "{}:{}: the document expands to more than {MAX_NODES} nodes (aliases); pipeline audits skipped",
-                span.start.line(),
-                span.start.col() + 1
-            ));
-        }
+        bounds.on_event(&ev, &span)?;
     }
     Ok(())
 }
@@ -457,6 +491,33 @@ fn style_at(src: &Source<'_>, index: usize) -> Style {
         Some(b'\'') => Style::SingleQuoted,
         _ => Style::Plain,
     }
+}
+
+/// The node of a scalar saphyr resolved to `scalar` (`None`: a bad value, such as a
+/// tagged scalar that does not parse as its tag) between character indexes
+/// `index..end_index`.
+pub(super) fn scalar_node(
+    src: &Source<'_>,
+    scalar: Option<&Scalar<'_>>,
+    index: usize,
+    end_index: usize,
+) -> Node {
+    let (line, col) = src.line_col(index);
+    let mut node = Node {
+        value: Value::Null,
+        line,
+        col,
+        index,
+        end_index,
+        style: Style::Collection,
+        tag: None,
+        foreign: false,
+    };
+    if let Some(s) = scalar {
+        node.style = style_at(src, index);
+        node.value = scalar_value(s, src, index, end_index, &mut node.style, line);
+    }
+    node
 }
 
 fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
@@ -492,10 +553,7 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
             }
             return n;
         }
-        YamlData::Value(s) => {
-            node.style = style_at(src, index);
-            node.value = scalar_value(s, src, index, end_index, &mut node.style, line);
-        }
+        YamlData::Value(s) => return scalar_node(src, Some(s), index, end_index),
         YamlData::Representation(s, _, _) => {
             node.style = style_at(src, index);
             node.value = Value::Str(s.to_string());
