@@ -58,7 +58,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     wf.root.walk_scalars("", &mut |path, node, text| {
-        if !text.contains("${{") {
+        if !crate::pipeline::github::has_expr(text) {
             return;
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();

@@ -392,7 +392,7 @@ fn publishes(src: &Source<'_>, ji: usize, job: &Job<'_>, out: &mut Vec<Publish>)
 
 fn secret_refs(src: &Source<'_>, wf: &Workflow<'_>, out: &mut Vec<SecretRef>) {
     let mut visit = |job: Option<(usize, &Job<'_>)>, path: &str, node: &Node, value: &str| {
-        if !value.contains("${{") {
+        if !has_expr(value) {
             return;
         }
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();

@@ -118,14 +118,13 @@ impl Node {
     }
 
     fn walk_inner<'a>(&'a self, path: &mut String, f: &mut dyn FnMut(&str, &'a Node, &'a str)) {
-        use std::fmt::Write as _;
         let len = path.len();
         match &self.value {
             Value::Str(s) => f(path, self, s),
             Value::Null => {}
             Value::Seq(items) => {
                 for (i, n) in items.iter().enumerate() {
-                    let _ = write!(path, "[{i}]");
+                    push_index(path, i);
                     n.walk_inner(path, f);
                     path.truncate(len);
                 }
@@ -142,6 +141,27 @@ impl Node {
             }
         }
     }
+}
+
+/// Appends `[i]` to a YAML path (without the formatting machinery: once per item of
+/// every sequence walked).
+fn push_index(path: &mut String, i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push('[');
+    for &d in &digits[at..] {
+        path.push(char::from(d));
+    }
+    path.push(']');
 }
 
 /// The source text, indexed for position conversions.
@@ -163,13 +183,23 @@ impl<'t> Source<'t> {
     /// Indexes `text`.
     pub fn new(text: &'t str) -> Self {
         let mut line_bytes = vec![0];
-        let mut line_chars = vec![0];
-        for (ci, (bi, c)) in text.char_indices().enumerate() {
-            if c == '\n' {
-                line_bytes.push(bi + 1);
-                line_chars.push(ci + 1);
-            }
-        }
+        line_bytes.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let line_chars = if text.is_ascii() {
+            line_bytes.clone()
+        } else {
+            // Characters before each line start: the bytes that begin a character.
+            let bytes = text.as_bytes();
+            let mut chars = 0;
+            let mut prev = 0;
+            line_bytes
+                .iter()
+                .map(|&b| {
+                    chars += bytes[prev..b].iter().filter(|&&x| (x & 0xC0) != 0x80).count();
+                    prev = b;
+                    chars
+                })
+                .collect()
+        };
         Source {
             text,
             line_bytes,
@@ -213,6 +243,11 @@ impl<'t> Source<'t> {
     /// Converts a character index to a byte offset.
     fn byte_of(&self, index: usize) -> usize {
         let (line, col) = self.line_col(index);
+        self.byte_at(line, col)
+    }
+
+    /// Converts a 1-based line and 0-based character column to a byte offset.
+    fn byte_at(&self, line: usize, col: usize) -> usize {
         let start = self.line_bytes[line - 1];
         // An all-ASCII line has as many bytes as characters: no need to walk it.
         if let (Some(&next_b), Some(&next_c)) =
@@ -241,16 +276,33 @@ impl<'t> Source<'t> {
     /// Column (0-based, characters) just past the token that starts at `col` on `line`.
     fn token_end(&self, node: &Node, line: usize, col: usize) -> usize {
         let text = self.line(line);
-        let chars: Vec<char> = text.chars().collect();
+        // An ASCII line is its own character array: no copy of it.
+        if text.is_ascii() {
+            self.token_end_in(text.as_bytes(), node, line, col)
+        } else {
+            let chars: Vec<char> = text.chars().collect();
+            self.token_end_in(&chars, node, line, col)
+        }
+    }
+
+    /// [`Self::token_end`] over the line's characters.
+    fn token_end_in<C: Copy + Into<char>>(
+        &self,
+        chars: &[C],
+        node: &Node,
+        line: usize,
+        col: usize,
+    ) -> usize {
+        let at = |i: usize| chars.get(i).map(|&c| c.into());
         let trimmed_end = chars
             .iter()
-            .rposition(|c| !c.is_whitespace())
+            .rposition(|&c| !c.into().is_whitespace())
             .map_or(col + 1, |p| p + 1);
         match node.style {
             Style::DoubleQuoted => {
                 let mut i = col + 1;
-                while i < chars.len() {
-                    match chars[i] {
+                while let Some(c) = at(i) {
+                    match c {
                         '\\' => i += 2,
                         '"' => return i + 1,
                         _ => i += 1,
@@ -260,9 +312,9 @@ impl<'t> Source<'t> {
             }
             Style::SingleQuoted => {
                 let mut i = col + 1;
-                while i < chars.len() {
-                    if chars[i] == '\'' {
-                        if chars.get(i + 1) == Some(&'\'') {
+                while let Some(c) = at(i) {
+                    if c == '\'' {
+                        if at(i + 1) == Some('\'') {
                             i += 2;
                             continue;
                         }
@@ -482,11 +534,12 @@ pub fn check_bounds(text: &str) -> Result<(), String> {
 }
 
 fn style_at(src: &Source<'_>, index: usize) -> Style {
-    match src
-        .text
-        .get(src.byte_of(index)..)
-        .and_then(|s| s.bytes().next())
-    {
+    style_of_byte(src, src.byte_of(index))
+}
+
+/// The style of a scalar that starts at byte offset `byte`.
+fn style_of_byte(src: &Source<'_>, byte: usize) -> Style {
+    match src.text.as_bytes().get(byte) {
         Some(b'"') => Style::DoubleQuoted,
         Some(b'\'') => Style::SingleQuoted,
         _ => Style::Plain,
@@ -498,7 +551,7 @@ fn style_at(src: &Source<'_>, index: usize) -> Style {
 /// `index..end_index`.
 pub(super) fn scalar_node(
     src: &Source<'_>,
-    scalar: Option<&Scalar<'_>>,
+    scalar: Option<Scalar<'_>>,
     index: usize,
     end_index: usize,
 ) -> Node {
@@ -514,8 +567,9 @@ pub(super) fn scalar_node(
         foreign: false,
     };
     if let Some(s) = scalar {
-        node.style = style_at(src, index);
-        node.value = scalar_value(s, src, index, end_index, &mut node.style, line);
+        let byte = src.byte_at(line, col);
+        node.style = style_of_byte(src, byte);
+        node.value = scalar_value(s, src, (byte, end_index), &mut node.style, (line, col));
     }
     node
 }
@@ -553,7 +607,7 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
             }
             return n;
         }
-        YamlData::Value(s) => return scalar_node(src, Some(s), index, end_index),
+        YamlData::Value(s) => return scalar_node(src, Some(s.clone()), index, end_index),
         YamlData::Representation(s, _, _) => {
             node.style = style_at(src, index);
             node.value = Value::Str(s.to_string());
@@ -563,8 +617,7 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
     node
 }
 
-fn is_block_content(src: &Source<'_>, index: usize, line: usize) -> bool {
-    let (_, col) = src.line_col(index);
+fn is_block_content(src: &Source<'_>, line: usize, col: usize) -> bool {
     if !src.line(line).chars().take(col).all(char::is_whitespace) {
         return false;
     }
@@ -576,6 +629,10 @@ fn is_block_content(src: &Source<'_>, index: usize, line: usize) -> bool {
         if t.is_empty() {
             continue;
         }
+        // Only a line with a block indicator can end with one.
+        if !t.bytes().any(|b| b == b'|' || b == b'>') {
+            return false;
+        }
         // Drop a trailing comment (` #...`) from the header line.
         let t = t.find(" #").map_or(t, |p| t[..p].trim_end());
         let t = t.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
@@ -585,28 +642,29 @@ fn is_block_content(src: &Source<'_>, index: usize, line: usize) -> bool {
     false
 }
 
+/// The value of a scalar starting at byte `start` and ending at character index `end`
+/// (line and column of its start given).
 fn scalar_value(
-    s: &Scalar<'_>,
+    s: Scalar<'_>,
     src: &Source<'_>,
-    index: usize,
-    end_index: usize,
+    (start, end_index): (usize, usize),
     style: &mut Style,
-    line: usize,
+    (line, col): (usize, usize),
 ) -> Value {
     match s {
         Scalar::Null => Value::Null,
         Scalar::String(v) => {
             // A block scalar's start marker is its first content line, after the line
             // that holds the `|` or `>` indicator.
-            if *style == Style::Plain && is_block_content(src, index, line) {
+            if *style == Style::Plain && is_block_content(src, line, col) {
                 *style = Style::Block;
             }
-            Value::Str(v.to_string())
+            Value::Str(v.into_owned())
         }
         Scalar::Boolean(_) | Scalar::Integer(_) | Scalar::FloatingPoint(_) => {
-            let a = src.byte_of(index);
+            let index = src.line_chars[line - 1] + col;
             let b = src.byte_of(end_index.max(index));
-            let raw = src.text.get(a..b).unwrap_or("").trim();
+            let raw = src.text.get(start..b).unwrap_or("").trim();
             Value::Str(if raw.is_empty() {
                 match s {
                     Scalar::Boolean(b) => b.to_string(),

@@ -197,7 +197,7 @@ impl<'i> Builder<'_, 'i> {
                 // no position of its own: the node sits at the start of the file.
                 self.note_anchor(anchor);
                 let inner = Scalar::parse_from_cow_and_metadata(v, style, None);
-                let mut node = yaml::scalar_node(self.src, inner.as_ref(), 0, 0);
+                let mut node = yaml::scalar_node(self.src, inner, 0, 0);
                 if let Some(t) = tag.filter(|t| t.handle == "!" && !t.suffix.is_empty()) {
                     node.tag = Some(t.suffix.as_str().into());
                 }
@@ -211,12 +211,12 @@ impl<'i> Builder<'_, 'i> {
                 self.note_anchor(anchor);
                 let scalar = Scalar::parse_from_cow_and_metadata(v, style, tag.as_ref());
                 let (start, end) = (span.start.index(), span.end.index());
-                let node = yaml::scalar_node(self.src, scalar.as_ref(), start, end);
                 let key = scalar.as_ref().map(KeyId::of);
                 if anchor > 0 {
                     self.anchors
-                        .insert(anchor, (Anchored::Scalar(scalar), 1));
+                        .insert(anchor, (Anchored::Scalar(scalar.clone()), 1));
                 }
+                let node = yaml::scalar_node(self.src, scalar, start, end);
                 self.insert(node, key, 1, span.start)
             }
             Event::Alias(id) => {
@@ -236,7 +236,7 @@ impl<'i> Builder<'_, 'i> {
                 self.budget -= count;
                 let (node, key) = match anchored {
                     Anchored::Scalar(s) => (
-                        yaml::scalar_node(self.src, s.as_ref(), start, end),
+                        yaml::scalar_node(self.src, s.clone(), start, end),
                         s.as_ref().map(KeyId::of),
                     ),
                     Anchored::Tree(n, tagged) => {
