@@ -210,11 +210,22 @@ impl<'t> Source<'t> {
     /// Whether the whole source contains `needle` (ASCII case-insensitive); a cheap
     /// prefilter for audits that only matter when a word appears at all.
     pub fn text_contains_ignore_case(&self, needle: &str) -> bool {
-        let n = needle.as_bytes();
-        self.text
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n))
+        let (h, n) = (self.text.as_bytes(), needle.as_bytes());
+        let Some(&first) = n.first() else {
+            return true;
+        };
+        // Jump between places where the first byte (in either case) occurs.
+        let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+        let mut from = 0;
+        while let Some(p) = memchr::memchr2(lower, upper, &h[from..]) {
+            let at = from + p;
+            match h.get(at..at + n.len()) {
+                Some(w) if w.eq_ignore_ascii_case(n) => return true,
+                Some(_) => from = at + 1,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// The text of a 1-based line, without its line break.
@@ -820,6 +831,18 @@ mod tests {
         let c = n.get("c").unwrap();
         assert_eq!(c.get("x").unwrap().as_str(), Some("1"));
         assert_eq!(c.get("y").unwrap().line, 2);
+    }
+
+    #[test]
+    fn case_blind_search_and_line_index() {
+        let src = Source::new("a: x\n\u{e9}t\u{e9}: FromJSON(y)\nb: fromjso");
+        assert!(src.text_contains_ignore_case("fromjson"));
+        assert!(src.text_contains_ignore_case("FROMJSO"));
+        assert!(!src.text_contains_ignore_case("fromjsonx"));
+        assert!(!src.text_contains_ignore_case("secrets"));
+        assert_eq!(src.line_col(5), (2, 0));
+        assert_eq!(src.line_col(12), (2, 7));
+        assert_eq!(src.line(3), "b: fromjso");
     }
 
     #[test]

@@ -61,15 +61,19 @@ enum Stop {
     Fallback,
 }
 
-/// A collection being built.
+/// A collection being built. Its children wait on the builder's shared stacks (from
+/// `start`), so that each collection is allocated once, at its full size.
 struct Frame<'i> {
+    /// The node, without its children.
     node: Node,
+    is_map: bool,
+    /// Where its items (or entries, and their key identities) start on the stacks.
+    start: usize,
+    keys_start: usize,
     anchor: usize,
     tag: Option<Cow<'i, Tag>>,
     /// A mapping's key waiting for its value, with its identity and start.
     key: Option<(Node, KeyId, Marker)>,
-    /// The keys so far, in entry order (mappings only).
-    keys: Vec<KeyId>,
     /// Entry indexes by key, once the mapping has many keys.
     index: Option<HashMap<(KeyId, u64), Vec<u32>>>,
     /// Nodes below, as saphyr's alias budget counts them.
@@ -87,6 +91,11 @@ enum Anchored<'i> {
 struct Builder<'s, 'i> {
     src: &'s Source<'s>,
     stack: Vec<Frame<'i>>,
+    /// Finished items of the open sequences, entries of the open mappings and their
+    /// key identities (while a mapping has few keys), innermost last.
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
+    keys: Vec<KeyId>,
     anchors: HashMap<usize, (Anchored<'i>, u64)>,
     /// Largest anchor id seen, and the first id of the current document: saphyr's
     /// loader forgets anchors between documents.
@@ -126,6 +135,9 @@ pub(super) fn build(src: &Source<'_>) -> Option<Result<Option<Node>, String>> {
     let mut b = Builder {
         src,
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
+        keys: Vec::new(),
         anchors: HashMap::new(),
         max_anchor: 0,
         doc_first_anchor: 1,
@@ -254,11 +266,11 @@ impl<'i> Builder<'_, 'i> {
                 self.insert(node, key, count, span.start)
             }
             Event::SequenceStart(anchor, tag) => {
-                self.open(Value::Seq(Vec::new()), anchor, tag, span.start);
+                self.open(false, anchor, tag, span.start);
                 Ok(())
             }
             Event::MappingStart(anchor, tag) => {
-                self.open(Value::Map(Vec::new()), anchor, tag, span.start);
+                self.open(true, anchor, tag, span.start);
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -266,6 +278,12 @@ impl<'i> Builder<'_, 'i> {
                     return Ok(());
                 };
                 let mut node = f.node;
+                node.value = if f.is_map {
+                    self.keys.truncate(f.keys_start);
+                    Value::Map(self.entries.drain(f.start..).collect())
+                } else {
+                    Value::Seq(self.items.drain(f.start..).collect())
+                };
                 node.end_index = span.start.index();
                 let tagged = f.tag.as_ref().is_some_and(|t| !t.is_yaml_core_schema());
                 if let Some(t) = f.tag.filter(|_| tagged)
@@ -309,13 +327,13 @@ impl<'i> Builder<'_, 'i> {
         self.max_anchor = self.max_anchor.max(anchor);
     }
 
-    fn open(&mut self, value: Value, anchor: usize, tag: Option<Cow<'i, Tag>>, start: Marker) {
+    fn open(&mut self, is_map: bool, anchor: usize, tag: Option<Cow<'i, Tag>>, start: Marker) {
         self.note_anchor(anchor);
         let index = start.index();
         let (line, col) = self.src.line_col(index);
         self.stack.push(Frame {
             node: Node {
-                value,
+                value: Value::Null,
                 line,
                 col,
                 index,
@@ -324,10 +342,16 @@ impl<'i> Builder<'_, 'i> {
                 tag: None,
                 foreign: false,
             },
+            is_map,
+            start: if is_map {
+                self.entries.len()
+            } else {
+                self.items.len()
+            },
+            keys_start: self.keys.len(),
             anchor,
             tag,
             key: None,
-            keys: Vec::new(),
             index: None,
             count: 0,
         });
@@ -346,58 +370,54 @@ impl<'i> Builder<'_, 'i> {
             self.root = Some(node);
             return Ok(());
         };
-        match &mut f.node.value {
-            Value::Seq(items) => {
-                items.push(node);
-                f.count += count;
-            }
-            Value::Map(entries) => match f.key.take() {
-                None => {
-                    let Some(id) = key else {
-                        return Err(Stop::Fallback);
-                    };
-                    f.key = Some((node, id, mark));
-                    f.count += 1;
-                }
-                Some((k, id, key_mark)) => {
-                    let text = k.as_str();
-                    let same = |e: &(Node, Node)| id != KeyId::Str || e.0.as_str() == text;
-                    let dup = if let Some(index) = &mut f.index {
-                        let slot = index.entry(slot_of(id, &k)).or_default();
-                        let dup = slot.iter().any(|&i| same(&entries[i as usize]));
-                        slot.push(entries.len() as u32);
-                        dup
-                    } else {
-                        let dup = f
-                            .keys
-                            .iter()
-                            .zip(entries.iter())
-                            .any(|(&kid, e)| kid == id && same(e));
-                        if f.keys.len() >= LINEAR_KEYS {
-                            let mut index: HashMap<(KeyId, u64), Vec<u32>> = HashMap::new();
-                            for (i, (kid, e)) in f.keys.iter().zip(entries.iter()).enumerate() {
-                                index.entry(slot_of(*kid, &e.0)).or_default().push(i as u32);
-                            }
-                            index
-                                .entry(slot_of(id, &k))
-                                .or_default()
-                                .push(entries.len() as u32);
-                            f.index = Some(index);
-                        }
-                        dup
-                    };
-                    if dup {
-                        return Err(Stop::Load(message(&key_mark, "duplicated key in mapping")));
-                    }
-                    if f.index.is_none() {
-                        f.keys.push(id);
-                    }
-                    entries.push((k, node));
-                    f.count += count;
-                }
-            },
-            Value::Str(_) | Value::Null => {}
+        if !f.is_map {
+            self.items.push(node);
+            f.count += count;
+            return Ok(());
         }
+        let Some((k, id, key_mark)) = f.key.take() else {
+            let Some(id) = key else {
+                return Err(Stop::Fallback);
+            };
+            f.key = Some((node, id, mark));
+            f.count += 1;
+            return Ok(());
+        };
+        let entries = &self.entries[f.start..];
+        let keys = &self.keys[f.keys_start..];
+        let text = k.as_str();
+        let same = |e: &(Node, Node)| id != KeyId::Str || e.0.as_str() == text;
+        let dup = if let Some(index) = &mut f.index {
+            let slot = index.entry(slot_of(id, &k)).or_default();
+            let dup = slot.iter().any(|&i| same(&entries[i as usize]));
+            slot.push(entries.len() as u32);
+            dup
+        } else {
+            let dup = keys
+                .iter()
+                .zip(entries)
+                .any(|(&kid, e)| kid == id && same(e));
+            if keys.len() >= LINEAR_KEYS {
+                let mut index: HashMap<(KeyId, u64), Vec<u32>> = HashMap::new();
+                for (i, (kid, e)) in keys.iter().zip(entries).enumerate() {
+                    index.entry(slot_of(*kid, &e.0)).or_default().push(i as u32);
+                }
+                index
+                    .entry(slot_of(id, &k))
+                    .or_default()
+                    .push(entries.len() as u32);
+                f.index = Some(index);
+            }
+            dup
+        };
+        if dup {
+            return Err(Stop::Load(message(&key_mark, "duplicated key in mapping")));
+        }
+        if f.index.is_none() {
+            self.keys.push(id);
+        }
+        self.entries.push((k, node));
+        f.count += count;
         Ok(())
     }
 }
