@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Times the pipeline audits on 1,000 GitHub Actions workflows with the release binary and
-# prints the CPU seconds used (user + system). Not a test: a measurement.
+# Times the pipeline audits on 1,000 GitHub Actions workflows with the release binary:
+# the whole process (startup included), several rounds, and prints the CPU seconds
+# (user + system) as median and min-max, with wall time and peak memory. Not a test: a
+# measurement.
 #
 #   scripts/bench-audits.sh [N]             # N generated workflows, default 1000
 #   scripts/bench-audits.sh --real [N]      # N real workflows: the ones under
 #                                           # ../shared/corpora/real-ci, repeated to N
+#
+#   ROUNDS=9                 rounds (default 7)
+#   TOKENWARD_BIN=path       the binary measured (default target/release/tokenward)
+#   TOKENWARD_BASE_BIN=path  a second binary, run in alternating rounds with the first
+#                            (same files, same machine load), with the ratio of medians
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -117,6 +124,33 @@ if "$BIN" scan --help 2>/dev/null | grep -q -- --no-config; then
 fi
 
 echo "$N workflows, $(cat "$DIR"/.github/workflows/*.yml | wc -l) lines"
-/usr/bin/time -f "CPU seconds: %U user + %S system; wall %e s; max RSS %M KB" \
-  "$BIN" scan "$DIR" --select "$AUDITS" --format json --fail-on never "${EXTRA[@]}" >"$DIR/out.json"
-echo "findings: $(grep -o '"rule_id"' "$DIR/out.json" | wc -l)"
+ROUNDS="${ROUNDS:-7}"
+BINS=("$BIN")
+[[ -n "${TOKENWARD_BASE_BIN:-}" ]] && BINS+=("$TOKENWARD_BASE_BIN")
+for ((r = 0; r < ROUNDS; r++)); do
+  for i in "${!BINS[@]}"; do
+    /usr/bin/time -a -o "$DIR/times.$i" -f "%U %S %e %M" \
+      "${BINS[$i]}" scan "$DIR" --select "$AUDITS" --format json --fail-on never "${EXTRA[@]}" \
+      >"$DIR/out.$i.json" 2>/dev/null
+  done
+done
+# median and min-max of column $1 of file $2 (CPU: user + system when "cpu"), printed
+# with format $3
+stats() {
+  awk -v c="$1" '{ v = (c == "cpu") ? $1 + $2 : $c; print v }' "$2" | sort -g |
+    awk -v f="${3:-%.3f}" '{ v[NR] = $1 } END {
+      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf f " (min " f ", max " f ")", m, v[1], v[NR] }'
+}
+for i in "${!BINS[@]}"; do
+  echo "${BINS[$i]}: $ROUNDS rounds"
+  echo "  CPU seconds (user + system): median $(stats cpu "$DIR/times.$i")"
+  echo "  wall seconds: median $(stats 3 "$DIR/times.$i")"
+  echo "  max RSS KB: median $(stats 4 "$DIR/times.$i" %d)"
+  echo "  findings: $(grep -o '"rule_id"' "$DIR/out.$i.json" | wc -l)"
+done
+if [[ ${#BINS[@]} -eq 2 ]]; then
+  a=$(stats cpu "$DIR/times.0" | cut -d' ' -f1)
+  b=$(stats cpu "$DIR/times.1" | cut -d' ' -f1)
+  echo "CPU median ratio ${BINS[0]} / ${BINS[1]}: $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+fi

@@ -383,7 +383,7 @@ pub fn secret_fingerprint(rule_id: &str, path: &str, secret: &str) -> String {
             block[i * 4..i * 4 + 4].copy_from_slice(&w.to_be_bytes());
         }
     }
-    let stretched: String = block[..32].iter().map(|b| format!("{b:02x}")).collect();
+    let stretched = hex(&block[..32]);
     let f = fingerprint(rule_id, path, &stretched);
     if let Ok(mut m) = done.lock() {
         m.insert(seed, f.clone());
@@ -402,7 +402,19 @@ pub fn fingerprint(rule_id: &str, path: &str, key: &str) -> String {
     h.update([0]);
     h.update(key.as_bytes());
     let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&digest[..16])
+}
+
+/// Lowercase hex digits of `bytes`, in one string (not one formatted string per byte:
+/// every finding gets a fingerprint).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Sorts findings by path, line, column, rule so output does not depend on threads.

@@ -230,17 +230,18 @@ impl Engine {
         if let Some(kind) = kind {
             match std::str::from_utf8(content) {
                 Ok(text) => {
-                    if self.options.collect_pipelines {
-                        // Parse errors are reported once, by the audits below.
-                        out.pipeline = audit::pipeline_of(rel_path, text, kind).ok().flatten();
-                    }
-                    match audit::audit_file_as(
+                    // One parse gives the audits and (for the inventory) the facts.
+                    let (audited, pipeline) = audit::audit_file_with_facts(
                         rel_path,
                         text,
                         kind,
                         &|id| self.enabled(id),
                         &self.options.audit,
-                    ) {
+                    );
+                    if self.options.collect_pipelines {
+                        out.pipeline = pipeline;
+                    }
+                    match audited {
                         Ok(mut audits) => {
                             self.one_credential_finding_per_line(kind, &mut findings, &mut audits);
                             findings.extend(audits);

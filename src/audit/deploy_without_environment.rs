@@ -38,10 +38,12 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         // A cloud login is a deployment when the job says so (tests log in too).
-        let deploying = DEPLOY_WORDS.iter().any(|w| {
-            job.id.to_ascii_lowercase().contains(w)
-                || job.steps.iter().any(|s| s.to_ascii_lowercase().contains(w))
-        });
+        // Lowercased once per job, not once per word.
+        let id = job.id.to_ascii_lowercase();
+        let steps: Vec<String> = job.steps.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let deploying = DEPLOY_WORDS
+            .iter()
+            .any(|w| id.contains(w) || steps.iter().any(|s| s.contains(w)));
         let cloud = facts
             .logins
             .iter()

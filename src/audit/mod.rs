@@ -463,35 +463,6 @@ pub fn parse_ci<'s>(src: &'s Source<'s>, platform: Platform) -> Result<Option<ya
     }
 }
 
-/// The facts of one CI file of `platform` (for the inventory), `None` when it is empty.
-pub fn pipeline_of(
-    rel_path: &str,
-    text: &str,
-    platform: Platform,
-) -> Result<Option<Pipeline>, String> {
-    if platform == Platform::Jenkins {
-        let j = Jenkinsfile::parse(text);
-        return Ok(Some(from_other::jenkins_facts(rel_path, text, &j)));
-    }
-    let src = Source::new(text);
-    let Some(root) = parse_ci(&src, platform)? else {
-        return Ok(None);
-    };
-    match platform {
-        Platform::GitLabCi => {
-            let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path))?;
-            return Ok(Some(from_gitlab::facts(rel_path, &src, &gl)));
-        }
-        pl @ (Platform::AzurePipelines | Platform::CircleCi | Platform::Bitbucket) => {
-            let v = OtherCi::from_yaml(pl, root, &src);
-            return Ok(Some(from_other::facts(pl, rel_path, &src, &v)));
-        }
-        _ => {}
-    }
-    let wf = Workflow::new(&root, github_kind(platform));
-    Ok(Some(from_github::facts(rel_path, &src, &wf)))
-}
-
 /// How strictly `unpinned-action` wants an action pinned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinPolicy {
@@ -586,37 +557,51 @@ pub fn audit_file_as(
     enabled: &dyn Fn(&str) -> bool,
     settings: &AuditSettings,
 ) -> Result<Vec<Finding>, String> {
-    let mut out = Vec::new();
+    audit_file_with_facts(rel_path, text, platform, enabled, settings).0
+}
+
+/// [`audit_file_as`], and the file's facts (for the inventory) from the same parse:
+/// `None` when the file is empty or cannot be parsed (its audit result says why).
+pub fn audit_file_with_facts(
+    rel_path: &str,
+    text: &str,
+    platform: Platform,
+    enabled: &dyn Fn(&str) -> bool,
+    settings: &AuditSettings,
+) -> (Result<Vec<Finding>, String>, Option<Pipeline>) {
+    let out = Vec::new();
     let selected: Vec<&Audit> = AUDITS
         .iter()
         .filter(|a| a.platforms.contains(&platform) && enabled(a.doc.id))
         .collect();
     let src = Source::new(text);
-    let run = |facts: &Pipeline, syntax: Syntax<'_>, out: &mut Vec<Finding>| {
+    let run = |facts: Pipeline, syntax: Syntax<'_>, mut out: Vec<Finding>| {
         let cx = Ctx {
             path: rel_path,
             src: &src,
-            facts,
+            facts: &facts,
             syntax,
             settings,
             errors: RefCell::new(Vec::new()),
         };
         for a in &selected {
-            (a.run)(&cx, out);
+            (a.run)(&cx, &mut out);
         }
-        match cx.errors.into_inner().into_iter().next() {
+        let audited = match cx.errors.into_inner().into_iter().next() {
             Some(e) => Err(format!("internal error: {e}")),
-            None => Ok(()),
-        }
+            None => Ok(out),
+        };
+        (audited, Some(facts))
     };
     if platform == Platform::Jenkins {
         let j = Jenkinsfile::parse(text);
         let facts = from_other::jenkins_facts(rel_path, text, &j);
-        run(&facts, Syntax::Jenkins(&j, text), &mut out)?;
-        return Ok(out);
+        return run(facts, Syntax::Jenkins(&j, text), out);
     }
-    let Some(root) = parse_ci(&src, platform)? else {
-        return Ok(out);
+    let root = match parse_ci(&src, platform) {
+        Ok(Some(root)) => root,
+        Ok(None) => return (Ok(out), None),
+        Err(e) => return (Err(e), None),
     };
     if matches!(
         platform,
@@ -624,23 +609,30 @@ pub fn audit_file_as(
     ) {
         let v = OtherCi::from_yaml(platform, root, &src);
         let facts = from_other::facts(platform, rel_path, &src, &v);
-        run(&facts, Syntax::Other(&v), &mut out)?;
+        let (audited, facts) = run(facts, Syntax::Other(&v), out);
         // A step or image shared through a YAML alias (Bitbucket `definitions:` steps
         // reused by many pipelines) is one finding where it is written, not one per use.
-        let mut seen = std::collections::HashSet::new();
-        out.retain(|f| seen.insert((f.rule_id.clone(), f.span.start_line, f.span.start_column)));
-        return Ok(out);
+        let audited = audited.map(|mut out| {
+            let mut seen = std::collections::HashSet::new();
+            out.retain(|f| {
+                seen.insert((f.rule_id.clone(), f.span.start_line, f.span.start_column))
+            });
+            out
+        });
+        return (audited, facts);
     }
     if platform == Platform::GitLabCi {
-        let gl = GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path))?;
+        let gl = match GitLabCi::with_context(&root, gitlab_includes::context_for(rel_path)) {
+            Ok(gl) => gl,
+            Err(e) => return (Err(e), None),
+        };
         let facts = from_gitlab::facts(rel_path, &src, &gl);
-        run(&facts, Syntax::GitLab(&gl), &mut out)?;
+        run(facts, Syntax::GitLab(&gl), out)
     } else {
         let wf = Workflow::new(&root, github_kind(platform));
         let facts = from_github::facts(rel_path, &src, &wf);
-        run(&facts, Syntax::GitHub(&wf), &mut out)?;
+        run(facts, Syntax::GitHub(&wf), out)
     }
-    Ok(out)
 }
 
 /// A platform's syntax view, for audits that judge what the facts do not carry.

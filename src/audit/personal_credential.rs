@@ -47,6 +47,11 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             let Some((k, v)) = step.run() else { continue };
             let Some(script) = v.as_str() else { continue };
             for (cmd, what) in catalog::PERSONAL_LOGIN_COMMANDS {
+                // A line holding the command holds each of its words: most scripts hold
+                // none, and are not split into lines for each command.
+                if !cmd.split(' ').all(|w| script.contains(w)) {
+                    continue;
+                }
                 let hit = script.lines().any(|l| {
                     let l = l.trim();
                     !l.starts_with('#') && squash_spaces(l).contains(cmd) && {

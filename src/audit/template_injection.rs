@@ -131,24 +131,29 @@ pub(crate) fn contexts(expr: &str) -> Vec<String> {
     out
 }
 
-fn pattern_matches(pattern: &str, path: &str) -> bool {
-    let p: Vec<&str> = pattern.split('.').collect();
-    let c: Vec<&str> = path.split('.').collect();
-    p.len() == c.len()
-        && p.iter()
-            .zip(&c)
-            .all(|(a, b)| *a == "*" || *b == "*" || a == b)
+/// Whether `path` matches `pattern` segment by segment (`*` on either side matches any
+/// one segment); with `prefix`, whether it matches the pattern's first segments.
+fn pattern_matches(pattern: &str, path: &str, prefix: bool) -> bool {
+    let mut p = pattern.split('.');
+    for b in path.split('.') {
+        match p.next() {
+            Some(a) if a == "*" || b == "*" || a == b => {}
+            _ => return false,
+        }
+    }
+    prefix || p.next().is_none()
 }
 
 /// Whether `path` is attacker-controlled; with `whole_object`, also a parent of such a
 /// context (as in `toJSON(github.event.issue)`).
 pub(crate) fn is_attacker_controlled(path: &str, whole_object: bool) -> bool {
+    // Every pattern starts with `github.`: other contexts need no comparison.
+    if !path.starts_with("github") {
+        return false;
+    }
     ATTACKER_CONTEXTS.iter().any(|p| {
-        pattern_matches(p, path)
-            || (whole_object && path.len() > "github".len() && {
-                let prefix: Vec<&str> = p.split('.').take(path.split('.').count()).collect();
-                pattern_matches(&prefix.join("."), path)
-            })
+        pattern_matches(p, path, false)
+            || (whole_object && path.len() > "github".len() && pattern_matches(p, path, true))
     })
 }
 
@@ -213,7 +218,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             let lookup = |n: &str| env_lookup(&envs, n);
             for (node, path) in sinks(step) {
                 let Some(text) = node.as_str() else { continue };
-                if !text.contains("${{") {
+                if !crate::pipeline::github::has_expr(text) {
                     continue;
                 }
                 let mut seen: HashMap<&str, usize> = HashMap::new();

@@ -485,6 +485,23 @@ pub const NOT_A_VALUE: &[&str] = &[
 /// Whether a variable or input name suggests it holds a credential (`DB_PASSWORD`,
 /// `apiKey`, `SSH_KEY`; not `TOKEN_URL`, `public-key`).
 pub fn credential_name(name: &str) -> bool {
+    // Each way below to be a credential name needs one of these in the name: most names
+    // have none, and are not split into words.
+    let hint = |b: &[u8]| {
+        let has = |w: &[u8]| b.len() >= w.len() && b[..w.len()].eq_ignore_ascii_case(w);
+        match b[0].to_ascii_lowercase() {
+            b'p' => has(b"pass") || has(b"pwd"),
+            b's' => has(b"secret"),
+            b't' => has(b"token"),
+            b'k' => has(b"key"),
+            b'c' => has(b"cred"),
+            _ => false,
+        }
+    };
+    let bytes = name.as_bytes();
+    if name.is_ascii() && !(0..bytes.len()).any(|i| hint(&bytes[i..])) {
+        return false;
+    }
     let w = super::github::words(name);
     let Some(last) = w.last() else { return false };
     if NOT_A_VALUE.contains(&last.as_str()) || w.iter().any(|x| x == "public") {

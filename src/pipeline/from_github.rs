@@ -391,8 +391,10 @@ fn publishes(src: &Source<'_>, ji: usize, job: &Job<'_>, out: &mut Vec<Publish>)
 }
 
 fn secret_refs(src: &Source<'_>, wf: &Workflow<'_>, out: &mut Vec<SecretRef>) {
+    // What each step's script says, read once however many secrets the step uses.
+    let mut scripts: BTreeMap<(usize, usize), ScriptPurpose> = BTreeMap::new();
     let mut visit = |job: Option<(usize, &Job<'_>)>, path: &str, node: &Node, value: &str| {
-        if !value.contains("${{") {
+        if !has_expr(value) {
             return;
         }
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
@@ -438,10 +440,18 @@ fn secret_refs(src: &Source<'_>, wf: &Workflow<'_>, out: &mut Vec<SecretRef>) {
                     Some("reusable-workflow".to_string())
                 } else {
                     let step = match (job, step) {
-                        (Some((_, j)), Some(i)) => j.steps.iter().find(|s| s.index == i),
+                        (Some((ji, j)), Some(i)) => {
+                            j.steps.iter().find(|s| s.index == i).map(|s| (ji, s))
+                        }
                         _ => None,
                     };
-                    purpose_of(step, &key, name)
+                    let script = match step {
+                        Some((ji, s)) => *scripts.entry((ji, s.index)).or_insert_with(|| {
+                            ScriptPurpose::of(s.run_str().unwrap_or(""))
+                        }),
+                        None => ScriptPurpose::of(""),
+                    };
+                    purpose_of(step.map(|(_, s)| s), &key, name, script)
                 };
                 out.push(SecretRef {
                     name: name.to_string(),
@@ -694,8 +704,39 @@ fn script_logins(
     }
 }
 
-/// What a secret referenced at `key` (in `step`, if any) is for.
-fn purpose_of(step: Option<&Step<'_>>, key: &str, name: &str) -> Option<String> {
+/// What a step's script says about the secrets the step uses.
+#[derive(Debug, Clone, Copy)]
+struct ScriptPurpose {
+    /// The first registry a line of it publishes to.
+    publishes: Option<Provider>,
+    /// Whether it calls a notification webhook.
+    notifies: bool,
+    /// Whether it runs a deployment command.
+    deploys: bool,
+}
+
+impl ScriptPurpose {
+    fn of(script: &str) -> Self {
+        ScriptPurpose {
+            publishes: script
+                .lines()
+                .find_map(|l| catalog::publish_commands(l).next()),
+            notifies: catalog::NOTIFY_HOSTS.iter().any(|h| script.contains(h)),
+            deploys: catalog::DEPLOY_COMMANDS
+                .iter()
+                .any(|w| contains_word(script, w)),
+        }
+    }
+}
+
+/// What a secret referenced at `key` (in `step`, if any, whose script says `script`)
+/// is for.
+fn purpose_of(
+    step: Option<&Step<'_>>,
+    key: &str,
+    name: &str,
+    script: ScriptPurpose,
+) -> Option<String> {
     let lname = name.to_ascii_lowercase();
     if let Some(u) = step.and_then(Step::uses) {
         if let Some(a) = catalog::login_action(u) {
@@ -718,16 +759,10 @@ fn purpose_of(step: Option<&Step<'_>>, key: &str, name: &str) -> Option<String> 
     if let Some(p) = catalog::registry_token_env(key) {
         return Some(format!("registry-publish/{}", p.id()));
     }
-    let script = step.and_then(Step::run_str).unwrap_or("");
-    if let Some(p) = script
-        .lines()
-        .find_map(|l| catalog::publish_commands(l).next())
-    {
+    if let Some(p) = script.publishes {
         return Some(format!("registry-publish/{}", p.id()));
     }
-    if catalog::NOTIFY_WORDS.iter().any(|w| lname.contains(w))
-        || catalog::NOTIFY_HOSTS.iter().any(|h| script.contains(h))
-    {
+    if catalog::NOTIFY_WORDS.iter().any(|w| lname.contains(w)) || script.notifies {
         return Some("notification".into());
     }
     let uses = step.and_then(Step::uses).unwrap_or("").to_ascii_lowercase();
@@ -735,9 +770,7 @@ fn purpose_of(step: Option<&Step<'_>>, key: &str, name: &str) -> Option<String> 
         || lname.contains("ssh")
         || uses.contains("deploy")
         || uses.contains("ssh")
-        || catalog::DEPLOY_COMMANDS
-            .iter()
-            .any(|w| contains_word(script, w))
+        || script.deploys
     {
         return Some("deploy".into());
     }

@@ -203,17 +203,27 @@ impl<'a> Step<'a> {
 
 /// Whether a `uses:` value refers to action `name` (`owner/repo`), case-insensitively.
 pub fn action_matches(uses: &str, name: &str) -> bool {
-    let base = uses.split('@').next().unwrap_or("");
-    let n = name.len();
-    base.len() >= n
-        && base.is_char_boundary(n)
-        && base[..n].eq_ignore_ascii_case(name)
-        && (base.len() == n || base.as_bytes()[n] == b'/')
+    // Called for every step against every catalog entry: compare the prefix first, and
+    // look at the one byte after it instead of splitting at `@`.
+    let (u, n) = (uses.as_bytes(), name.as_bytes());
+    u.len() >= n.len()
+        && u[..n.len()].eq_ignore_ascii_case(n)
+        && !n.contains(&b'@')
+        && matches!(u.get(n.len()), None | Some(b'@' | b'/'))
+}
+
+/// Where the first `${{` of `text` starts: one searcher for the whole run, not one
+/// built per value searched.
+fn find_expr(text: &str) -> Option<usize> {
+    static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    OPEN.get_or_init(|| memchr::memmem::Finder::new("${{"))
+        .find(text.as_bytes())
 }
 
 /// Whether `text` contains a `${{ ... }}` expression.
 pub fn has_expr(text: &str) -> bool {
-    text.contains("${{")
+    find_expr(text).is_some()
 }
 
 /// The `${{ ... }}` expressions in `text`: (raw text including braces, inner text).
@@ -221,7 +231,7 @@ pub fn expressions(text: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = text;
     let mut base = 0;
-    while let Some(s) = rest.find("${{") {
+    while let Some(s) = find_expr(rest) {
         let start = base + s;
         let after = &text[start + 3..];
         // Find `}}` outside string literals.
@@ -308,7 +318,7 @@ pub fn secret_ref(text: &str) -> Option<&str> {
 /// Whether a script or value uses the job's `GITHUB_TOKEN`.
 pub fn uses_github_token(text: &str) -> bool {
     // Both spellings live inside `${{ }}`: most values have none, and are not copied.
-    if !text.contains("${{") {
+    if !has_expr(text) {
         return false;
     }
     let lower = text.to_ascii_lowercase();

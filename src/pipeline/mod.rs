@@ -22,6 +22,7 @@ pub mod other_ci;
 pub mod repo;
 pub mod script_words;
 pub mod yaml;
+mod yaml_build;
 
 use crate::finding::Span;
 use catalog::{Exposure, Provider};

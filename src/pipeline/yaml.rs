@@ -114,19 +114,20 @@ impl Node {
 
     /// Calls `f` on every scalar below (and including) this node with its YAML path.
     pub fn walk_scalars<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a Node, &'a str)) {
-        let mut buf = path.to_string();
+        // Room for a few levels of keys: the path grows and shrinks in place.
+        let mut buf = String::with_capacity(path.len() + 96);
+        buf.push_str(path);
         self.walk_inner(&mut buf, f);
     }
 
     fn walk_inner<'a>(&'a self, path: &mut String, f: &mut dyn FnMut(&str, &'a Node, &'a str)) {
-        use std::fmt::Write as _;
         let len = path.len();
         match &self.value {
             Value::Str(s) => f(path, self, s),
             Value::Null => {}
             Value::Seq(items) => {
                 for (i, n) in items.iter().enumerate() {
-                    let _ = write!(path, "[{i}]");
+                    push_index(path, i);
                     n.walk_inner(path, f);
                     path.truncate(len);
                 }
@@ -145,6 +146,27 @@ impl Node {
     }
 }
 
+/// Appends `[i]` to a YAML path (without the formatting machinery: once per item of
+/// every sequence walked).
+fn push_index(path: &mut String, i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push('[');
+    for &d in &digits[at..] {
+        path.push(char::from(d));
+    }
+    path.push(']');
+}
+
 /// The source text, indexed for position conversions.
 #[derive(Debug)]
 pub struct Source<'t> {
@@ -156,16 +178,33 @@ pub struct Source<'t> {
 }
 
 impl<'t> Source<'t> {
+    /// The whole source text.
+    pub(super) fn text(&self) -> &'t str {
+        self.text
+    }
+
     /// Indexes `text`.
     pub fn new(text: &'t str) -> Self {
-        let mut line_bytes = vec![0];
-        let mut line_chars = vec![0];
-        for (ci, (bi, c)) in text.char_indices().enumerate() {
-            if c == '\n' {
-                line_bytes.push(bi + 1);
-                line_chars.push(ci + 1);
-            }
-        }
+        // About one line per 40 bytes in CI files: few regrowths.
+        let mut line_bytes = Vec::with_capacity(text.len() / 40 + 2);
+        line_bytes.push(0);
+        line_bytes.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let line_chars = if text.is_ascii() {
+            line_bytes.clone()
+        } else {
+            // Characters before each line start: the bytes that begin a character.
+            let bytes = text.as_bytes();
+            let mut chars = 0;
+            let mut prev = 0;
+            line_bytes
+                .iter()
+                .map(|&b| {
+                    chars += bytes[prev..b].iter().filter(|&&x| (x & 0xC0) != 0x80).count();
+                    prev = b;
+                    chars
+                })
+                .collect()
+        };
         Source {
             text,
             line_bytes,
@@ -176,11 +215,22 @@ impl<'t> Source<'t> {
     /// Whether the whole source contains `needle` (ASCII case-insensitive); a cheap
     /// prefilter for audits that only matter when a word appears at all.
     pub fn text_contains_ignore_case(&self, needle: &str) -> bool {
-        let n = needle.as_bytes();
-        self.text
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n))
+        let (h, n) = (self.text.as_bytes(), needle.as_bytes());
+        let Some(&first) = n.first() else {
+            return true;
+        };
+        // Jump between places where the first byte (in either case) occurs.
+        let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+        let mut from = 0;
+        while let Some(p) = memchr::memchr2(lower, upper, &h[from..]) {
+            let at = from + p;
+            match h.get(at..at + n.len()) {
+                Some(w) if w.eq_ignore_ascii_case(n) => return true,
+                Some(_) => from = at + 1,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// The text of a 1-based line, without its line break.
@@ -209,6 +259,11 @@ impl<'t> Source<'t> {
     /// Converts a character index to a byte offset.
     fn byte_of(&self, index: usize) -> usize {
         let (line, col) = self.line_col(index);
+        self.byte_at(line, col)
+    }
+
+    /// Converts a 1-based line and 0-based character column to a byte offset.
+    fn byte_at(&self, line: usize, col: usize) -> usize {
         let start = self.line_bytes[line - 1];
         // An all-ASCII line has as many bytes as characters: no need to walk it.
         if let (Some(&next_b), Some(&next_c)) =
@@ -237,16 +292,33 @@ impl<'t> Source<'t> {
     /// Column (0-based, characters) just past the token that starts at `col` on `line`.
     fn token_end(&self, node: &Node, line: usize, col: usize) -> usize {
         let text = self.line(line);
-        let chars: Vec<char> = text.chars().collect();
+        // An ASCII line is its own character array: no copy of it.
+        if text.is_ascii() {
+            self.token_end_in(text.as_bytes(), node, line, col)
+        } else {
+            let chars: Vec<char> = text.chars().collect();
+            self.token_end_in(&chars, node, line, col)
+        }
+    }
+
+    /// [`Self::token_end`] over the line's characters.
+    fn token_end_in<C: Copy + Into<char>>(
+        &self,
+        chars: &[C],
+        node: &Node,
+        line: usize,
+        col: usize,
+    ) -> usize {
+        let at = |i: usize| chars.get(i).map(|&c| c.into());
         let trimmed_end = chars
             .iter()
-            .rposition(|c| !c.is_whitespace())
+            .rposition(|&c| !c.into().is_whitespace())
             .map_or(col + 1, |p| p + 1);
         match node.style {
             Style::DoubleQuoted => {
                 let mut i = col + 1;
-                while i < chars.len() {
-                    match chars[i] {
+                while let Some(c) = at(i) {
+                    match c {
                         '\\' => i += 2,
                         '"' => return i + 1,
                         _ => i += 1,
@@ -256,9 +328,9 @@ impl<'t> Source<'t> {
             }
             Style::SingleQuoted => {
                 let mut i = col + 1;
-                while i < chars.len() {
-                    if chars[i] == '\'' {
-                        if chars.get(i + 1) == Some(&'\'') {
+                while let Some(c) = at(i) {
+                    if c == '\'' {
+                        if at(i + 1) == Some('\'') {
                             i += 2;
                             continue;
                         }
@@ -345,17 +417,27 @@ pub fn parse(text: &str) -> Result<Option<Node>, String> {
     parse_indexed(&Source::new(text))
 }
 
-/// Parses the first YAML document of an already indexed source; a key repeated in one
-/// mapping is an error (as the YAML spec and GitHub Actions have it: "'x' is already
-/// defined").
+/// Parses the first YAML document of an already indexed source, in one pass over the
+/// parser's events (see [`super::yaml_build`]); a key repeated in one mapping is an
+/// error (as the YAML spec and GitHub Actions have it: "'x' is already defined").
 pub fn parse_indexed(src: &Source<'_>) -> Result<Option<Node>, String> {
+    match super::yaml_build::build(src) {
+        Some(parsed) => parsed,
+        None => parse_with_loader(src),
+    }
+}
+
+/// Parses the first YAML document with the bounds pre-pass and saphyr's own loader: the
+/// reference the one-pass builder is tested against, and its fallback for odd inputs.
+pub(super) fn parse_with_loader(src: &Source<'_>) -> Result<Option<Node>, String> {
     load(src, false)
 }
 
 /// Parses the first YAML document of an already indexed source, accepting a key repeated
 /// in one mapping with the last one winning, as GitLab (Ruby's Psych) and the Java YAML
 /// readers of CircleCI and Bitbucket do. The surviving key keeps its own position (the
-/// last occurrence), so a finding on it points at the line that takes effect.
+/// last occurrence), so a finding on it points at the line that takes effect. (Through
+/// saphyr's loader: GitHub workflows, the many, take the one-pass builder.)
 pub fn parse_last_key_wins(src: &Source<'_>) -> Result<Option<Node>, String> {
     load(src, true)
 }
@@ -420,11 +502,91 @@ pub const MAX_DEPTH: usize = 128;
 /// otherwise exhaust memory from a few hundred bytes.
 pub const MAX_NODES: u64 = 1_000_000;
 
-/// One open collection during [`check_bounds`].
+/// One open collection during the bounds check.
 struct Open {
     anchor: usize,
     nodes_at_start: u64,
     height: usize,
+}
+
+/// The bounds check's state over one event stream: nesting at most [`MAX_DEPTH`]
+/// levels, and at most [`MAX_NODES`] nodes counting each alias as a copy of its anchor.
+#[derive(Default)]
+pub(super) struct Bounds {
+    stack: Vec<Open>,
+    /// Anchor id -> (expanded node count, height).
+    anchors: std::collections::HashMap<usize, (u64, usize)>,
+    nodes: u64,
+}
+
+impl Bounds {
+    /// Takes the next event; `Err` names the first bound it breaks.
+    pub(super) fn on_event(
+        &mut self,
+        ev: &saphyr_parser::Event<'_>,
+        span: &saphyr_parser::Span,
+    ) -> Result<(), String> {
+        use saphyr_parser::Event;
+        let too_deep = |m: &saphyr_parser::Marker| {
+            format!(
+                "{}:{}: nesting deeper than {MAX_DEPTH} levels; pipeline audits skipped",
+                m.line(),
+                m.col() + 1
+            )
+        };
+        // Height of a finished node, to merge into its parent.
+        let mut done: Option<usize> = None;
+        match ev {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(&span.start));
+                }
+                self.stack.push(Open {
+                    anchor: *anchor,
+                    nodes_at_start: self.nodes,
+                    height: 0,
+                });
+                self.nodes += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(open) = self.stack.pop() {
+                    let height = open.height + 1;
+                    if open.anchor > 0 {
+                        self.anchors
+                            .insert(open.anchor, (self.nodes - open.nodes_at_start, height));
+                    }
+                    done = Some(height);
+                }
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                self.nodes += 1;
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, (1, 1));
+                }
+                done = Some(1);
+            }
+            Event::Alias(id) => {
+                let (count, height) = self.anchors.get(id).copied().unwrap_or((1, 1));
+                if self.stack.len() + height > MAX_DEPTH + 1 {
+                    return Err(too_deep(&span.start));
+                }
+                self.nodes = self.nodes.saturating_add(count);
+                done = Some(height);
+            }
+            _ => {}
+        }
+        if let (Some(h), Some(parent)) = (done, self.stack.last_mut()) {
+            parent.height = parent.height.max(h);
+        }
+        if self.nodes > MAX_NODES {
+            return Err(format!(
+                "{}:{}: the document expands to more than {MAX_NODES} nodes (aliases); pipeline audits skipped",
+                span.start.line(),
+                span.start.col() + 1
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Checks, with saphyr's event parser (a state machine that does not recurse), that the
@@ -432,87 +594,55 @@ struct Open {
 /// nodes, before the recursive tree builder runs. A syntax error stops the check: the
 /// tree builder stops at the same event and reports it.
 pub fn check_bounds(text: &str) -> Result<(), String> {
-    use saphyr_parser::{Event, Parser};
-    use std::collections::HashMap;
-    let mut stack: Vec<Open> = Vec::new();
-    // Anchor id -> (expanded node count, height).
-    let mut anchors: HashMap<usize, (u64, usize)> = HashMap::new();
-    let mut nodes: u64 = 0;
-    let too_deep = |m: &saphyr_parser::Marker| {
-        format!(
-            "{}:{}: nesting deeper than {MAX_DEPTH} levels; pipeline audits skipped",
-            m.line(),
-            m.col() + 1
-        )
-    };
-    for ev in Parser::new_from_str(text) {
+    let mut bounds = Bounds::default();
+    for ev in saphyr_parser::Parser::new_from_str(text) {
         let Ok((ev, span)) = ev else {
             return Ok(());
         };
-        // Height of a finished node, to merge into its parent.
-        let mut done: Option<usize> = None;
-        match ev {
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(too_deep(&span.start));
-                }
-                stack.push(Open {
-                    anchor,
-                    nodes_at_start: nodes,
-                    height: 0,
-                });
-                nodes += 1;
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(open) = stack.pop() {
-                    let height = open.height + 1;
-                    if open.anchor > 0 {
-                        anchors.insert(open.anchor, (nodes - open.nodes_at_start, height));
-                    }
-                    done = Some(height);
-                }
-            }
-            Event::Scalar(_, _, anchor, _) => {
-                nodes += 1;
-                if anchor > 0 {
-                    anchors.insert(anchor, (1, 1));
-                }
-                done = Some(1);
-            }
-            Event::Alias(id) => {
-                let (count, height) = anchors.get(&id).copied().unwrap_or((1, 1));
-                if stack.len() + height > MAX_DEPTH + 1 {
-                    return Err(too_deep(&span.start));
-                }
-                nodes = nodes.saturating_add(count);
-                done = Some(height);
-            }
-            _ => {}
-        }
-        if let (Some(h), Some(parent)) = (done, stack.last_mut()) {
-            parent.height = parent.height.max(h);
-        }
-        if nodes > MAX_NODES {
-            return Err(format!(
-                "{}:{}: the document expands to more than {MAX_NODES} nodes (aliases); pipeline audits skipped",
-                span.start.line(),
-                span.start.col() + 1
-            ));
-        }
+        bounds.on_event(&ev, &span)?;
     }
     Ok(())
 }
 
 fn style_at(src: &Source<'_>, index: usize) -> Style {
-    match src
-        .text
-        .get(src.byte_of(index)..)
-        .and_then(|s| s.bytes().next())
-    {
+    style_of_byte(src, src.byte_of(index))
+}
+
+/// The style of a scalar that starts at byte offset `byte`.
+fn style_of_byte(src: &Source<'_>, byte: usize) -> Style {
+    match src.text.as_bytes().get(byte) {
         Some(b'"') => Style::DoubleQuoted,
         Some(b'\'') => Style::SingleQuoted,
         _ => Style::Plain,
     }
+}
+
+/// The node of a scalar saphyr resolved to `scalar` (`None`: a bad value, such as a
+/// tagged scalar that does not parse as its tag) between character indexes
+/// `index..end_index`.
+pub(super) fn scalar_node(
+    src: &Source<'_>,
+    scalar: Option<Scalar<'_>>,
+    index: usize,
+    end_index: usize,
+) -> Node {
+    let (line, col) = src.line_col(index);
+    let mut node = Node {
+        value: Value::Null,
+        line,
+        col,
+        index,
+        end_index,
+        style: Style::Collection,
+        tag: None,
+        foreign: false,
+    };
+    if let Some(s) = scalar {
+        let byte = src.byte_at(line, col);
+        node.style = style_of_byte(src, byte);
+        node.value = scalar_value(s, src, (byte, end_index), &mut node.style, (line, col));
+    }
+    node
 }
 
 fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
@@ -558,10 +688,7 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
             }
             return n;
         }
-        YamlData::Value(s) => {
-            node.style = style_at(src, index);
-            node.value = scalar_value(s, src, index, end_index, &mut node.style, line);
-        }
+        YamlData::Value(s) => return scalar_node(src, Some(s.clone()), index, end_index),
         YamlData::Representation(s, _, _) => {
             node.style = style_at(src, index);
             node.value = Value::Str(s.to_string());
@@ -571,8 +698,7 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
     node
 }
 
-fn is_block_content(src: &Source<'_>, index: usize, line: usize) -> bool {
-    let (_, col) = src.line_col(index);
+fn is_block_content(src: &Source<'_>, line: usize, col: usize) -> bool {
     if !src.line(line).chars().take(col).all(char::is_whitespace) {
         return false;
     }
@@ -584,6 +710,10 @@ fn is_block_content(src: &Source<'_>, index: usize, line: usize) -> bool {
         if t.is_empty() {
             continue;
         }
+        // Only a line with a block indicator can end with one.
+        if !t.bytes().any(|b| b == b'|' || b == b'>') {
+            return false;
+        }
         // Drop a trailing comment (` #...`) from the header line.
         let t = t.find(" #").map_or(t, |p| t[..p].trim_end());
         let t = t.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
@@ -593,28 +723,29 @@ fn is_block_content(src: &Source<'_>, index: usize, line: usize) -> bool {
     false
 }
 
+/// The value of a scalar starting at byte `start` and ending at character index `end`
+/// (line and column of its start given).
 fn scalar_value(
-    s: &Scalar<'_>,
+    s: Scalar<'_>,
     src: &Source<'_>,
-    index: usize,
-    end_index: usize,
+    (start, end_index): (usize, usize),
     style: &mut Style,
-    line: usize,
+    (line, col): (usize, usize),
 ) -> Value {
     match s {
         Scalar::Null => Value::Null,
         Scalar::String(v) => {
             // A block scalar's start marker is its first content line, after the line
             // that holds the `|` or `>` indicator.
-            if *style == Style::Plain && is_block_content(src, index, line) {
+            if *style == Style::Plain && is_block_content(src, line, col) {
                 *style = Style::Block;
             }
-            Value::Str(v.to_string())
+            Value::Str(v.into_owned())
         }
         Scalar::Boolean(_) | Scalar::Integer(_) | Scalar::FloatingPoint(_) => {
-            let a = src.byte_of(index);
+            let index = src.line_chars[line - 1] + col;
             let b = src.byte_of(end_index.max(index));
-            let raw = src.text.get(a..b).unwrap_or("").trim();
+            let raw = src.text.get(start..b).unwrap_or("").trim();
             Value::Str(if raw.is_empty() {
                 match s {
                     Scalar::Boolean(b) => b.to_string(),
@@ -790,6 +921,18 @@ mod tests {
         let c = n.get("c").unwrap();
         assert_eq!(c.get("x").unwrap().as_str(), Some("1"));
         assert_eq!(c.get("y").unwrap().line, 2);
+    }
+
+    #[test]
+    fn case_blind_search_and_line_index() {
+        let src = Source::new("a: x\n\u{e9}t\u{e9}: FromJSON(y)\nb: fromjso");
+        assert!(src.text_contains_ignore_case("fromjson"));
+        assert!(src.text_contains_ignore_case("FROMJSO"));
+        assert!(!src.text_contains_ignore_case("fromjsonx"));
+        assert!(!src.text_contains_ignore_case("secrets"));
+        assert_eq!(src.line_col(5), (2, 0));
+        assert_eq!(src.line_col(12), (2, 7));
+        assert_eq!(src.line(3), "b: fromjso");
     }
 
     #[test]
