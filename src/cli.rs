@@ -217,8 +217,10 @@ pub struct ScanArgs {
     /// the repository around PATH.
     #[arg(long, conflicts_with = "git")]
     pub staged: bool,
-    /// Scan the lines added by each commit in REV-RANGE (default: all history
-    /// reachable from HEAD); each finding names the commit that introduced it.
+    /// Scan the history of REV-RANGE (default: all history reachable from HEAD): every
+    /// distinct file version once, each finding at the oldest commit that added its
+    /// secret (a range reports only what its commits add), with the credential's
+    /// lineage. Merges are diffed against their first parent only.
     #[arg(
         long,
         value_name = "REV-RANGE",
@@ -226,6 +228,10 @@ pub struct ScanArgs {
         default_missing_value = "HEAD"
     )]
     pub git: Option<String>,
+    /// With `--git`: the history of every ref (branches, tags, remotes, stashes), not
+    /// only what HEAD (or REV-RANGE) reaches.
+    #[arg(long, requires = "git")]
+    pub all: bool,
     /// Also audit workflows in `.github/workflows` folders below the root (vendored
     /// code, test data), which GitHub never runs.
     #[arg(long)]

@@ -1,0 +1,626 @@
+//! `scan --git`: history as distinct blobs. One `git log --raw` lists, per commit, the
+//! blobs its tree diff introduces (no content diffs); each distinct (blob, path) is read
+//! once through `git cat-file --batch` (one process per worker thread) and scanned once
+//! by the shared [`Worker`]; findings are then attributed to the oldest commit that added
+//! them, and [`crate::lineage`] follows each credential through the commits.
+//!
+//! Semantics: a commit *adds* a secret (rule and value) when one of the blobs it
+//! introduces holds it and none of the blobs it replaces or deletes does (so a rename
+//! or a move within one commit adds nothing, and a range `A..B` reports only what its
+//! commits add to the versions before them). Merge commits are diffed against their
+//! first parent only (`--diff-merges=first-parent`): what a merge brings from its other
+//! parents is attributed to the older commits on that side, and a conflict resolution
+//! that writes a new value is attributed to the merge. Textconv and external diff
+//! drivers are off, submodules and symlinks are not followed.
+
+use crate::finding::{CommitInfo, Finding};
+use crate::git::{HistoryStats, finish, git, rev_args};
+use crate::outcome::ScanResult;
+use crate::scan::Engine;
+use crate::source::Worker;
+use crate::walk::{WalkOptions, one_line};
+use anyhow::{Context, anyhow, bail};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, mpsc};
+
+/// No blob on this side of a change (an added or deleted file).
+pub const NONE: u32 = u32::MAX;
+
+/// One commit of the log, in `git log --topo-order` order (children before parents).
+#[derive(Debug, Clone)]
+pub struct Commit {
+    /// Id, author and author date.
+    pub info: Arc<CommitInfo>,
+    /// The first parent's id, if any (diffs are against it).
+    pub first_parent: Option<String>,
+    /// This commit's changes: `changes[range]` of the [`History`].
+    pub changes: std::ops::Range<usize>,
+}
+
+/// One file a commit's tree diff touched: blob indices before and after (or [`NONE`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Change {
+    /// Index into [`History::paths`].
+    pub path: u32,
+    /// Blob the parent had at `path`.
+    pub old: u32,
+    /// Blob this commit has at `path`.
+    pub new: u32,
+}
+
+/// The scanned history: commits, their changes, and what each (blob, path) holds.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Commits, newest first (topological order).
+    pub commits: Vec<Commit>,
+    /// Every change, grouped by commit.
+    pub changes: Vec<Change>,
+    /// Interned paths.
+    pub paths: Vec<Arc<str>>,
+    /// Interned blob ids (hex).
+    pub blobs: Vec<Arc<str>>,
+    /// Findings (and whether an inline comment hides each) per (blob, path) that has any.
+    pub found: HashMap<(u32, u32), Found>,
+}
+
+/// A (blob, path) pair's findings, each with whether an inline comment hides it.
+pub type Found = Vec<(Finding, bool)>;
+
+/// The identity of a credential across paths and commits: rule and value.
+pub type Key = (String, String);
+
+impl History {
+    /// The credential keys of the blob `blob` at `path` (empty for [`NONE`]).
+    pub fn keys(&self, blob: u32, path: u32) -> impl Iterator<Item = Key> + '_ {
+        self.found
+            .get(&(blob, path))
+            .into_iter()
+            .flatten()
+            .filter_map(|(f, _)| Some((f.rule_id.clone(), f.secret.clone()?)))
+    }
+}
+
+/// Scans the history of `range` (default `HEAD`; `--all` and friends allowed) and
+/// reports each secret once, at the oldest commit that added it.
+pub fn scan_history(
+    dir: &Path,
+    range: &str,
+    opts: &WalkOptions,
+    engine: &Engine,
+) -> anyhow::Result<(ScanResult, HistoryStats, History)> {
+    let revs = rev_args(range)?;
+    let mut stats = HistoryStats::default();
+    let mut history = History::default();
+    let mut result = ScanResult::default();
+    let mut interner = Interner::default();
+    let mut missing: HashSet<(u32, u32)> = HashSet::new();
+    // When `git log` stops at an object it cannot read (a missing tree), the commit it
+    // was on is recorded as unreadable and the commits after it are listed again, from
+    // there, so the rest of the history is still scanned.
+    let mut remaining: Option<Vec<String>> = None;
+    loop {
+        let run = run_log(
+            dir,
+            &revs,
+            remaining.as_deref(),
+            opts,
+            engine,
+            &mut history,
+            &mut interner,
+        )?;
+        result.merge(run.result);
+        missing.extend(run.missing);
+        let Some(err) = run.failure else { break };
+        let Some(failed) = history.commits.last().map(|c| c.info.id.clone()) else {
+            bail!("{}: git log {range}: {err}", dir.display());
+        };
+        stats.unreadable.push((failed.clone(), err));
+        let all = match &remaining {
+            Some(list) => list.clone(),
+            None => {
+                let mut args = vec!["rev-list".to_string(), "--topo-order".to_string()];
+                args.extend(revs.iter().cloned());
+                args.push("--".to_string());
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                String::from_utf8_lossy(&crate::git::git_output(dir, &refs)?)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            }
+        };
+        let after: Vec<String> = all
+            .iter()
+            .skip_while(|c| **c != failed)
+            .skip(1)
+            .cloned()
+            .collect();
+        if after.is_empty() {
+            break;
+        }
+        remaining = Some(after);
+    }
+    stats.commits = history.commits.len() as u64;
+    stats.last_commit = history.commits.last().map(|c| c.info.id.clone());
+    // Commits that introduce a blob git could not read.
+    if !missing.is_empty() {
+        for c in &history.commits {
+            let hit = history.changes[c.changes.clone()]
+                .iter()
+                .find(|ch| missing.contains(&(ch.new, ch.path)));
+            if let Some(ch) = hit {
+                stats.unreadable.push((
+                    c.info.id.clone(),
+                    format!(
+                        "blob {} of {} missing",
+                        history.blobs[ch.new as usize], history.paths[ch.path as usize]
+                    ),
+                ));
+            }
+        }
+    }
+    let (findings, suppressed) = attribute(&history);
+    result.findings = findings;
+    result.suppressed_inline = suppressed;
+    Ok((result, stats, history))
+}
+
+/// Per fingerprint, the finding at the oldest commit that added its secret (see the
+/// module doc), with that commit; reported and inline-suppressed findings apart.
+fn attribute(h: &History) -> (Vec<Finding>, Vec<Finding>) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut out = (Vec::new(), Vec::new());
+    for c in h.commits.iter().rev() {
+        let changes = &h.changes[c.changes.clone()];
+        if !changes
+            .iter()
+            .any(|ch| h.found.contains_key(&(ch.new, ch.path)))
+        {
+            continue;
+        }
+        let removed: HashSet<Key> = changes
+            .iter()
+            .flat_map(|ch| h.keys(ch.old, ch.path))
+            .collect();
+        for ch in changes {
+            for (f, hidden) in h.found.get(&(ch.new, ch.path)).into_iter().flatten() {
+                let key = (f.rule_id.clone(), f.secret.clone().unwrap_or_default());
+                if removed.contains(&key) || !seen.insert(f.fingerprint.as_str()) {
+                    continue;
+                }
+                let mut f = f.clone();
+                f.commit = Some((*c.info).clone());
+                if *hidden {
+                    out.1.push(f);
+                } else {
+                    out.0.push(f);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Interned paths and blob ids, and the (blob, path) pairs already sent to a worker.
+#[derive(Default)]
+struct Interner {
+    paths: HashMap<Arc<str>, u32>,
+    blobs: HashMap<Arc<str>, u32>,
+    sent: HashSet<(u32, u32)>,
+}
+
+impl Interner {
+    fn path(&mut self, h: &mut History, p: &str) -> u32 {
+        if let Some(&i) = self.paths.get(p) {
+            return i;
+        }
+        let a: Arc<str> = Arc::from(p);
+        let i = h.paths.len() as u32;
+        h.paths.push(Arc::clone(&a));
+        self.paths.insert(a, i);
+        i
+    }
+
+    fn blob(&mut self, h: &mut History, id: &str) -> u32 {
+        if let Some(&i) = self.blobs.get(id) {
+            return i;
+        }
+        let a: Arc<str> = Arc::from(id);
+        let i = h.blobs.len() as u32;
+        h.blobs.push(Arc::clone(&a));
+        self.blobs.insert(a, i);
+        i
+    }
+}
+
+/// One blob to read and scan.
+struct Job {
+    blob: u32,
+    path: u32,
+    id: Arc<str>,
+    shown: Arc<str>,
+}
+
+/// What one worker thread produced.
+#[derive(Default)]
+struct Scanned {
+    result: ScanResult,
+    found: Vec<((u32, u32), Found)>,
+    missing: Vec<(u32, u32)>,
+}
+
+/// What one `git log` run produced.
+struct LogRun {
+    result: ScanResult,
+    missing: Vec<(u32, u32)>,
+    /// git's error when it stopped early.
+    failure: Option<String>,
+}
+
+/// Blobs per request to a `git cat-file` process.
+const JOB_BATCH: usize = 64;
+
+/// Runs `git log --raw` over `revs` (or exactly the commits `only`), appending commits
+/// and changes to `h`, while worker threads read and scan the new (blob, path) pairs.
+fn run_log(
+    dir: &Path,
+    revs: &[String],
+    only: Option<&[String]>,
+    opts: &WalkOptions,
+    engine: &Engine,
+    h: &mut History,
+    interner: &mut Interner,
+) -> anyhow::Result<LogRun> {
+    let mut cmd = git(dir);
+    cmd.args([
+        "log",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "-z",
+        "--topo-order",
+        "--diff-merges=first-parent",
+        "--root",
+        "--no-textconv",
+        "--no-ext-diff",
+        "--ignore-submodules",
+        "--format=%x01%H %P%x00%aI%x00%an <%ae>",
+    ])
+    .stdin(if only.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    match only {
+        Some(_) => cmd.args(["--no-walk=unsorted", "--stdin"]),
+        None => cmd.args(revs),
+    };
+    cmd.arg("--");
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| anyhow!("cannot run `git` ({e}); install git or put it on PATH"))?;
+    if let (Some(list), Some(mut stdin)) = (only, child.stdin.take()) {
+        let text: String = list.iter().map(|c| format!("{c}\n")).collect();
+        // A writer thread: git may start writing before it has read all of stdin.
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        });
+    }
+    let stdout = child.stdout.take().context("git log: no stdout")?;
+    let mut stderr = child.stderr.take().context("git log: no stderr")?;
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let threads = opts.threads.max(1);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Job>>(threads * 4);
+    let rx = Mutex::new(rx);
+    let (parsed, scanned) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| s.spawn(|| read_and_scan(dir, &rx, engine, opts.max_file_size)))
+            .collect();
+        let parsed = parse_raw(BufReader::with_capacity(1 << 20, stdout), h, interner, &tx);
+        drop(tx);
+        let scanned: Vec<Result<anyhow::Result<Scanned>, String>> = workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .map_err(|p| crate::source::panic_message(p.as_ref()))
+            })
+            .collect();
+        (parsed, scanned)
+    });
+    let status = child.wait()?;
+    let err = err_reader.join().unwrap_or_default();
+    parsed?;
+    let mut run = LogRun {
+        result: ScanResult::default(),
+        missing: Vec::new(),
+        failure: (!status.success()).then(|| one_line(&err)),
+    };
+    for s in scanned {
+        match s {
+            Ok(Ok(s)) => {
+                run.result.merge(s.result);
+                h.found.extend(s.found);
+                run.missing.extend(s.missing);
+            }
+            Ok(Err(e)) => bail!("{e:#}"),
+            Err(msg) => run.result.error(
+                crate::source::INTERNAL_ERROR,
+                format!(
+                    "history worker failed ({}); the blobs it had taken were not scanned",
+                    one_line(&msg)
+                ),
+            ),
+        }
+    }
+    Ok(run)
+}
+
+/// Parses `git log --raw -z` output into commits and changes, sending each new
+/// (blob, path) pair to the workers.
+fn parse_raw(
+    mut input: impl BufRead,
+    h: &mut History,
+    interner: &mut Interner,
+    tx: &mpsc::SyncSender<Vec<Job>>,
+) -> anyhow::Result<()> {
+    let mut field = Vec::with_capacity(256);
+    let mut batch: Vec<Job> = Vec::new();
+    let mut header: Option<(String, Option<String>)> = None;
+    let mut date: Option<String> = None;
+    // The `:meta` field waiting for its path.
+    let mut meta: Option<Vec<u8>> = None;
+    let mut hung_up = false;
+    let close = |h: &mut History| {
+        if let Some(c) = h.commits.last_mut() {
+            c.changes.end = h.changes.len();
+        }
+    };
+    loop {
+        field.clear();
+        if read_field(&mut input, &mut field, MAX_FIELD)? == 0 {
+            break;
+        }
+        let f = field.strip_suffix(b"\0").unwrap_or(&field);
+        if let Some(m) = meta.take() {
+            let path = String::from_utf8_lossy(f);
+            add_change(h, interner, &m, &path, &mut batch);
+            if batch.len() >= JOB_BATCH {
+                // With every worker gone, jobs are dropped (the failure is reported).
+                hung_up = hung_up || tx.send(std::mem::take(&mut batch)).is_err();
+                batch.clear();
+            }
+            continue;
+        }
+        if let Some((id, parent)) = header.take() {
+            match date.take() {
+                None => {
+                    date = Some(String::from_utf8_lossy(f).into_owned());
+                    header = Some((id, parent));
+                }
+                Some(d) => {
+                    close(h);
+                    let start = h.changes.len();
+                    h.commits.push(Commit {
+                        info: Arc::new(CommitInfo {
+                            id,
+                            author: String::from_utf8_lossy(f).into_owned(),
+                            date: d,
+                        }),
+                        first_parent: parent,
+                        changes: start..start,
+                    });
+                }
+            }
+            continue;
+        }
+        let f = trim_newlines(f);
+        if let Some(rest) = f.strip_prefix(b"\x01") {
+            let text = String::from_utf8_lossy(rest);
+            let mut ids = text.split(' ');
+            let id = ids.next().unwrap_or_default().to_string();
+            if id.is_empty() {
+                bail!("unexpected `git log` commit header: {}", one_line(&text));
+            }
+            header = Some((id, ids.next().filter(|p| !p.is_empty()).map(str::to_string)));
+        } else if f.starts_with(b":") {
+            meta = Some(f.to_vec());
+        }
+    }
+    close(h);
+    if !batch.is_empty() && !hung_up {
+        let _ = tx.send(batch);
+    }
+    Ok(())
+}
+
+/// Longest `git log` field kept (a path); the rest of a longer one is skipped.
+const MAX_FIELD: usize = 64 * 1024;
+
+fn trim_newlines(mut f: &[u8]) -> &[u8] {
+    while let Some(rest) = f.strip_prefix(b"\n") {
+        f = rest;
+    }
+    f
+}
+
+/// Records one `:oldmode newmode old new status` change of the current commit, and
+/// queues a job for each (blob, path) pair never seen before.
+fn add_change(h: &mut History, it: &mut Interner, meta: &[u8], path: &str, jobs: &mut Vec<Job>) {
+    if h.commits.is_empty() {
+        return;
+    }
+    let text = String::from_utf8_lossy(meta);
+    let parts: Vec<&str> = text.trim_start_matches(':').split(' ').collect();
+    let [old_mode, new_mode, old, new, ..] = parts[..] else {
+        return;
+    };
+    let is_file = |mode: &str| matches!(mode, "100644" | "100755" | "100664");
+    let null = |id: &str| id.bytes().all(|b| b == b'0');
+    let p = it.path(h, path);
+    let old = if is_file(old_mode) && !null(old) {
+        it.blob(h, old)
+    } else {
+        NONE
+    };
+    let new = if is_file(new_mode) && !null(new) {
+        it.blob(h, new)
+    } else {
+        NONE
+    };
+    if old == NONE && new == NONE {
+        return;
+    }
+    h.changes.push(Change { path: p, old, new });
+    // The replaced side is read too: a range's first commits replace blobs from before
+    // the range, and what they held is not "added". In a whole history it is always
+    // some older commit's new side, so this costs nothing there.
+    for b in [new, old] {
+        if b != NONE && it.sent.insert((b, p)) {
+            jobs.push(Job {
+                blob: b,
+                path: p,
+                id: Arc::clone(&h.blobs[b as usize]),
+                shown: Arc::clone(&h.paths[p as usize]),
+            });
+        }
+    }
+}
+
+/// Reads one NUL-terminated field (with its NUL) into `out`, keeping at most `cap`
+/// bytes; returns the bytes consumed (0 at the end).
+fn read_field(input: &mut impl BufRead, out: &mut Vec<u8>, cap: usize) -> std::io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(consumed);
+        }
+        let (take, done) = match memchr::memchr(0, buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = cap.saturating_sub(out.len());
+        out.extend_from_slice(&buf[..take.min(room)]);
+        input.consume(take);
+        consumed += take;
+        if done {
+            return Ok(consumed);
+        }
+    }
+}
+
+/// A worker thread: its own `git cat-file --batch` process and [`Worker`]; takes
+/// batches of jobs until the parser hangs up.
+fn read_and_scan(
+    dir: &Path,
+    rx: &Mutex<mpsc::Receiver<Vec<Job>>>,
+    engine: &Engine,
+    max: u64,
+) -> anyhow::Result<Scanned> {
+    let mut child = git(dir)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow!("cannot run `git` ({e}); install git or put it on PATH"))?;
+    let mut stdin = child.stdin.take().context("git cat-file: no stdin")?;
+    let mut out = BufReader::with_capacity(
+        1 << 16,
+        child.stdout.take().context("git cat-file: no stdout")?,
+    );
+    let mut worker = Worker::new(engine, max).secrets_only();
+    let mut scanned = Scanned::default();
+    let mut buf = Vec::new();
+    let mut header = Vec::new();
+    // The writer asks for the next batch while this thread reads the last one: both
+    // pipes keep moving, and neither side waits on a full pipe.
+    let (local_tx, local_rx) = mpsc::sync_channel::<Vec<Job>>(1);
+    let outcome = std::thread::scope(|s| -> anyhow::Result<()> {
+        s.spawn(move || {
+            loop {
+                let batch = match rx.lock() {
+                    Ok(r) => r.recv(),
+                    Err(p) => p.into_inner().recv(),
+                };
+                let Ok(batch) = batch else { break };
+                let ids: String = batch.iter().map(|j| format!("{}\n", j.id)).collect();
+                if stdin.write_all(ids.as_bytes()).is_err() || local_tx.send(batch).is_err() {
+                    break;
+                }
+            }
+            drop(stdin);
+        });
+        for batch in local_rx {
+            for job in batch {
+                header.clear();
+                out.read_until(b'\n', &mut header)?;
+                let h = String::from_utf8_lossy(&header);
+                let mut parts = h.split_whitespace();
+                let (_, kind, size) = (parts.next(), parts.next(), parts.next());
+                let size = match (kind, size.and_then(|s| s.parse::<u64>().ok())) {
+                    (Some("blob"), Some(size)) => size,
+                    (Some(_), Some(size)) => {
+                        std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink())?;
+                        scanned.missing.push((job.blob, job.path));
+                        continue;
+                    }
+                    _ => {
+                        scanned.missing.push((job.blob, job.path));
+                        worker.error(
+                            "unreadable",
+                            format!("{}: blob {} cannot be read", job.shown, job.id),
+                        );
+                        continue;
+                    }
+                };
+                if size > max {
+                    // Read past without keeping it: memory stays bounded by the limit.
+                    std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink())?;
+                    worker.skip("too-large");
+                    continue;
+                }
+                buf.clear();
+                (&mut out).take(size + 1).read_to_end(&mut buf)?;
+                buf.pop(); // the newline after the content
+                if let Some(o) = worker.scan_blob(&job.shown, &buf) {
+                    scanned
+                        .result
+                        .errors
+                        .extend(o.error.map(|e| format!("{e} (blob {})", job.id)));
+                    scanned.result.stats.import_dropped += o.import_dropped;
+                    let mut all: Vec<(Finding, bool)> =
+                        o.findings.into_iter().map(|f| (f, false)).collect();
+                    all.extend(o.suppressed_inline.into_iter().map(|f| (f, true)));
+                    if !all.is_empty() {
+                        crate::term::PROGRESS.found(all.len());
+                        scanned.found.push(((job.blob, job.path), all));
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    // On a read error the writer may still hold a batch: dropping the process's
+    // output lets it fail and stop.
+    drop(out);
+    let finished = finish(child, "cat-file");
+    outcome?;
+    finished?;
+    let mut result = worker.finish();
+    result.merge(std::mem::take(&mut scanned.result));
+    scanned.result = result;
+    Ok(scanned)
+}
