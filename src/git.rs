@@ -165,10 +165,44 @@ fn bump(result: &mut ScanResult, reason: &str) {
 }
 
 /// One blob read from `git cat-file --batch`.
-enum Blob<'a> {
+pub(crate) enum Blob<'a> {
+    /// Its bytes.
     Content(&'a [u8]),
+    /// Over the size limit: read past, not kept.
     TooLarge,
+    /// Missing, or not a blob.
     Missing,
+}
+
+/// Reads the next answer of a `git cat-file --batch` process from `out`; blobs over
+/// `max_size` are read past without being kept, so memory stays bounded by the limit.
+pub(crate) fn next_blob<'b>(
+    out: &mut impl BufRead,
+    header: &mut Vec<u8>,
+    buf: &'b mut Vec<u8>,
+    max_size: u64,
+) -> std::io::Result<Blob<'b>> {
+    header.clear();
+    out.read_until(b'\n', header)?;
+    let h = String::from_utf8_lossy(header);
+    let mut parts = h.split_whitespace();
+    let (_, kind, size) = (parts.next(), parts.next(), parts.next());
+    let Some(size) = size.and_then(|s| s.parse::<u64>().ok()) else {
+        // `<id> missing` (or `ambiguous`): no content follows.
+        return Ok(Blob::Missing);
+    };
+    if kind != Some("blob") || size > max_size {
+        std::io::copy(&mut out.take(size + 1), &mut std::io::sink())?;
+        return Ok(if kind == Some("blob") {
+            Blob::TooLarge
+        } else {
+            Blob::Missing
+        });
+    }
+    buf.clear();
+    out.take(size + 1).read_to_end(buf)?;
+    buf.pop(); // the newline after the content
+    Ok(Blob::Content(buf))
 }
 
 /// Reads the blobs `ids[i].0` through one `git cat-file --batch` process and calls
@@ -200,28 +234,7 @@ fn read_blobs(
     let mut header = Vec::new();
     let mut buf = Vec::new();
     for i in 0..ids.len() {
-        header.clear();
-        out.read_until(b'\n', &mut header)?;
-        let h = String::from_utf8_lossy(&header);
-        let mut parts = h.split_whitespace();
-        let (_, kind, size) = (parts.next(), parts.next(), parts.next());
-        let size = match (kind, size.and_then(|s| s.parse::<u64>().ok())) {
-            (Some(_), Some(size)) => size,
-            _ => {
-                each(i, Blob::Missing);
-                continue;
-            }
-        };
-        buf.clear();
-        if size > max_size {
-            // Read past without keeping it: memory stays bounded by the size limit.
-            std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink())?;
-            each(i, Blob::TooLarge);
-        } else {
-            (&mut out).take(size + 1).read_to_end(&mut buf)?;
-            buf.pop(); // the newline after the content
-            each(i, Blob::Content(&buf));
-        }
+        each(i, next_blob(&mut out, &mut header, &mut buf, max_size)?);
     }
     writer
         .join()
