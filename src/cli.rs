@@ -368,6 +368,17 @@ pub struct InventoryArgs {
     /// new secrets, new write permissions, new long-lived credentials.
     #[arg(long, value_name = "BASE_REF")]
     pub diff: Option<String>,
+    /// Also list the hard-coded credentials of the git history of REV-RANGE (default:
+    /// all history reachable from HEAD) with their lineage: first committed, age, still
+    /// at HEAD, rotated in place, commits carrying them.
+    #[arg(
+        long,
+        value_name = "REV-RANGE",
+        num_args = 0..=1,
+        default_missing_value = "HEAD",
+        conflicts_with = "diff"
+    )]
+    pub git: Option<String>,
     /// With `--diff`: exit 1 when the change adds one of these (comma-separated):
     /// `static-credential`, `write-scope`, `third-party-consumer`, `exception`, `any`
     /// (all four, the default) or `none`.

@@ -94,6 +94,37 @@ fn days_since(y: i64, m: i64, d: i64) -> i64 {
     now / 86_400 - days
 }
 
+/// Checks a SARIF log against the 2.1.0 schema with `scripts/validate_sarif.py` (needs
+/// the `jsonschema` Python module, which `.ci/run` installs; skipped without it outside
+/// CI).
+fn schema_check(sarif: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let have = Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(std::env::var_os("CI").is_none(), "jsonschema missing in CI");
+        eprintln!("skipped the SARIF schema check: pip install -r scripts/requirements-ci.txt");
+        return;
+    }
+    let dir = TempDir::new().expect("tempdir");
+    let file = dir.path().join("history.sarif");
+    std::fs::write(&file, sarif).expect("write");
+    let out = Command::new("python3")
+        .arg(root.join("scripts/validate_sarif.py"))
+        .arg(root.join("scripts/sarif-schema-2.1.0.json"))
+        .arg(&file)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn by_path<'a>(v: &'a Value, path: &str) -> &'a Value {
     v["findings"]
         .as_array()
@@ -191,6 +222,7 @@ fn lineage_follows_a_secret_added_moved_rotated_and_removed() {
         "{out}"
     );
     let (_, out, _) = r.tw(&["scan", "--git", "-f", "sarif"]);
+    schema_check(&out);
     let sarif = json(&out);
     let results = sarif["runs"][0]["results"].as_array().expect("results");
     let kept_result = results
@@ -201,6 +233,35 @@ fn lineage_follows_a_secret_added_moved_rotated_and_removed() {
     assert_eq!(l["first_commit"], c1.as_str(), "{out}");
     assert_eq!(l["at_head"], true);
     assert_eq!(l["commits"], 5);
+
+    // The inventory lists the history's credentials with the same lineage.
+    let (code, out, err) = r.tw(&["inventory", "--git", "-f", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let inv = json(&out);
+    let rows = inv["history_credentials"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3, "{out}");
+    let first_row = rows
+        .iter()
+        .find(|x| x["path"] == "config/app.env")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(first_row["commit"], c1.as_str());
+    assert_eq!(first_row["first_commit"], c1.as_str());
+    assert_eq!(first_row["first_date"], "2020-01-01T00:00:00Z");
+    assert_eq!(first_row["age_days"], age);
+    assert_eq!(first_row["at_head"], false);
+    assert_eq!(first_row["rotated"], true);
+    assert_eq!(first_row["commits"], 3);
+    assert!(!out.contains(first.as_str()));
+    let (code, out, _) = r.tw(&["inventory", "--git"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("## Credentials in git history"), "{out}");
+    assert!(
+        out.contains(&format!("| `config/app.env:2` ({}) ", &c1[..12])),
+        "{out}"
+    );
+    // Without --git the inventory has no history section.
+    let (_, out, _) = r.tw(&["inventory", "-f", "json"]);
+    assert!(json(&out).get("history_credentials").is_none());
 
     // A range reports what its commits add: c2 only moved the first token.
     let (code, out, _) = r.tw(&["scan", "--git", &format!("{c1}..{c2}"), "-f", "json"]);
