@@ -22,7 +22,7 @@ Examples:
   tokenward scan -f sarif -o tokenward.sarif --sarif-category secrets
                                           SARIF for GitHub code scanning
   tokenward scan --staged --pre-commit    what a commit hook runs
-  tokenward scan --git origin/main..HEAD  lines added by the commits of a branch
+  tokenward scan --git origin/main..HEAD  what the commits of a branch add
   git show HEAD:.env | tokenward scan - --stdin-filename .env
                                           scan standard input
   tokenward rules explain excessive-permissions

@@ -278,7 +278,7 @@ pub(crate) fn rev_args(range: &str) -> anyhow::Result<Vec<String>> {
 /// What a history scan read, besides findings.
 #[derive(Debug, Default, Clone)]
 pub struct HistoryStats {
-    /// Commits read (merges included; their diffs are not shown by `git log -p`).
+    /// Commits read (merges included, diffed against their first parent).
     pub commits: u64,
     /// Commits git could not read in full (an object missing or corrupt), with git's
     /// message; their readable changes were still scanned.

@@ -320,11 +320,17 @@ fn run_log(
     let (tx, rx) = mpsc::sync_channel::<Vec<Job>>(4);
     let (blob_tx, blob_rx) = mpsc::sync_channel::<Vec<Read1>>(threads * 2);
     let blob_rx = Mutex::new(blob_rx);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     let (parsed, read, scanned) = std::thread::scope(|s| {
-        let reader = s.spawn(|| read_blobs(dir, rx, blob_tx, opts.max_file_size));
+        let reader = s.spawn(|| read_blobs(dir, rx, blob_tx, free_rx, opts.max_file_size));
         let workers: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| scan_blobs(&blob_rx, engine, opts.max_file_size)))
+            .map(|_| {
+                let free = free_tx.clone();
+                let blob_rx = &blob_rx;
+                s.spawn(move || scan_blobs(blob_rx, free, engine, opts.max_file_size))
+            })
             .collect();
+        drop(free_tx);
         let parsed = parse_raw(BufReader::with_capacity(1 << 20, stdout), h, interner, &tx);
         drop(tx);
         let read = reader
@@ -559,6 +565,7 @@ fn read_blobs(
     dir: &Path,
     rx: mpsc::Receiver<Vec<Job>>,
     tx: mpsc::SyncSender<Vec<Read1>>,
+    free: mpsc::Receiver<Vec<u8>>,
     max: u64,
 ) -> anyhow::Result<Vec<(u32, u32)>> {
     let mut child = git(dir)
@@ -593,8 +600,13 @@ fn read_blobs(
         let mut bytes = 0;
         for batch in local_rx {
             for job in batch {
+                if buf.capacity() == 0 {
+                    // A buffer a scanner is done with: its pages are already mapped
+                    // (fresh ones cost a page fault and zeroing each).
+                    buf = free.try_recv().unwrap_or_default();
+                }
                 let content = match next_blob(&mut out, &mut header, &mut buf, max)? {
-                    Blob::Content(c) => Some(c.to_vec()),
+                    Blob::Content(_) => Some(std::mem::take(&mut buf)),
                     Blob::TooLarge => None,
                     Blob::Missing => {
                         missing.push((job.blob, job.path));
@@ -628,7 +640,12 @@ fn read_blobs(
 }
 
 /// A scanner thread: one [`Worker`] over the blobs the reader hands out.
-fn scan_blobs(rx: &Mutex<mpsc::Receiver<Vec<Read1>>>, engine: &Engine, max: u64) -> Scanned {
+fn scan_blobs(
+    rx: &Mutex<mpsc::Receiver<Vec<Read1>>>,
+    free: mpsc::Sender<Vec<u8>>,
+    engine: &Engine,
+    max: u64,
+) -> Scanned {
     let mut worker = Worker::new(engine, max).secrets_only();
     let mut scanned = Scanned::default();
     loop {
@@ -642,7 +659,10 @@ fn scan_blobs(rx: &Mutex<mpsc::Receiver<Vec<Read1>>>, engine: &Engine, max: u64)
                 worker.skip("too-large");
                 continue;
             };
-            let Some(o) = worker.scan_blob(&job.shown, &content) else {
+            let outcome = worker.scan_blob(&job.shown, &content);
+            // Back to the reader; at most as many buffers circulate as blobs in flight.
+            let _ = free.send(content);
+            let Some(o) = outcome else {
                 continue;
             };
             scanned
@@ -663,4 +683,67 @@ fn scan_blobs(rx: &Mutex<mpsc::Receiver<Vec<Read1>>>, engine: &Engine, max: u64)
     result.merge(std::mem::take(&mut scanned.result));
     scanned.result = result;
     scanned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(stream: &[u8]) -> (History, Vec<Job>) {
+        let mut h = History::default();
+        let mut it = Interner::default();
+        let (tx, rx) = mpsc::sync_channel(100);
+        parse_raw(stream, &mut h, &mut it, &tx).expect("parse");
+        drop(tx);
+        (h, rx.into_iter().flatten().collect())
+    }
+
+    #[test]
+    fn raw_log_records_commits_changes_and_hostile_paths() {
+        let b1 = "1".repeat(40);
+        let b2 = "2".repeat(40);
+        let zero = "0".repeat(40);
+        let mut s = Vec::new();
+        // A merge (two parents) changing a file whose name holds a newline and \x01.
+        s.extend_from_slice(
+            format!(
+                "\x01{} {} {}\0",
+                "c".repeat(40),
+                "p".repeat(40),
+                "q".repeat(40)
+            )
+            .as_bytes(),
+        );
+        s.extend_from_slice(b"2024-01-02T03:04:05+00:00\0Ann <ann@example.com>\0\n");
+        s.extend_from_slice(format!(":100644 100644 {b1} {b2} M\0odd\nname\x01.env\0").as_bytes());
+        // Deleted file, a symlink and a submodule: no jobs.
+        s.extend_from_slice(format!(":100644 000000 {b1} {zero} D\0gone.txt\0").as_bytes());
+        s.extend_from_slice(format!(":000000 120000 {zero} {b2} A\0link\0").as_bytes());
+        s.extend_from_slice(format!(":000000 160000 {zero} {b2} A\0sub\0").as_bytes());
+        // A root commit with no changes.
+        s.extend_from_slice(format!("\x01{}\0", "r".repeat(40)).as_bytes());
+        s.extend_from_slice(b"2023-01-01T00:00:00Z\0Bo <bo@example.com>\0");
+        let (h, jobs) = parse(&s);
+        assert_eq!(h.commits.len(), 2);
+        let c = &h.commits[0];
+        assert_eq!(c.info.id, "c".repeat(40));
+        assert_eq!(c.first_parent.as_deref(), Some("p".repeat(40).as_str()));
+        assert_eq!(c.info.author, "Ann <ann@example.com>");
+        assert_eq!(c.info.date, "2024-01-02T03:04:05+00:00");
+        assert_eq!(c.changes, 0..2);
+        assert_eq!(h.commits[1].first_parent, None);
+        assert_eq!(h.commits[1].changes, 2..2);
+        let ch = h.changes[0];
+        assert_eq!(&*h.paths[ch.path as usize], "odd\nname\x01.env");
+        assert_eq!(&*h.blobs[ch.new as usize], b2);
+        assert_eq!(&*h.blobs[ch.old as usize], b1);
+        assert_eq!(h.changes[1].new, NONE);
+        // The modified file's new and old versions, and the deleted file's old one
+        // (same blob, another path: scanned under its own path).
+        let shown: Vec<&str> = jobs.iter().map(|j| &*j.shown).collect();
+        assert_eq!(
+            shown,
+            vec!["odd\nname\x01.env", "odd\nname\x01.env", "gone.txt"]
+        );
+    }
 }
