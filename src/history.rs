@@ -170,7 +170,9 @@ pub fn scan_history(
 /// Per fingerprint, the finding at the oldest commit that added its secret (see the
 /// module doc), with that commit; reported and inline-suppressed findings apart.
 fn attribute(h: &History) -> (Vec<Finding>, Vec<Finding>) {
-    let mut seen: HashSet<&str> = HashSet::new();
+    // Reported and hidden findings apart: a secret whose `tokenward:allow` comment a
+    // later commit drops is reported at that commit.
+    let mut seen: [HashSet<&str>; 2] = Default::default();
     let mut out = (Vec::new(), Vec::new());
     for c in h.commits.iter().rev() {
         let changes = &h.changes[c.changes.clone()];
@@ -180,14 +182,22 @@ fn attribute(h: &History) -> (Vec<Finding>, Vec<Finding>) {
         {
             continue;
         }
-        let removed: HashSet<Key> = changes
-            .iter()
-            .flat_map(|ch| h.keys(ch.old, ch.path))
-            .collect();
+        // What the replaced blobs held, reported ([0]) and any ([1]).
+        let mut removed: [HashSet<Key>; 2] = Default::default();
+        for ch in changes {
+            for (f, hidden) in h.found.get(&(ch.old, ch.path)).into_iter().flatten() {
+                let key = (f.rule_id.clone(), f.secret.clone().unwrap_or_default());
+                if !hidden {
+                    removed[0].insert(key.clone());
+                }
+                removed[1].insert(key);
+            }
+        }
         for ch in changes {
             for (f, hidden) in h.found.get(&(ch.new, ch.path)).into_iter().flatten() {
+                let i = usize::from(*hidden);
                 let key = (f.rule_id.clone(), f.secret.clone().unwrap_or_default());
-                if removed.contains(&key) || !seen.insert(f.fingerprint.as_str()) {
+                if removed[i].contains(&key) || !seen[i].insert(f.fingerprint.as_str()) {
                     continue;
                 }
                 let mut f = f.clone();

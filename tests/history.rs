@@ -338,3 +338,29 @@ fn all_scans_every_ref_and_merges_are_diffed_against_their_first_parent() {
     let (code, _, _) = r.tw(&["scan", "--all"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn a_secret_whose_allow_comment_is_dropped_is_reported_at_that_commit() {
+    let r = Repo::new();
+    let pat = github_pat(931);
+    r.commit(
+        "2023-01-01T00:00:00Z",
+        &[(
+            "app.env",
+            Some(&format!(
+                "TOKEN={pat} # tokenward:allow[github-pat-classic] revoked\n"
+            )),
+        )],
+    );
+    let (code, out, _) = r.tw(&["scan", "--git", "-f", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let dropped = r.commit(
+        "2023-02-01T00:00:00Z",
+        &[("app.env", Some(&format!("TOKEN={pat}\n")))],
+    );
+    let (code, out, _) = r.tw(&["scan", "--git", "-f", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v = json(&out);
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{out}");
+    assert_eq!(v["findings"][0]["commit"]["id"], dropped.as_str());
+}
