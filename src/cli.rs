@@ -22,7 +22,7 @@ Examples:
   tokenward scan -f sarif -o tokenward.sarif --sarif-category secrets
                                           SARIF for GitHub code scanning
   tokenward scan --staged --pre-commit    what a commit hook runs
-  tokenward scan --git origin/main..HEAD  lines added by the commits of a branch
+  tokenward scan --git origin/main..HEAD  what the commits of a branch add
   git show HEAD:.env | tokenward scan - --stdin-filename .env
                                           scan standard input
   tokenward rules explain excessive-permissions
@@ -217,8 +217,10 @@ pub struct ScanArgs {
     /// the repository around PATH.
     #[arg(long, conflicts_with = "git")]
     pub staged: bool,
-    /// Scan the lines added by each commit in REV-RANGE (default: all history
-    /// reachable from HEAD); each finding names the commit that introduced it.
+    /// Scan the history of REV-RANGE (default: all history reachable from HEAD): every
+    /// distinct file version once, each finding at the oldest commit that added its
+    /// secret (a range reports only what its commits add), with the credential's
+    /// lineage. Merges are diffed against their first parent only.
     #[arg(
         long,
         value_name = "REV-RANGE",
@@ -226,6 +228,10 @@ pub struct ScanArgs {
         default_missing_value = "HEAD"
     )]
     pub git: Option<String>,
+    /// With `--git`: the history of every ref (branches, tags, remotes, stashes), not
+    /// only what HEAD (or REV-RANGE) reaches.
+    #[arg(long, requires = "git")]
+    pub all: bool,
     /// Also audit workflows in `.github/workflows` folders below the root (vendored
     /// code, test data), which GitHub never runs.
     #[arg(long)]
@@ -362,6 +368,17 @@ pub struct InventoryArgs {
     /// new secrets, new write permissions, new long-lived credentials.
     #[arg(long, value_name = "BASE_REF")]
     pub diff: Option<String>,
+    /// Also list the hard-coded credentials of the git history of REV-RANGE (default:
+    /// all history reachable from HEAD) with their lineage: first committed, age, still
+    /// at HEAD, rotated in place, commits carrying them.
+    #[arg(
+        long,
+        value_name = "REV-RANGE",
+        num_args = 0..=1,
+        default_missing_value = "HEAD",
+        conflicts_with = "diff"
+    )]
+    pub git: Option<String>,
     /// With `--diff`: exit 1 when the change adds one of these (comma-separated):
     /// `static-credential`, `write-scope`, `third-party-consumer`, `exception`, `any`
     /// (all four, the default) or `none`.

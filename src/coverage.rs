@@ -104,6 +104,19 @@ pub fn finish(
         .collect()
 }
 
+/// The reduction stated when files were not scanned because tokenward failed on them
+/// (a panic caught in a worker, see [`crate::source`]).
+pub fn internal_errors(stats: &ScanStats) -> Option<Reduction> {
+    let n = stats.skipped.get(crate::source::INTERNAL_ERROR).copied()?;
+    Some(Reduction {
+        setting: crate::source::INTERNAL_ERROR.to_string(),
+        source: "tokenward".to_string(),
+        effect: format!(
+            "{n} files not scanned because the scanner failed on them (see the warnings; please report it)"
+        ),
+    })
+}
+
 /// Reductions by the ignore files of the scanned tree: files that `.ignore` files hide
 /// (git does not read them, so those files are in the repository), and files git
 /// tracks although a `.gitignore` matches them. Only for a walk that honours ignore

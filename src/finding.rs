@@ -191,6 +191,10 @@ pub struct Finding {
     /// Commit that introduced it (history scans).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<CommitInfo>,
+    /// The credential's history (history scans): first commit, age, still at HEAD,
+    /// rotated, commits carrying it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<crate::lineage::Lineage>,
     /// Controls of security frameworks (OWASP NHI, OWASP CI/CD, NIST CSF 2.0) the rule
     /// maps to; set when the report is assembled.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -327,6 +331,7 @@ impl FindingBuilder {
             remediation: self.remediation,
             owner: None,
             commit: None,
+            lineage: None,
             frameworks: Vec::new(),
             related: Vec::new(),
             secret: self.secret,

@@ -15,8 +15,10 @@ pub mod fleet_key;
 pub mod frameworks;
 pub mod git;
 pub mod gitleaks;
+pub mod history;
 pub mod hook;
 pub mod inventory;
+pub mod lineage;
 pub mod merge;
 pub mod outcome;
 pub mod paths;
@@ -26,6 +28,7 @@ pub mod reuse;
 pub mod rules;
 pub mod rules_cmd;
 pub mod scan;
+pub mod source;
 pub mod suppress;
 pub mod term;
 pub mod walk;
@@ -226,8 +229,9 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         if args.staged {
             git::scan_staged(dir, &opts, &engine)
         } else {
-            let range = args.git.as_deref().unwrap_or("HEAD");
-            git::scan_history(dir, range, &opts, &engine).map(|(result, history)| {
+            let range = git_range(args.git.as_deref(), args.all);
+            history::scan_history(dir, &range, &opts, &engine).map(|(mut result, history, h)| {
+                lineage::annotate_result(dir, &h, &mut result);
                 if !quiet {
                     eprintln!(
                         "tokenward: git history: {}",
@@ -306,6 +310,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     if !args.staged && args.git.is_none() && !args.no_ignore {
         reductions.extend(coverage::from_ignore_files(&args.paths, &result.stats));
     }
+    reductions.extend(coverage::internal_errors(&result.stats));
     if !args.pre_commit {
         for r in &reductions {
             eprintln!("tokenward: warning: {}", escape::for_display(&r.line()));
@@ -404,6 +409,16 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     } else {
         EXIT_CLEAN
     }))
+}
+
+/// The revisions a history scan reads: the `--git` range (default `HEAD`), or every
+/// ref with `--all` (plus the range's own revisions when one was given).
+fn git_range(range: Option<&str>, all: bool) -> String {
+    match (range.unwrap_or("HEAD"), all) {
+        (r, false) => r.to_string(),
+        ("HEAD", true) => "--all".to_string(),
+        (r, true) => format!("{r} --all"),
+    }
 }
 
 /// Writes a report in `format` to `output` (a file) or standard output.

@@ -2,17 +2,13 @@
 //! its matcher scratch state and read buffer, scans the files it visits, and hands
 //! its findings over once, when it finishes; skips are counted by reason.
 
-use crate::detect::matcher::Matcher;
 use crate::scan::Engine;
+use crate::source::Worker;
 use ignore::{WalkBuilder, WalkState};
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// Bytes at the start of a file searched for a NUL to call the file binary.
-const BINARY_SNIFF_LEN: usize = 8192;
 
 /// How the walk chooses files.
 #[derive(Debug, Clone)]
@@ -124,7 +120,7 @@ pub fn walk_and_scan_as(
     if only_files {
         // Named files are scanned whatever the ignore files say, as the walker does.
         let total = Mutex::new(ScanResult::default());
-        let mut worker = Worker::new(engine, opts, display, &total);
+        let mut worker = Handoff::new(engine, opts, display, &total);
         for r in roots {
             worker.scan_path(r);
         }
@@ -199,7 +195,7 @@ pub fn walk_and_scan_as(
             });
         let shared = Mutex::new(ScanResult::default());
         builder.build_parallel().run(|| {
-            let mut worker = Worker::new(engine, opts, display, &shared);
+            let mut worker = Handoff::new(engine, opts, display, &shared);
             Box::new(move |entry| {
                 match entry {
                     Ok(e) => {
@@ -207,14 +203,14 @@ pub fn walk_and_scan_as(
                         if t.is_some_and(|t| t.is_file()) {
                             worker.scan_path(e.path());
                         } else if e.path_is_symlink() {
-                            worker.result.skip("symlink");
+                            worker.worker.skip("symlink");
                         } else if !t.is_some_and(|t| t.is_dir()) {
                             // FIFOs, sockets, devices: never opened (a FIFO blocks).
                             let kind = std::fs::symlink_metadata(e.path())
                                 .map_or("a special file", |m| crate::bounded::file_kind(&m));
                             let shown = display.show(e.path());
                             worker
-                                .result
+                                .worker
                                 .error("special-file", format!("{shown}: {kind}, not scanned"));
                         }
                     }
@@ -225,7 +221,7 @@ pub fn walk_and_scan_as(
                         } else {
                             "walk-error"
                         };
-                        worker.result.error(reason, msg);
+                        worker.worker.error(reason, msg);
                     }
                 }
                 WalkState::Continue
@@ -276,81 +272,37 @@ pub fn clamp_threads(requested: usize) -> (usize, Option<String>) {
     }
 }
 
-/// One walker thread's state; hands its results over when dropped.
-struct Worker<'a> {
-    engine: &'a Engine,
-    opts: &'a WalkOptions,
+/// A walker thread's worker; hands its results over to `total` when dropped.
+struct Handoff<'a> {
+    worker: Worker<'a>,
     display: &'a PathDisplay,
-    matcher: Matcher,
-    buf: Vec<u8>,
-    result: ScanResult,
     total: &'a Mutex<ScanResult>,
 }
 
-impl<'a> Worker<'a> {
+impl<'a> Handoff<'a> {
     fn new(
         engine: &'a Engine,
-        opts: &'a WalkOptions,
+        opts: &WalkOptions,
         display: &'a PathDisplay,
         total: &'a Mutex<ScanResult>,
-    ) -> Worker<'a> {
-        Worker {
-            engine,
-            opts,
+    ) -> Handoff<'a> {
+        Handoff {
+            worker: Worker::new(engine, opts.max_file_size),
             display,
-            matcher: Matcher::default(),
-            buf: Vec::new(),
-            result: ScanResult::default(),
             total,
         }
     }
 
     fn scan_path(&mut self, path: &Path) {
         let shown = self.display.show(path);
-        if self.engine.excluded(&shown) {
-            return self.result.skip("excluded");
-        }
-        let mut file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) => return self.result.error("unreadable", format!("{shown}: {e}")),
-        };
-        match read_file(&mut file, &mut self.buf, self.opts.max_file_size) {
-            Ok(Contents::Text(len)) => self.scan_bytes(&shown, len),
-            Ok(Contents::Binary) => self.result.skip("binary"),
-            Ok(Contents::TooLarge) => self.result.skip("too-large"),
-            Err(e) => self.result.error("unreadable", format!("{shown}: {e}")),
-        }
-    }
-
-    fn scan_bytes(&mut self, shown: &str, len: usize) {
-        let wide = crate::detect::utf16::decode_with_bom(&self.buf[..len]);
-        let content = wide.as_ref().map_or(&self.buf[..len], |s| s.as_bytes());
-        self.result.stats.files += 1;
-        self.result.stats.bytes += len as u64;
-        crate::term::PROGRESS.add(len as u64);
-        if std::str::from_utf8(content).is_err() {
-            self.result.stats.non_utf8 += 1;
-        }
-        let outcome = self.engine.scan_file(&mut self.matcher, shown, content);
-        crate::term::PROGRESS.found(outcome.findings.len());
-        self.result.stats.import_dropped += outcome.import_dropped;
-        self.result.findings.extend(outcome.findings);
-        self.result
-            .suppressed_inline
-            .extend(outcome.suppressed_inline);
-        if let Some(e) = outcome.error {
-            self.result.errors.push(e);
-        }
-        self.result.pipelines.extend(outcome.pipeline);
-        self.result.stats.unaudited_workflows += u64::from(outcome.unaudited_workflow);
+        self.worker.scan_path(path, &shown);
     }
 }
 
-impl Drop for Worker<'_> {
+impl Drop for Handoff<'_> {
     fn drop(&mut self) {
-        let mine = std::mem::take(&mut self.result);
-        let mut total = self.total.lock().unwrap_or_else(|p| p.into_inner());
-        total.merge(mine);
+        let mine = std::mem::take(&mut self.worker.result);
+        lock(self.total).merge(mine);
     }
 }
 
@@ -362,130 +314,12 @@ pub fn scan_stdin(
     opts: &WalkOptions,
     engine: &Engine,
 ) -> std::io::Result<ScanResult> {
-    let total = Mutex::new(ScanResult::default());
-    let display = PathDisplay::for_roots(&[]);
-    let mut worker = Worker::new(engine, opts, &display, &total);
-    match read_file(input, &mut worker.buf, opts.max_file_size)? {
-        Contents::Text(len) => worker.scan_bytes(name, len),
-        Contents::Binary => worker.result.skip("binary"),
-        Contents::TooLarge => worker.result.skip("too-large"),
-    }
-    drop(worker);
-    Ok(total.into_inner().unwrap_or_else(|p| p.into_inner()))
+    let mut worker = Worker::new(engine, opts.max_file_size);
+    worker.scan_reader(input, name)?;
+    Ok(worker.finish())
 }
-
-/// What [`read_file`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Contents {
-    /// A text file of this many bytes, now in the buffer.
-    Text(usize),
-    /// A NUL in the first [`BINARY_SNIFF_LEN`] bytes (how git and ripgrep judge).
-    Binary,
-    /// More than the size limit.
-    TooLarge,
-}
-
-/// Reads a file into `buf`, which keeps its length (zero-filled when it grows) so that
-/// reads go straight into it: one `read` for most files plus the one that sees the end,
-/// no `stat`. Stops early at a NUL in the head (binary) or past `max` bytes.
-fn read_file(file: &mut impl Read, buf: &mut Vec<u8>, max: u64) -> std::io::Result<Contents> {
-    // One byte over the limit tells a too-large file from one exactly at it.
-    let limit = usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1);
-    let mut filled = 0;
-    let mut sniffed = false;
-    loop {
-        if !sniffed && filled >= BINARY_SNIFF_LEN {
-            if buf[..BINARY_SNIFF_LEN].contains(&0)
-                && !crate::detect::utf16::has_bom(&buf[..filled])
-            {
-                return Ok(Contents::Binary);
-            }
-            sniffed = true;
-        }
-        if filled >= limit {
-            return Ok(Contents::TooLarge);
-        }
-        if filled == buf.len() {
-            let grown = (buf.len() * 2).clamp(READ_CHUNK, limit.max(READ_CHUNK));
-            buf.resize(grown, 0);
-        }
-        let end = buf.len().min(limit);
-        match file.read(&mut buf[filled..end]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    if !sniffed && buf[..filled].contains(&0) && !crate::detect::utf16::has_bom(&buf[..filled]) {
-        return Ok(Contents::Binary);
-    }
-    Ok(Contents::Text(filled))
-}
-
-/// Smallest read buffer; it grows to the largest file a thread reads.
-const READ_CHUNK: usize = 64 * 1024;
 
 /// Collapses an error message to one line.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A reader that hands out at most `step` bytes per call, like a pipe or a slow disk.
-    struct Trickle<'a> {
-        data: &'a [u8],
-        step: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.step.min(out.len()).min(self.data.len());
-            out[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
-
-    fn read(data: &[u8], step: usize, max: u64) -> (Contents, Vec<u8>) {
-        let mut buf = Vec::new();
-        let got = read_file(&mut Trickle { data, step }, &mut buf, max).expect("reads");
-        (got, buf)
-    }
-
-    #[test]
-    fn reads_text_whole_in_any_chunking() {
-        let text: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
-        for step in [1, 7, 4096, 65_536, 1 << 20] {
-            // Byte-at-a-time reads of the whole text would be slow for nothing.
-            let len = if step == 1 { 20_000 } else { text.len() };
-            let (got, buf) = read(&text[..len], step, 1 << 20);
-            assert_eq!(got, Contents::Text(len), "step {step}");
-            assert_eq!(&buf[..len], &text[..len]);
-        }
-        assert_eq!(read(b"", 10, 100).0, Contents::Text(0));
-    }
-
-    #[test]
-    fn a_nul_in_the_head_is_binary_and_later_is_text() {
-        let mut data = vec![b'x'; 100_000];
-        data[8_000] = 0;
-        assert_eq!(read(&data, 100, 1 << 20).0, Contents::Binary);
-        data[8_000] = b'x';
-        data[9_000] = 0;
-        assert_eq!(read(&data, 100, 1 << 20).0, Contents::Text(100_000));
-        assert_eq!(read(b"ab\0", 1, 100).0, Contents::Binary);
-    }
-
-    #[test]
-    fn the_size_limit_is_inclusive() {
-        let data = vec![b'x'; 5_000];
-        assert_eq!(read(&data, 512, 5_000).0, Contents::Text(5_000));
-        assert_eq!(read(&data, 512, 4_999).0, Contents::TooLarge);
-        assert_eq!(read(&data, 512, 0).0, Contents::TooLarge);
-        assert_eq!(read(b"", 512, 0).0, Contents::Text(0));
-    }
 }

@@ -301,6 +301,31 @@ pub fn write(inv: &Inventory, w: &mut dyn Write) -> anyhow::Result<()> {
             m(&h.owner)
         )?;
     }
+    if !inv.history_credentials.is_empty() {
+        writeln!(w, "\n## Credentials in git history\n")?;
+        writeln!(
+            w,
+            "| where (adding commit) | rule | first committed | age (days) | at HEAD | rotated | commits |"
+        )?;
+        writeln!(w, "|---|---|---|---:|---|---|---:|")?;
+        for h in &inv.history_credentials {
+            writeln!(
+                w,
+                "| `{}:{}` ({}) `{}` | {} | {} {} | {} | {} | {} | {} |",
+                c(&h.path),
+                h.line,
+                c(h.commit.get(..12).unwrap_or(&h.commit)),
+                c(&h.snippet),
+                m(&h.rule),
+                c(h.first_commit.get(..12).unwrap_or(&h.first_commit)),
+                m(&h.first_date),
+                h.age_days,
+                if h.at_head { "yes" } else { "no" },
+                if h.rotated { "yes" } else { "no" },
+                h.commits
+            )?;
+        }
+    }
     if !inv.errors.is_empty() {
         writeln!(w, "\n## Not read\n")?;
         for e in &inv.errors {

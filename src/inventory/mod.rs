@@ -10,6 +10,7 @@
 pub mod codeowners;
 pub mod diff;
 pub mod exceptions;
+pub mod history;
 pub mod json;
 pub mod markdown;
 pub mod model;
@@ -67,7 +68,10 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
             args.path.display()
         );
     }
-    let current = build(&args.path, &args.settings)?;
+    let mut current = build(&args.path, &args.settings)?;
+    if let Some(range) = &args.git {
+        current.history_credentials = history::credentials(&args.path, &args.settings, range)?;
+    }
     for e in &current.errors {
         eprintln!("tokenward: warning: {}", crate::escape::for_display(e));
     }
@@ -188,6 +192,7 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
         register: Vec::new(),
         errors,
         actions: collected.actions,
+        history_credentials: Vec::new(),
     };
     inv.summary = summarize(&inv);
     inv.register = register::rank(&inv);

@@ -44,6 +44,44 @@ pub struct Inventory {
     /// (`uses:`), sorted by name, workflow and line. Absent in older inventories.
     #[serde(default)]
     pub actions: Vec<ActionUse>,
+    /// Hard-coded credentials of the git history with their lineage (`inventory
+    /// --git`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history_credentials: Vec<HistoryCredential>,
+}
+
+/// A hard-coded credential found in the git history, with its lineage (see
+/// [`crate::lineage`] for the definitions).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryCredential {
+    /// The rule that found it.
+    pub rule: String,
+    /// `long-lived`, `short-lived` or `unknown`.
+    pub lifetime: String,
+    /// The file, in the commit that added it.
+    pub path: String,
+    /// Line in that commit's file.
+    pub line: usize,
+    /// The redacted match.
+    pub snippet: String,
+    /// The finding's fingerprint.
+    pub fingerprint: String,
+    /// The commit that added it at this path.
+    pub commit: String,
+    /// That commit's author.
+    pub author: String,
+    /// The oldest commit that added the value anywhere.
+    pub first_commit: String,
+    /// Its author date.
+    pub first_date: String,
+    /// Days since then.
+    pub age_days: u64,
+    /// Whether `HEAD` still holds the value.
+    pub at_head: bool,
+    /// Whether it was replaced in place by another value of the same rule.
+    pub rotated: bool,
+    /// Scanned commits whose tree holds it.
+    pub commits: u64,
 }
 
 /// One `uses:` of an action or reusable workflow kept in another repository.

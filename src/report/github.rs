@@ -118,6 +118,9 @@ fn message(f: &crate::finding::Finding) -> String {
             c.date
         ));
     }
+    if let Some(l) = &f.lineage {
+        msg.push_str(&format!(" {}.", crate::escape::for_display(&l.line())));
+    }
     if !f.remediation.is_empty() {
         msg.push_str(&format!(" Fix: {}", f.remediation));
     }

@@ -169,6 +169,9 @@ fn result(
         props.insert("author".to_string(), json!(c.author));
         props.insert("date".to_string(), json!(c.date));
     }
+    if let Some(l) = &f.lineage {
+        props.insert("lineage".to_string(), json!(l));
+    }
     let mut message = f.message.clone();
     if !f.snippet.is_empty() {
         let label = match f.kind {

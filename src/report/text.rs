@@ -66,6 +66,9 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> io::Result<()> 
                 for_display(&c.date)
             )?;
         }
+        if let Some(l) = &f.lineage {
+            writeln!(w, "    {}", for_display(&l.line()))?;
+        }
         if let Some(o) = &f.owner {
             writeln!(w, "    owner: {}", for_display(o))?;
         }
