@@ -194,25 +194,7 @@ fn has_long_run(s: &[u8], n: usize) -> bool {
 
 /// An ascending or descending run of `n` consecutive letters or digits (`123456`, `abcdef`).
 fn has_sequence(s: &[u8], n: usize) -> bool {
-    let (mut up, mut down) = (1, 1);
-    for w in s.windows(2) {
-        let alnum = w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric();
-        let w = [w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase()];
-        up = if alnum && w[1] == w[0].wrapping_add(1) {
-            up + 1
-        } else {
-            1
-        };
-        down = if alnum && w[1].wrapping_add(1) == w[0] {
-            down + 1
-        } else {
-            1
-        };
-        if up >= n || down >= n {
-            return true;
-        }
-    }
-    false
+    sequence_runs(s, n) > 0
 }
 
 /// How many separate ascending or descending runs of at least `n` consecutive letters or
