@@ -82,7 +82,7 @@ pub fn is_placeholder(secret: &str) -> bool {
 /// The placeholder marker lists as automata: `is_placeholder` runs on every regex
 /// match, so one pass per list instead of one substring search per marker.
 struct PlaceholderAutomata {
-    /// Published example keys and format-string markers (case-sensitive).
+    /// Published example keys (case-sensitive).
     exact: aho_corasick::AhoCorasick,
     /// Template syntax, the only marker trusted in long values.
     template: aho_corasick::AhoCorasick,
@@ -101,9 +101,8 @@ fn placeholder_automata() -> &'static PlaceholderAutomata {
                 .build(patterns)
                 .unwrap_or_else(|e| panic!("placeholder markers are valid patterns: {e}"))
         };
-        let exact: Vec<&str> = KNOWN_EXAMPLES.iter().copied().collect();
         PlaceholderAutomata {
-            exact: build(&exact, false),
+            exact: build(KNOWN_EXAMPLES, false),
             template: build(TEMPLATE_MARKERS, false),
             words: build(PLACEHOLDER_MARKERS, true),
         }
