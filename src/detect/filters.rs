@@ -82,7 +82,7 @@ pub fn is_placeholder(secret: &str) -> bool {
 /// The placeholder marker lists as automata: `is_placeholder` runs on every regex
 /// match, so one pass per list instead of one substring search per marker.
 struct PlaceholderAutomata {
-    /// Published example keys and format-string markers (case-sensitive).
+    /// Published example keys (case-sensitive).
     exact: aho_corasick::AhoCorasick,
     /// Template syntax, the only marker trusted in long values.
     template: aho_corasick::AhoCorasick,
@@ -101,9 +101,8 @@ fn placeholder_automata() -> &'static PlaceholderAutomata {
                 .build(patterns)
                 .unwrap_or_else(|e| panic!("placeholder markers are valid patterns: {e}"))
         };
-        let exact: Vec<&str> = KNOWN_EXAMPLES.iter().copied().collect();
         PlaceholderAutomata {
-            exact: build(&exact, false),
+            exact: build(KNOWN_EXAMPLES, false),
             template: build(TEMPLATE_MARKERS, false),
             words: build(PLACEHOLDER_MARKERS, true),
         }
@@ -194,7 +193,13 @@ fn has_long_run(s: &[u8], n: usize) -> bool {
 
 /// An ascending or descending run of `n` consecutive letters or digits (`123456`, `abcdef`).
 fn has_sequence(s: &[u8], n: usize) -> bool {
-    let (mut up, mut down) = (1, 1);
+    sequence_runs(s, n) > 0
+}
+
+/// How many separate ascending or descending runs of at least `n` consecutive letters or
+/// digits `s` holds.
+fn sequence_runs(s: &[u8], n: usize) -> usize {
+    let (mut up, mut down, mut runs) = (1, 1, 0);
     for w in s.windows(2) {
         let alnum = w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric();
         let w = [w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase()];
@@ -208,11 +213,11 @@ fn has_sequence(s: &[u8], n: usize) -> bool {
         } else {
             1
         };
-        if up >= n || down >= n {
-            return true;
+        if up == n || down == n {
+            runs += 1;
         }
     }
-    false
+    runs
 }
 
 /// Character classes present in a value.
@@ -275,7 +280,11 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         "://",
         "\\",
     ];
-    if v.starts_with('$') || REFERENCE_MARKERS.iter().any(|m| contains_word(&lower, m)) {
+    // `...` elides part of a documented value (`ACEGmnoq#1rstu2...BDFH3`).
+    if v.starts_with('$')
+        || v.contains("...")
+        || REFERENCE_MARKERS.iter().any(|m| contains_word(&lower, m))
+    {
         return false;
     }
     if looks_like_path(v) {
@@ -286,7 +295,15 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
         "password", "passwd", "secret", "admin", "changeit", "letmein", "qwerty", "test", "demo",
         "local", "default", "welcome", "root", "guest", "user", "token", "dev", "foo", "bar",
     ];
-    if WEAK_WORDS.iter().any(|w| has_typed_word(v, w)) {
+    // Words of six letters or more do not turn up in random values by chance; shorter
+    // ones (`user`, `dev`) do, so those count only as typed.
+    if WEAK_WORDS.iter().any(|w| {
+        if w.len() >= 6 {
+            lower.contains(w)
+        } else {
+            has_typed_word(v, w)
+        }
+    }) {
         return false;
     }
     // Right after `name:` or `name =`, a second `:` or `=` is a path (`Token::X`) or an
@@ -304,9 +321,14 @@ pub fn generic_value_is_plausible(value: &str, line: &str, quoted: bool) -> bool
     {
         return false;
     }
-    // Short fillers (`abcd1234`); a long generated value holds a run of four by chance
-    // (one 32-digit hex key in ten).
-    if v.len() < 20 && has_sequence(lower.as_bytes(), 4) {
+    // Fillers (`abcd1234`, `a123b45c...e890a1234`). A long generated value holds one run
+    // of four by chance (about one 32-digit hex key in a hundred), rarely two, a five or
+    // four runs of three.
+    let runs = sequence_runs(lower.as_bytes(), 4);
+    if runs >= 2
+        || (runs == 1 && (v.len() < 20 || has_sequence(lower.as_bytes(), 5)))
+        || sequence_runs(lower.as_bytes(), 3) >= 4
+    {
         return false;
     }
     // CONSTANT_NAMES and snake_case identifiers with a digit (`MSV1_0_KEY`, `tls_v1_2`).
@@ -384,16 +406,91 @@ fn has_typed_word(v: &str, word: &str) -> bool {
 /// Prefixes of vendor formats with a fixed body (length, alphabet, checksum) that a
 /// vendor rule checks; a generic rule does not second-guess it on the same value.
 const VENDOR_PREFIXES: &[&str] = &[
-    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-",
-    "glptt-", "xoxb-", "xoxp-", "xoxa-", "xoxe-", "xapp-", "sk_live_", "rk_live_",
-    "sk_test_", "rk_test_", "sk-proj-", "sk-svcacct-", "sk-admin-", "sk-ant-", "hf_",
-    "api_org_", "npm_", "pypi-", "AKIA", "ASIA", "AIza", "GOCSPX-", "SG.", "shpat_",
-    "shpss_", "shpca_", "shppa_", "dop_v1_", "doo_v1_", "dor_v1_", "glsa_", "glc_",
-    "sntrys_", "sntryu_", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "hvs.", "hvb.", "pul-",
-    "lin_api_", "PMAK-", "dckr_pat_", "dckr_oat_", "rubygems_", "gsk_", "r8_", "pplx-",
-    "xai-", "sk-or-v1-", "lsv2_", "pcsk_", "nfp_", "sbp_", "pscale_", "NRAK-", "dt0c01.",
-    "CFPAT-", "figd_", "ATATT3", "ATBB", "CCIPAT_", "CCIPRJ_", "bkua_", "squ_", "sqp_",
-    "sqa_", "AKCp", "HRKU-", "rnd_", "ntn_", "sq0atp-", "sq0csp-", "tskey-", "nvapi-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "gldt-",
+    "glrt-",
+    "glptt-",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxe-",
+    "xapp-",
+    "sk_live_",
+    "rk_live_",
+    "sk_test_",
+    "rk_test_",
+    "sk-proj-",
+    "sk-svcacct-",
+    "sk-admin-",
+    "sk-ant-",
+    "hf_",
+    "api_org_",
+    "npm_",
+    "pypi-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "GOCSPX-",
+    "SG.",
+    "shpat_",
+    "shpss_",
+    "shpca_",
+    "shppa_",
+    "dop_v1_",
+    "doo_v1_",
+    "dor_v1_",
+    "glsa_",
+    "glc_",
+    "sntrys_",
+    "sntryu_",
+    "dp.pt.",
+    "dp.st.",
+    "dp.sa.",
+    "dp.ct.",
+    "hvs.",
+    "hvb.",
+    "pul-",
+    "lin_api_",
+    "PMAK-",
+    "dckr_pat_",
+    "dckr_oat_",
+    "rubygems_",
+    "gsk_",
+    "r8_",
+    "pplx-",
+    "xai-",
+    "sk-or-v1-",
+    "lsv2_",
+    "pcsk_",
+    "nfp_",
+    "sbp_",
+    "pscale_",
+    "NRAK-",
+    "dt0c01.",
+    "CFPAT-",
+    "figd_",
+    "ATATT3",
+    "ATBB",
+    "CCIPAT_",
+    "CCIPRJ_",
+    "bkua_",
+    "squ_",
+    "sqp_",
+    "sqa_",
+    "AKCp",
+    "HRKU-",
+    "rnd_",
+    "ntn_",
+    "sq0atp-",
+    "sq0csp-",
+    "tskey-",
+    "nvapi-",
     "AGE-SECRET-KEY-1",
 ];
 
@@ -408,7 +505,17 @@ fn looks_like_random_letters(v: &str) -> bool {
         .windows(2)
         .filter(|w| w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase())
         .count();
-    v.len() >= 20 && upper >= 5 && lower >= 5 && flips * 5 >= letters.len() * 2
+    // CamelCase (`KeyValueStoreList.NextMarker`) starts each word with one capital:
+    // random letters put two capitals side by side several times.
+    let capital_pairs = letters
+        .windows(2)
+        .filter(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+        .count();
+    v.len() >= 20
+        && upper >= 5
+        && lower >= 5
+        && capital_pairs >= 2
+        && flips * 5 >= letters.len() * 2
 }
 
 /// The decoded text of a padded base64 value that decodes to printable ASCII.
@@ -587,7 +694,7 @@ pub fn generic_name_is_secret_like(name: &str) -> bool {
     // `signing-key` and `signing_key` are one name (same length, so offsets hold).
     let lower = ident.to_ascii_lowercase().replace('-', "_");
     // AWS SigV4 query parameters of presigned URLs (`X-Amz-Security-Token=`, ...).
-    if lower.starts_with("x-amz-") {
+    if lower.starts_with("x_amz_") {
         return false;
     }
     // Pagination, idempotency and anti-forgery tokens are not credentials.
@@ -733,6 +840,7 @@ mod tests {
         assert!(generic_name_is_secret_like("spring.jwt-signing-key="));
         assert!(generic_name_is_secret_like("  jwtSigningKey: "));
         assert!(!generic_name_is_secret_like("signing-key-id="));
+        assert!(!generic_name_is_secret_like("&X-Amz-Security-Token="));
     }
 
     #[test]
@@ -769,8 +877,14 @@ mod tests {
         assert!(ok("ixqxRhqHcFVeLAz-wPPJPL"));
         assert!(!ok("MyApplicationSecretKeyValue"));
         assert!(!ok("ThisIsMyVerySecretPassword"));
+        assert!(!ok("KeyValueStoreList.NextMarker"));
         assert!(!ok("ghp_Ab3kL9xQ2"));
         assert!(!ok("sk_live_4kQ9zR2m"));
+        assert!(!ok("ACEGmnoq#1rstu2...BDFH3vxwy!4hlm!#5"));
+        assert!(!ok("PassWordMustBeAtLeast6Chars."));
+        assert!(!ok(
+            "a123b45c6d78e9f012a34cd5e6a7890b12c3d45e6f78a1b234c56d7e890a1234"
+        ));
         assert!(ok(
             "sgfaR1rvdOwd+NbZDBAFQbXCw4MxI+TXxp//qq0an3eMK7Jrwztw9lwXnwCLFmYd"
         ));
