@@ -199,7 +199,10 @@ impl<'t> Source<'t> {
             line_bytes
                 .iter()
                 .map(|&b| {
-                    chars += bytes[prev..b].iter().filter(|&&x| (x & 0xC0) != 0x80).count();
+                    chars += bytes[prev..b]
+                        .iter()
+                        .filter(|&&x| (x & 0xC0) != 0x80)
+                        .count();
                     prev = b;
                     chars
                 })

@@ -294,10 +294,8 @@ impl<'i> Builder<'_, 'i> {
                 }
                 let count = f.count + 1;
                 if f.anchor > 0 {
-                    self.anchors.insert(
-                        f.anchor,
-                        (Anchored::Tree(node.clone(), tagged), count),
-                    );
+                    self.anchors
+                        .insert(f.anchor, (Anchored::Tree(node.clone(), tagged), count));
                 }
                 self.insert(node, None, count, span.start)
             }
@@ -437,7 +435,11 @@ mod tests {
         // Around the first difference: whole trees are long.
         let at = f.bytes().zip(s.bytes()).take_while(|(a, b)| a == b).count();
         let from = at.saturating_sub(300);
-        let cut = |t: &str| t.get(from..(at + 200).min(t.len())).unwrap_or(t).to_string();
+        let cut = |t: &str| {
+            t.get(from..(at + 200).min(t.len()))
+                .unwrap_or(t)
+                .to_string()
+        };
         (f != s).then(|| format!("one pass: ...{}\nloader:   ...{}", cut(&f), cut(&s)))
     }
 
@@ -449,10 +451,7 @@ mod tests {
             let p = e.path();
             if p.is_dir() {
                 yaml_files(&p, out);
-            } else if p
-                .extension()
-                .is_some_and(|x| x == "yml" || x == "yaml")
-            {
+            } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
                 out.push(p);
             }
         }
