@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times `tokenward scan --git --all` against gitleaks, Betterleaks and Kingfisher
 # scanning the same git history, in alternating rounds within one run, and prints each
-# tool's median and min-max wall time and its ratio to the fastest peer.
+# tool's median and min-max wall time and CPU time (user + system, children included) and
+# its ratio to the fastest peer.
 #
 # Usage: scripts/bench-history.sh [REPO] [ROUNDS]
 #   REPO    a git repository to scan (e.g. a clone of docker/cli); default: generate one
@@ -62,26 +63,30 @@ for t in $tools; do
     echo "$t failed:" >&2; tail -5 "$out/$t.log" >&2; exit 2
   fi
 done
+# Wall time, and CPU time (user + system, git child processes included): on a shared,
+# loaded machine the CPU time is the steadier of the two.
+TIMEFORMAT='%R %U %S'
 for r in $(seq "$rounds"); do
   for t in $tools; do
-    s=$(date +%s.%N)
-    run_tool "$t" >/dev/null 2>&1 || true
-    e=$(date +%s.%N)
-    echo "$t $(echo "$e - $s" | bc)" >>"$out/times"
+    { time run_tool "$t" >/dev/null 2>&1 || true; } 2>"$out/one"
+    echo "$t $(cat "$out/one")" >>"$out/times"
   done
 done
 python3 - "$out/times" <<'EOF'
 import statistics, sys
-times = {}
+wall, cpu = {}, {}
 for line in open(sys.argv[1]):
-    t, s = line.split()
-    times.setdefault(t, []).append(float(s))
-med = {t: statistics.median(v) for t, v in times.items()}
-peers = [t for t in med if t != "tokenward"]
-fastest = min(peers, key=med.get)
-for t, v in times.items():
-    ratio = med[fastest] / med[t]
-    print(f"{t:12} median {med[t]:7.2f} s  min {min(v):7.2f}  max {max(v):7.2f}  "
-          f"fastest peer / this = {ratio:5.2f}x")
-print(f"tokenward is {med[fastest] / med['tokenward']:.2f}x faster than the fastest peer ({fastest})")
+    t, r, u, s = line.split()
+    wall.setdefault(t, []).append(float(r))
+    cpu.setdefault(t, []).append(float(u) + float(s))
+for name, times in (("wall", wall), ("cpu", cpu)):
+    med = {t: statistics.median(v) for t, v in times.items()}
+    peers = [t for t in med if t != "tokenward"]
+    fastest = min(peers, key=med.get)
+    print(f"{name} time (s):")
+    for t, v in times.items():
+        print(f"  {t:12} median {med[t]:7.2f}  min {min(v):7.2f}  max {max(v):7.2f}  "
+              f"fastest peer / this = {med[fastest] / med[t]:5.2f}x")
+    print(f"  tokenward: {med[fastest] / med['tokenward']:.2f}x less {name} time than the "
+          f"fastest peer ({fastest})")
 EOF
