@@ -67,7 +67,8 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                 write!(out, "{}", explain_rule(r))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            if let Some(a) = audit::docs().into_iter().find(|a| a.id == id) {
+            let audit_id = audit::canonical_id(id);
+            if let Some(a) = audit::docs().into_iter().find(|a| a.id == audit_id) {
                 writeln!(out, "{} ({})\n", a.id, a.name)?;
                 writeln!(
                     out,

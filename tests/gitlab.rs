@@ -316,6 +316,9 @@ fn the_old_unpinned_image_id_still_selects_and_suppresses() {
     );
     let (code, out, err) = scan(&["--format", "json", "--select", "unpinned-images", root]);
     assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run("rules", &["explain", "unpinned-image"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("unpinned-images ("), "{out}");
 }
 
 /// Rule ids of the findings on `line` of a scan of `root` with every rule on.

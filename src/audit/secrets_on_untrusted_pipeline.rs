@@ -8,7 +8,7 @@ use crate::finding::{Confidence, Finding, Severity, Span};
 use crate::pipeline::Platform;
 use crate::pipeline::from_gitlab::{job_runs_on_mr, secret_name, var_refs};
 use crate::pipeline::from_other::azure_macros;
-use crate::pipeline::jenkins_blocks::{bindings, pr_regions};
+use crate::pipeline::jenkins_blocks::{Regions, bindings, pr_regions};
 use crate::pipeline::other_ci::OtherCi;
 use crate::pipeline::yaml::Node;
 use std::collections::HashSet;
@@ -156,12 +156,12 @@ fn circleci(cx: &Ctx<'_>, v: &OtherCi, out: &mut Vec<Finding>) {
 /// Jenkins: `when { changeRequest() }` stages and `if (env.CHANGE_ID)` blocks run the
 /// change request's code; a credential bound in or around them is in its reach.
 fn jenkins(cx: &Ctx<'_>, text: &str, out: &mut Vec<Finding>) {
-    let regions = pr_regions(text);
+    let regions = Regions::new(pr_regions(text));
     if regions.is_empty() {
         return;
     }
     for b in bindings(text) {
-        let Some(r) = regions.iter().find(|r| b.reaches(r)) else {
+        let Some(r) = regions.reached_by(&b) else {
             continue;
         };
         let span = Span {

@@ -78,9 +78,18 @@ fn line_span(line: usize, cols: (usize, usize)) -> Span {
     }
 }
 
-/// The job a line belongs to: the last job that starts at or before it.
+/// The job a line belongs to: the last job that starts at or before it (jobs are in
+/// source order).
 fn job_at(jobs: &[JobFacts], line: usize) -> Option<usize> {
-    jobs.iter().rposition(|j| j.span.start_line <= line)
+    jobs.partition_point(|j| j.span.start_line <= line)
+        .checked_sub(1)
+}
+
+/// Keeps the first login per line and provider.
+fn dedup_logins(p: &mut Pipeline) {
+    let mut seen = std::collections::HashSet::new();
+    p.logins
+        .retain(|l| seen.insert((l.span.start_line, l.provider)));
 }
 
 fn static_login(
@@ -90,12 +99,7 @@ fn static_login(
     key: String,
     secrets: Vec<String>,
 ) {
-    if p.logins
-        .iter()
-        .any(|l| l.span.start_line == span.start_line && l.provider == provider)
-    {
-        return;
-    }
+    // A second login to the same provider on one line is dropped by `dedup_logins`.
     let job = job_at(&p.jobs, span.start_line);
     p.logins.push(Login {
         provider,
@@ -259,6 +263,7 @@ pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> P
             }
         }
     }
+    dedup_logins(&mut p);
     p
 }
 
@@ -291,8 +296,9 @@ pub fn jenkins_facts(path: &str, text: &str, j: &Jenkinsfile) -> Pipeline {
         p.triggers
             .push(("change_request".to_string(), Exposure::ForkPullRequest));
     }
+    let lines: Vec<&str> = text.lines().collect();
     for (name, line) in &j.credential_vars {
-        let l = text.lines().nth(line - 1).unwrap_or("");
+        let l = lines.get(line - 1).copied().unwrap_or("");
         let col = l
             .find(name.as_str())
             .map_or(1, |b| l[..b].chars().count() + 1);
@@ -326,6 +332,7 @@ pub fn jenkins_facts(path: &str, text: &str, j: &Jenkinsfile) -> Pipeline {
             }
         }
     }
+    dedup_logins(&mut p);
     p
 }
 

@@ -2,6 +2,9 @@
 //! for change requests (pull requests), found from `when { changeRequest() }` stages and
 //! `if (env.CHANGE_ID)` blocks, and where credentials are bound. Groovy is read line by
 //! line with a brace matcher that skips strings and comments; it is not a Groovy parser.
+//! Every pass is linear in the file (or log-linear), whatever its nesting.
+
+use std::collections::HashMap;
 
 /// Lines (1-based, inclusive) that run only for change requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,9 +114,11 @@ fn block_from(
     line: usize,
     byte: usize,
 ) -> Option<(usize, usize)> {
+    // `braces` is in text order: the first at or after the position, by bisection.
+    let i = braces.partition_point(|((l, b), _)| (*l, *b) < (line, byte));
     braces
-        .iter()
-        .find(|((l, b), _)| (*l, *b) >= (line, byte) && *l <= line + 1)
+        .get(i)
+        .filter(|((l, _), _)| *l <= line + 1)
         .map(|((l, _), end)| (*l, *end))
 }
 
@@ -164,39 +169,40 @@ pub fn pr_regions(text: &str) -> Vec<PrRegion> {
     let lines: Vec<&str> = text.lines().collect();
     let st = stages(text, &br);
     let mut out = Vec::new();
-    for (k, (name, start, end)) in st.iter().enumerate() {
-        // The stage's own lines: not those of the stages nested in it.
-        let nested: Vec<(usize, usize)> = st
-            .iter()
-            .enumerate()
-            .filter(|(o, (_, s, e))| *o != k && s > start && e <= end)
-            .map(|(_, (_, s, e))| (*s, *e))
-            .collect();
-        let own: Vec<(usize, &str)> = (*start..=*end)
-            .filter(|l| !nested.iter().any(|(s, e)| l >= s && l <= e))
-            .filter_map(|l| lines.get(l - 1).map(|t| (l, *t)))
-            .collect();
+    // Where each stage ends, by its first line: a stage's own lines skip its nested
+    // stages in one jump, so finding every stage's `when` reads each line once.
+    let mut ends_at: HashMap<usize, usize> = HashMap::new();
+    for (_, s, e) in &st {
+        let v = ends_at.entry(*s).or_insert(*e);
+        *v = (*v).max(*e);
+    }
+    for (name, start, end) in &st {
         // Only the `when` block decides for a declarative stage; scripted tests are
         // `if` blocks, found below.
-        let Some(when) = own
-            .iter()
-            .position(|(_, t)| t.trim_start().starts_with("when"))
-        else {
-            continue;
-        };
-        let when_line = own[when].0;
-        let when_end = block_from(&br, when_line, 0).map_or(when_line, |(_, e)| e);
-        let cond: String = own
-            .iter()
-            .filter(|(l, _)| *l >= when_line && *l <= when_end)
-            .map(|(_, t)| *t)
-            .collect::<Vec<_>>()
-            .join("\n");
-        if pr_test(&cond) == Some(true) {
-            let condition = own
+        let mut l = start + 1;
+        let mut when_line = None;
+        while l <= *end {
+            if let Some(e) = ends_at.get(&l) {
+                l = e + 1;
+                continue;
+            }
+            if lines
+                .get(l - 1)
+                .is_some_and(|t| t.trim_start().starts_with("when"))
+            {
+                when_line = Some(l);
+                break;
+            }
+            l += 1;
+        }
+        let Some(when_line) = when_line else { continue };
+        let when_end = block_from(&br, when_line, 0).map_or(when_line, |(_, e)| e.min(*end));
+        let block = lines.get(when_line - 1..when_end).unwrap_or_default();
+        if pr_test(&block.join("\n")) == Some(true) {
+            let condition = block
                 .iter()
-                .find(|(l, t)| *l >= when_line && pr_test(t).is_some())
-                .map_or(when_line, |(l, _)| *l);
+                .position(|t| pr_test(t).is_some())
+                .map_or(when_line, |i| when_line + i);
             out.push(PrRegion {
                 start: *start,
                 end: *end,
@@ -247,6 +253,21 @@ pub fn bindings(text: &str) -> Vec<Binding> {
     let br = braces(text);
     let st = stages(text, &br);
     let last = text.lines().count().max(1);
+    // The end of the innermost stage around each line (0: none), in one sweep; stages
+    // are in line order and nest.
+    let mut inner = vec![0usize; last + 1];
+    let mut open: Vec<usize> = Vec::new();
+    let mut k = 0;
+    for (n, slot) in inner.iter_mut().enumerate().skip(1) {
+        while k < st.len() && st[k].1 == n {
+            open.push(st[k].2);
+            k += 1;
+        }
+        while open.last().is_some_and(|e| *e < n) {
+            open.pop();
+        }
+        *slot = open.last().copied().unwrap_or(0);
+    }
     let mut out = Vec::new();
     for (i, l) in text.lines().enumerate() {
         if l.trim_start().starts_with("//") {
@@ -263,12 +284,10 @@ pub fn bindings(text: &str) -> Vec<Binding> {
         let assignment = word == "credentials(" && l[..b].contains('=');
         let reach = match block_from(&br, n, b) {
             Some((open, end)) if !assignment && open == n => end,
-            _ => st
-                .iter()
-                .filter(|(_, s, e)| n >= *s && n <= *e)
-                .map(|(_, _, e)| *e)
-                .min()
-                .unwrap_or(last),
+            _ => match inner.get(n) {
+                Some(&e) if e > 0 => e,
+                _ => last,
+            },
         };
         out.push(Binding {
             line: n,
@@ -278,6 +297,56 @@ pub fn bindings(text: &str) -> Vec<Binding> {
         });
     }
     out
+}
+
+/// The change-request regions of a file, sorted for lookups from bindings.
+#[derive(Debug, Default)]
+pub struct Regions {
+    items: Vec<PrRegion>,
+    /// Largest end among the first `i + 1` regions.
+    max_end: Vec<usize>,
+}
+
+impl Regions {
+    /// Sorts `regions` by first line.
+    pub fn new(mut regions: Vec<PrRegion>) -> Regions {
+        regions.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        let mut m = 0;
+        let max_end = regions
+            .iter()
+            .map(|r| {
+                m = m.max(r.end);
+                m
+            })
+            .collect();
+        Regions {
+            items: regions,
+            max_end,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A region the credential of `b` is in reach on: one that holds its line, else
+    /// one that starts after it inside its reach.
+    pub fn reached_by(&self, b: &Binding) -> Option<&PrRegion> {
+        let upto = self.items.partition_point(|r| r.start <= b.line);
+        // The first region whose end reaches the line holds it (it starts before).
+        let first = self.max_end[..upto].partition_point(|m| *m < b.line);
+        if first < upto {
+            return self.items.get(first);
+        }
+        let to = self.items.partition_point(|r| r.start <= b.reach);
+        // Blocks nest, so the first region after the binding decides; a few more are
+        // looked at for bindings whose reach is a stage's or the file's end.
+        self.items[upto..to]
+            .iter()
+            .take(64)
+            .find(|r| r.end <= b.reach)
+    }
 }
 
 impl Binding {
@@ -329,6 +398,27 @@ pipeline {
         let r = pr_regions(scripted);
         assert_eq!(r.len(), 1);
         assert_eq!((r[0].start, r[0].end), (2, 4));
+    }
+
+    #[test]
+    fn deep_and_wide_files_are_read_in_one_pass() {
+        // 20,000 nested change-request stages, each binding a credential, and as many
+        // sibling `if` blocks: quadratic passes would not finish.
+        let n = 20_000;
+        let mut t = String::new();
+        for i in 0..n {
+            t.push_str(&format!(
+                "stage('s{i}') {{\n when {{ changeRequest() }}\n withCredentials([]) {{ sh 'x' }}\n"
+            ));
+        }
+        t.push_str(&"}\n".repeat(n));
+        for _ in 0..n {
+            t.push_str("if (env.CHANGE_ID) {\n sshagent(['k']) { sh 'y' }\n}\n");
+        }
+        let regions = Regions::new(pr_regions(&t));
+        let b = bindings(&t);
+        assert_eq!(b.len(), 2 * n);
+        assert!(b.iter().all(|b| regions.reached_by(b).is_some()));
     }
 
     #[test]
