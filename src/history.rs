@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 /// No blob on this side of a change (an added or deleted file).
@@ -331,13 +332,15 @@ fn run_log(
     let (blob_tx, blob_rx) = mpsc::sync_channel::<Vec<Read1>>(threads * 2);
     let blob_rx = Mutex::new(blob_rx);
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    let kept = AtomicUsize::new(0);
     let (parsed, read, scanned) = std::thread::scope(|s| {
         let reader = s.spawn(|| read_blobs(dir, rx, blob_tx, free_rx, opts.max_file_size));
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let free = free_tx.clone();
                 let blob_rx = &blob_rx;
-                s.spawn(move || scan_blobs(blob_rx, free, engine, opts.max_file_size))
+                let kept = &kept;
+                s.spawn(move || scan_blobs(blob_rx, free, engine, opts.max_file_size, kept))
             })
             .collect();
         drop(free_tx);
@@ -379,6 +382,13 @@ fn run_log(
         Ok(Err(e)) => bail!("{e:#}"),
         Err(msg) => bail!("git cat-file reader failed: {}", one_line(&msg)),
     }
+    let capped_before = run
+        .result
+        .stats
+        .skipped
+        .get(FINDINGS_CAP)
+        .copied()
+        .unwrap_or(0);
     for s in scanned {
         match s {
             Ok(s) => {
@@ -394,8 +404,39 @@ fn run_log(
             ),
         }
     }
+    let capped = run
+        .result
+        .stats
+        .skipped
+        .get(FINDINGS_CAP)
+        .copied()
+        .unwrap_or(0)
+        - capped_before;
+    if capped > 0 {
+        run.result.errors.push(format!(
+            "history: more than {} findings; those of {capped} more blob versions were not kept (coverage reduced: scan a narrower range, or clean up the flagged files first)",
+            findings_cap()
+        ));
+    }
     Ok(run)
 }
+
+/// Most findings a history scan keeps in memory (each blob version of a file holding
+/// many matches, rewritten in thousands of commits, would otherwise keep them all);
+/// past it, blob versions' findings are counted under [`FINDINGS_CAP`] and said.
+/// `TOKENWARD_MAX_HISTORY_FINDINGS` lowers it (for tests and small machines).
+pub const MAX_HISTORY_FINDINGS: usize = 200_000;
+
+/// [`MAX_HISTORY_FINDINGS`], or the lower limit the environment sets.
+fn findings_cap() -> usize {
+    std::env::var("TOKENWARD_MAX_HISTORY_FINDINGS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(MAX_HISTORY_FINDINGS, |n| n.min(MAX_HISTORY_FINDINGS))
+}
+
+/// Skip reason of a blob version whose findings were past [`MAX_HISTORY_FINDINGS`].
+pub const FINDINGS_CAP: &str = "findings-cap";
 
 /// Parses `git log --raw -z` output into commits and changes, sending each new
 /// (blob, path) pair to the workers.
@@ -655,7 +696,9 @@ fn scan_blobs(
     free: mpsc::Sender<Vec<u8>>,
     engine: &Engine,
     max: u64,
+    kept: &AtomicUsize,
 ) -> Scanned {
+    let cap = findings_cap();
     let mut worker = Worker::new(engine, max).secrets_only();
     let mut scanned = Scanned::default();
     loop {
@@ -684,6 +727,11 @@ fn scan_blobs(
                 o.findings.into_iter().map(|f| (f, false)).collect();
             all.extend(o.suppressed_inline.into_iter().map(|f| (f, true)));
             if !all.is_empty() {
+                if kept.fetch_add(all.len(), Ordering::Relaxed) + all.len() > cap {
+                    kept.fetch_sub(all.len(), Ordering::Relaxed);
+                    scanned.result.skip(FINDINGS_CAP);
+                    continue;
+                }
                 crate::term::PROGRESS.found(all.len());
                 scanned.found.push(((job.blob, job.path), all));
             }

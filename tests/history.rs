@@ -364,3 +364,41 @@ fn a_secret_whose_allow_comment_is_dropped_is_reported_at_that_commit() {
     assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{out}");
     assert_eq!(v["findings"][0]["commit"]["id"], dropped.as_str());
 }
+
+#[test]
+fn findings_past_the_history_cap_are_counted_and_said_not_kept_silently() {
+    let r = Repo::new();
+    for (i, date) in [
+        "2023-01-01T00:00:00Z",
+        "2023-02-01T00:00:00Z",
+        "2023-03-01T00:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let name = format!("svc{i}.env");
+        let text = format!("TOKEN={}\n", github_pat(940 + i as u64));
+        r.commit(date, &[(name.as_str(), Some(text.as_str()))]);
+    }
+    let (code, out, _) = r.tw(&["scan", "--git", "-f", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(json(&out)["findings"].as_array().map(Vec::len), Some(3));
+    let out = tokenward()
+        .current_dir(r.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("TOKENWARD_MAX_HISTORY_FINDINGS", "1")
+        .args(["scan", "--git", "-f", "json", "-j", "1"])
+        .output()
+        .expect("run");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let v = json(&stdout);
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{stdout}");
+    assert!(
+        stderr.contains("more than 1 findings")
+            && stderr.contains("2 more blob versions were not kept"),
+        "{stderr}"
+    );
+}
