@@ -50,7 +50,10 @@ fn uploads_workspace(step: &Step<'_>, checkout_path: Option<&str>) -> bool {
 fn pushes(step: &Step<'_>) -> bool {
     if let Some(script) = step.run_str() {
         // A line that pushes holds the command: most scripts hold none of them.
-        if !catalog::GIT_PUSH_COMMANDS.iter().any(|c| script.contains(c)) {
+        if !catalog::GIT_PUSH_COMMANDS
+            .iter()
+            .any(|c| script.contains(c))
+        {
             return false;
         }
         return script.lines().any(|l| {

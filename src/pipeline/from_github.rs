@@ -446,9 +446,9 @@ fn secret_refs(src: &Source<'_>, wf: &Workflow<'_>, out: &mut Vec<SecretRef>) {
                         _ => None,
                     };
                     let script = match step {
-                        Some((ji, s)) => *scripts.entry((ji, s.index)).or_insert_with(|| {
-                            ScriptPurpose::of(s.run_str().unwrap_or(""))
-                        }),
+                        Some((ji, s)) => *scripts
+                            .entry((ji, s.index))
+                            .or_insert_with(|| ScriptPurpose::of(s.run_str().unwrap_or(""))),
                         None => ScriptPurpose::of(""),
                     };
                     purpose_of(step.map(|(_, s)| s), &key, name, script)

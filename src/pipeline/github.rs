@@ -215,8 +215,7 @@ pub fn action_matches(uses: &str, name: &str) -> bool {
 /// Where the first `${{` of `text` starts: one searcher for the whole run, not one
 /// built per value searched.
 fn find_expr(text: &str) -> Option<usize> {
-    static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-        std::sync::OnceLock::new();
+    static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
     OPEN.get_or_init(|| memchr::memmem::Finder::new("${{"))
         .find(text.as_bytes())
 }

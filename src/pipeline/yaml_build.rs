@@ -8,7 +8,7 @@
 //! collection or an unparsable tagged scalar, an alias past saphyr's expansion budget)
 //! are handed back to that slower path, so they behave exactly as before.
 
-use super::yaml::{self, Bounds, Node, Source, Style, Value};
+use super::yaml::{self, Bounds, Node, Source, Value};
 use saphyr::Scalar;
 use saphyr_parser::{Event, Marker, Parser, ScanError, Span, Tag};
 use std::borrow::Cow;
@@ -294,10 +294,8 @@ impl<'i> Builder<'_, 'i> {
                 }
                 let count = f.count + 1;
                 if f.anchor > 0 {
-                    self.anchors.insert(
-                        f.anchor,
-                        (Anchored::Tree(node.clone(), tagged), count),
-                    );
+                    self.anchors
+                        .insert(f.anchor, (Anchored::Tree(node.clone(), tagged), count));
                 }
                 self.insert(node, None, count, span.start)
             }
@@ -330,18 +328,8 @@ impl<'i> Builder<'_, 'i> {
     fn open(&mut self, is_map: bool, anchor: usize, tag: Option<Cow<'i, Tag>>, start: Marker) {
         self.note_anchor(anchor);
         let index = start.index();
-        let (line, col) = self.src.line_col(index);
         self.stack.push(Frame {
-            node: Node {
-                value: Value::Null,
-                line,
-                col,
-                index,
-                end_index: index,
-                style: Style::Collection,
-                tag: None,
-                foreign: false,
-            },
+            node: yaml::bare_node(self.src, index, index),
             is_map,
             start: if is_map {
                 self.entries.len()
@@ -437,7 +425,11 @@ mod tests {
         // Around the first difference: whole trees are long.
         let at = f.bytes().zip(s.bytes()).take_while(|(a, b)| a == b).count();
         let from = at.saturating_sub(300);
-        let cut = |t: &str| t.get(from..(at + 200).min(t.len())).unwrap_or(t).to_string();
+        let cut = |t: &str| {
+            t.get(from..(at + 200).min(t.len()))
+                .unwrap_or(t)
+                .to_string()
+        };
         (f != s).then(|| format!("one pass: ...{}\nloader:   ...{}", cut(&f), cut(&s)))
     }
 
@@ -449,10 +441,7 @@ mod tests {
             let p = e.path();
             if p.is_dir() {
                 yaml_files(&p, out);
-            } else if p
-                .extension()
-                .is_some_and(|x| x == "yml" || x == "yaml")
-            {
+            } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
                 out.push(p);
             }
         }
