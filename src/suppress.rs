@@ -102,6 +102,19 @@ fn is_comment_only(line: &str) -> bool {
 /// Whether `content` holds any inline suppression marker at all: one automaton pass
 /// per file, so files without markers skip the per-finding line lookups.
 pub fn has_inline_markers(content: &[u8]) -> bool {
+    // Every marker holds `allow` or `ignore[`: two vectorised literal passes settle most
+    // files (the automaton's rare-byte prefilter stops at every `:` of a YAML file).
+    static WORDS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::OnceLock::new();
+    let [allow, ignore] = WORDS.get_or_init(|| {
+        [
+            memchr::memmem::Finder::new("allow"),
+            memchr::memmem::Finder::new("ignore["),
+        ]
+    });
+    if allow.find(content).is_none() && ignore.find(content).is_none() {
+        return false;
+    }
     static MARKERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
         std::sync::OnceLock::new();
     MARKERS
@@ -497,6 +510,18 @@ fn expired_finding(a: &Allow, p: &PostScan) -> Result<Finding, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marker_presence_is_found_by_its_words() {
+        assert!(has_inline_markers(b"k: v # tokenward:allow\n"));
+        assert!(has_inline_markers(
+            b"run: x # zizmor: ignore[template-injection]"
+        ));
+        assert!(has_inline_markers(b"p = 1 # pragma: allowlist secret"));
+        assert!(!has_inline_markers(b"on: push\njobs: {}\n"));
+        // The words alone are not a marker.
+        assert!(!has_inline_markers(b"allow: true\nignore[0]: x\n"));
+    }
 
     #[test]
     fn dates_parse_and_compare() {

@@ -629,18 +629,9 @@ pub(super) fn scalar_node(
     index: usize,
     end_index: usize,
 ) -> Node {
-    let (line, col) = src.line_col(index);
-    let mut node = Node {
-        value: Value::Null,
-        line,
-        col,
-        index,
-        end_index,
-        style: Style::Collection,
-        tag: None,
-        foreign: false,
-    };
+    let mut node = bare_node(src, index, end_index);
     if let Some(s) = scalar {
+        let (line, col) = (node.line, node.col);
         let byte = src.byte_at(line, col);
         node.style = style_of_byte(src, byte);
         node.value = scalar_value(s, src, (byte, end_index), &mut node.style, (line, col));
@@ -648,11 +639,11 @@ pub(super) fn scalar_node(
     node
 }
 
-fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
-    let index = m.span.start.index();
-    let end_index = m.span.end.index();
+/// A null node between character indexes `index..end_index`, styled as a collection
+/// (what a collection starts as, and what saphyr's bad values become).
+pub(super) fn bare_node(src: &Source<'_>, index: usize, end_index: usize) -> Node {
     let (line, col) = src.line_col(index);
-    let mut node = Node {
+    Node {
         value: Value::Null,
         line,
         col,
@@ -661,7 +652,13 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
         style: Style::Collection,
         tag: None,
         foreign: false,
-    };
+    }
+}
+
+fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
+    let index = m.span.start.index();
+    let end_index = m.span.end.index();
+    let mut node = bare_node(src, index, end_index);
     match &m.data {
         YamlData::Mapping(map) => {
             let mut moved = false;

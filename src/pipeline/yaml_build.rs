@@ -8,7 +8,7 @@
 //! collection or an unparsable tagged scalar, an alias past saphyr's expansion budget)
 //! are handed back to that slower path, so they behave exactly as before.
 
-use super::yaml::{self, Bounds, Node, Source, Style, Value};
+use super::yaml::{self, Bounds, Node, Source, Value};
 use saphyr::Scalar;
 use saphyr_parser::{Event, Marker, Parser, ScanError, Span, Tag};
 use std::borrow::Cow;
@@ -328,18 +328,8 @@ impl<'i> Builder<'_, 'i> {
     fn open(&mut self, is_map: bool, anchor: usize, tag: Option<Cow<'i, Tag>>, start: Marker) {
         self.note_anchor(anchor);
         let index = start.index();
-        let (line, col) = self.src.line_col(index);
         self.stack.push(Frame {
-            node: Node {
-                value: Value::Null,
-                line,
-                col,
-                index,
-                end_index: index,
-                style: Style::Collection,
-                tag: None,
-                foreign: false,
-            },
+            node: yaml::bare_node(self.src, index, index),
             is_map,
             start: if is_map {
                 self.entries.len()
