@@ -1,6 +1,7 @@
 //! Where findings' paths are relative to: the repository root (`--root DIR`, else the git
-//! top level around the first scanned path, else the current or scanned folder), and how
-//! a root-relative path is shown relative to the current folder in text output.
+//! top level around the first scanned path, else the one scanned folder, else the current
+//! folder), and how a root-relative path is shown relative to the current folder in text
+//! output.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -89,8 +90,7 @@ pub fn slash(p: &Path) -> String {
 
 impl Roots {
     /// Chooses the root for `paths`: `explicit` (`--root`), else the git top level around
-    /// the first path, else the current folder when every path lies in it, else the one
-    /// folder scanned, else the current folder.
+    /// the first path, else the one folder scanned, else the current folder.
     pub fn discover(paths: &[PathBuf], explicit: Option<&Path>) -> Roots {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let abs: Vec<PathBuf> = paths.iter().map(|p| absolute(&cwd, p)).collect();
@@ -107,13 +107,12 @@ impl Roots {
                 is_git: true,
             };
         }
-        let root = if abs.iter().all(|p| p.starts_with(&cwd)) {
-            cwd.clone()
-        } else {
-            match abs.as_slice() {
-                [only] if only.is_dir() => only.clone(),
-                _ => cwd.clone(),
-            }
+        // Outside git, one folder scanned is the repository (its `.github/workflows` is
+        // the one GitHub runs, from wherever it is named); anything else is anchored at
+        // the current folder.
+        let root = match abs.as_slice() {
+            [only] if only.is_dir() => only.clone(),
+            _ => cwd.clone(),
         };
         Roots {
             root,

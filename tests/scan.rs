@@ -417,3 +417,35 @@ fn a_report_written_into_the_scanned_tree_does_not_report_itself() {
         assert_eq!(again.status.code(), Some(0), "{format}: {stdout}");
     }
 }
+
+#[test]
+fn a_folder_named_from_outside_git_is_the_repository_its_workflows_are_audited() {
+    // `tokenward scan case` from a parent folder that is not a git repository: `case`
+    // is the root, so `case/.github/workflows` is the folder GitHub runs, not a nested one.
+    let parent = TempDir::new().expect("tmp");
+    write(
+        &parent.path().join("case"),
+        ".github/workflows/ci.yml",
+        "on: pull_request_target\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n",
+    );
+    for arg in ["case", parent.path().join("case").to_str().expect("utf-8")] {
+        let out = common::tokenward()
+            .current_dir(parent.path())
+            .args(["scan", arg, "--format", "json", "--no-config"])
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let v = json(&stdout);
+        let ids: Vec<&str> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["rule_id"].as_str())
+            .collect();
+        assert!(ids.contains(&"template-injection"), "{arg}: {stdout}");
+        assert_eq!(
+            v["findings"][0]["path"], ".github/workflows/ci.yml",
+            "{arg}: paths relative to the scanned folder"
+        );
+    }
+}
