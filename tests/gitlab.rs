@@ -156,13 +156,30 @@ fn local_includes_are_audited_and_their_templates_extended() {
         "x:\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n",
     );
     // The same findings whether the tree is scanned as `.`, or from its parent by an
-    // absolute or a relative path (then paths start with `case/`).
-    let absolute = dir.to_str().expect("utf-8");
-    for (cwd, root, prefix) in [
-        (dir.as_path(), ".", ""),
-        (parent.path(), absolute, "case/"),
-        (parent.path(), "case", "case/"),
-    ] {
+    // absolute or a relative path; outside git the scanned folder is the root, and
+    // once the parent is a git repository paths start with `case/`.
+    let absolute = dir.to_str().expect("utf-8").to_string();
+    let runs = |prefix: &'static str| {
+        [
+            (dir.clone(), ".".to_string(), prefix),
+            (parent.path().to_path_buf(), absolute.clone(), prefix),
+            (parent.path().to_path_buf(), "case".to_string(), prefix),
+        ]
+    };
+    let mut cases = runs("").to_vec();
+    cases.push((parent.path().to_path_buf(), "git-init".to_string(), ""));
+    cases.extend(runs("case/"));
+    for (cwd, root, prefix) in cases {
+        if root == "git-init" {
+            let ok = std::process::Command::new("git")
+                .args(["init", "-q"])
+                .current_dir(&cwd)
+                .status()
+                .expect("git init");
+            assert!(ok.success());
+            continue;
+        }
+        let root = root.as_str();
         let out = common::tokenward()
             .current_dir(cwd)
             .args([
