@@ -124,7 +124,17 @@ pub fn internal_errors(stats: &ScanStats) -> Option<Reduction> {
 pub fn from_ignore_files(roots: &[PathBuf], stats: &ScanStats) -> Vec<Reduction> {
     let mut out = Vec::new();
     let hidden = if stats.dot_ignore_dirs > 0 {
-        count_files(roots, false).saturating_sub(count_files(roots, true))
+        // The two counting walks run at once: they come after the scan, on one thread
+        // otherwise, and the walk is most of their time.
+        let (all, kept) = std::thread::scope(|s| {
+            let all = s.spawn(|| count_files(roots, false));
+            let kept = count_files(roots, true);
+            let all = all
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (all, kept)
+        });
+        all.saturating_sub(kept)
     } else {
         0
     };

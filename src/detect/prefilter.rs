@@ -51,7 +51,7 @@ struct Table {
     /// Row width: the number of classes.
     stride: usize,
     /// `trans[s + class]` is the next state, premultiplied by `stride` (a state is the
-    /// offset of its row).
+    /// offset of its row); padded to a power-of-two length.
     trans: Vec<u32>,
     /// Match states come first: a state below this offset is a match state.
     match_limit: u32,
@@ -128,7 +128,9 @@ impl Table {
         let matches = order.iter().filter(|&&s| dfa.is_match(s)).count();
         u32::try_from(order.len().checked_mul(stride)?).ok()?;
         let offset = |s: StateID| (number[index[&s]] * stride) as u32;
-        let mut trans = vec![0u32; order.len() * stride];
+        // A power-of-two length lets the walk mask its index instead of checking it
+        // (the padding is never read, nor touched: zeroed pages are mapped on demand).
+        let mut trans = vec![0u32; (order.len() * stride).next_power_of_two()];
         let mut ranges = vec![(0, 0); matches];
         let mut patterns = Vec::new();
         for (i, &s) in order.iter().enumerate() {
@@ -185,7 +187,10 @@ impl Steps for Table {
 
     #[inline(always)]
     fn next(&self, s: u32, byte: u8) -> u32 {
-        self.trans[s as usize + usize::from(self.classes[usize::from(byte)])]
+        // Every offset is below the table's used part, so the mask changes nothing; it
+        // only proves the index in bounds (`trans.len()` is a power of two).
+        let mask = self.trans.len() - 1;
+        self.trans[(s as usize + usize::from(self.classes[usize::from(byte)])) & mask]
     }
 
     #[inline(always)]
