@@ -17,13 +17,17 @@ pub const HELPER_FILE_CAP: u64 = 4 << 20;
 /// file is absent or a regular file within [`HELPER_FILE_CAP`] (symlinks are followed:
 /// a link to a regular file is fine).
 pub fn helper_problem(path: &Path) -> Option<String> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    match std::fs::metadata(path) {
+        Ok(m) => meta_problem(&m),
         // A dangling link or an unreadable entry: nothing will read it either.
-        Err(_) => return None,
-    };
+        Err(_) => None,
+    }
+}
+
+/// [`helper_problem`] for a file whose (followed) metadata is already known.
+pub fn meta_problem(meta: &std::fs::Metadata) -> Option<String> {
     if !meta.is_file() {
-        return Some(format!("not a regular file ({})", file_kind(&meta)));
+        return Some(format!("not a regular file ({})", file_kind(meta)));
     }
     if meta.len() > HELPER_FILE_CAP {
         return Some(format!(

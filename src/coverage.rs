@@ -123,20 +123,32 @@ pub fn internal_errors(stats: &ScanStats) -> Option<Reduction> {
 /// files; counting walks the tree once more only when a `.ignore` file was seen.
 pub fn from_ignore_files(roots: &[PathBuf], stats: &ScanStats) -> Vec<Reduction> {
     let mut out = Vec::new();
-    let hidden = if stats.dot_ignore_dirs > 0 {
+    // A `.ignore` file hides files below its own folder only: count there, from the
+    // topmost such folders (or the roots, when the walk did not list them).
+    let mut below: Vec<PathBuf> = stats.dot_ignore_folders.clone();
+    below.sort();
+    below.dedup();
+    let mut tops: Vec<PathBuf> = Vec::new();
+    for d in below {
+        if !tops.iter().any(|t| d.starts_with(t)) {
+            tops.push(d);
+        }
+    }
+    if tops.is_empty() && stats.dot_ignore_dirs > 0 {
+        tops = roots.to_vec();
+    }
+    let hidden = if tops.is_empty() {
+        0
+    } else {
         // The two counting walks run at once: they come after the scan, on one thread
-        // otherwise, and the walk is most of their time.
+        // otherwise, and the walk is most of their time. A walker thread that panics
+        // counts nothing (the statement may then say less, never crash the scan).
         let (all, kept) = std::thread::scope(|s| {
-            let all = s.spawn(|| count_files(roots, false));
-            let kept = count_files(roots, true);
-            let all = all
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (all, kept)
+            let all = s.spawn(|| count_files(&tops, false));
+            let kept = count_files(&tops, true);
+            (all.join().unwrap_or(0), kept)
         });
         all.saturating_sub(kept)
-    } else {
-        0
     };
     if hidden > 0 {
         out.push(Reduction {

@@ -21,6 +21,8 @@ pub struct ScanStats {
     /// Folders with a `.ignore` file (git does not read those: they can hide committed
     /// files from the scan).
     pub dot_ignore_dirs: u64,
+    /// Those folders (the coverage statement counts what their `.ignore` hides).
+    pub dot_ignore_folders: Vec<std::path::PathBuf>,
     /// Folders with a `.gitignore` file.
     pub gitignore_dirs: u64,
     /// Findings dropped by imported gitleaks allowlists and path filters.
@@ -54,6 +56,9 @@ impl ScanResult {
         self.stats.non_utf8 += other.stats.non_utf8;
         self.stats.unaudited_workflows += other.stats.unaudited_workflows;
         self.stats.dot_ignore_dirs += other.stats.dot_ignore_dirs;
+        self.stats
+            .dot_ignore_folders
+            .extend(other.stats.dot_ignore_folders);
         self.stats.gitignore_dirs += other.stats.gitignore_dirs;
         self.stats.import_dropped += other.stats.import_dropped;
         for (k, v) in other.stats.skipped {

@@ -85,16 +85,32 @@ pub fn walk_and_scan(roots: &[PathBuf], opts: &WalkOptions, engine: &Engine) -> 
 /// The ignore files the walker reads in each directory.
 const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
 
+/// The ignore files a walk saw: how many folders hold a `.gitignore`, and which hold a
+/// `.ignore` (the coverage statement counts what those hide, below them only).
+#[derive(Debug, Default)]
+struct IgnoreSeen {
+    gitignore: AtomicU64,
+    dot_ignore: Mutex<Vec<PathBuf>>,
+}
+
 /// The first ignore file of `dir` that must not be read (a FIFO, a device, a link to
-/// one, or a huge file), with the problem; counts the folder's ignore files in `seen`
-/// (`.gitignore`, `.ignore`).
-fn unusable_ignore_file(dir: &Path, seen: &[AtomicU64; 2]) -> Option<(PathBuf, String)> {
-    IGNORE_FILES.iter().zip(seen).find_map(|(name, count)| {
+/// one, or a huge file), with the problem; records the folder's ignore files in `seen`.
+/// One `lstat` per name; a missing file (most folders) costs nothing more.
+fn unusable_ignore_file(dir: &Path, seen: &IgnoreSeen) -> Option<(PathBuf, String)> {
+    IGNORE_FILES.iter().find_map(|name| {
         let p = dir.join(name);
-        if std::fs::symlink_metadata(&p).is_ok() {
-            count.fetch_add(1, Ordering::Relaxed);
+        let meta = std::fs::symlink_metadata(&p).ok()?;
+        if *name == ".ignore" {
+            lock(&seen.dot_ignore).push(dir.to_path_buf());
+        } else {
+            seen.gitignore.fetch_add(1, Ordering::Relaxed);
         }
-        crate::bounded::helper_problem(&p).map(|why| (p, why))
+        let problem = if meta.file_type().is_symlink() {
+            crate::bounded::helper_problem(&p)
+        } else {
+            crate::bounded::meta_problem(&meta)
+        };
+        problem.map(|why| (p, why))
     })
 }
 
@@ -132,7 +148,7 @@ pub fn walk_and_scan_as(
     // again afterwards without ignore files.
     let check = !opts.no_ignore;
     let deferred: Arc<Mutex<Vec<(PathBuf, PathBuf, String)>>> = Arc::default();
-    let seen: Arc<[AtomicU64; 2]> = Arc::default();
+    let seen: Arc<IgnoreSeen> = Arc::default();
     let mut walk_roots = Vec::new();
     for r in roots {
         let unusable = if check && r.is_dir() {
@@ -151,9 +167,7 @@ pub fn walk_and_scan_as(
         for r in roots {
             let abs = std::fs::canonicalize(r).unwrap_or_else(|_| r.clone());
             for dir in abs.ancestors().skip(1) {
-                if let Some((file, why)) =
-                    unusable_ignore_file(dir, &[AtomicU64::new(0), AtomicU64::new(0)])
-                {
+                if let Some((file, why)) = unusable_ignore_file(dir, &IgnoreSeen::default()) {
                     parents = false;
                     total.errors.push(format!(
                         "{}: {why}; ignore files above the scanned folder not read",
@@ -229,8 +243,10 @@ pub fn walk_and_scan_as(
         });
         total.merge(shared.into_inner().unwrap_or_else(|p| p.into_inner()));
     }
-    total.stats.gitignore_dirs += seen[0].load(Ordering::Relaxed);
-    total.stats.dot_ignore_dirs += seen[1].load(Ordering::Relaxed);
+    total.stats.gitignore_dirs += seen.gitignore.load(Ordering::Relaxed);
+    let dot_ignore = std::mem::take(&mut *lock(&seen.dot_ignore));
+    total.stats.dot_ignore_dirs += dot_ignore.len() as u64;
+    total.stats.dot_ignore_folders.extend(dot_ignore);
     let deferred = std::mem::take(&mut *lock(&deferred));
     if !deferred.is_empty() {
         let dirs: Vec<PathBuf> = deferred.iter().map(|(d, _, _)| d.clone()).collect();
