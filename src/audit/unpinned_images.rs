@@ -26,10 +26,16 @@ pub const DOC: AuditDoc = AuditDoc {
 /// version tag (movable, but only deliberately) is medium.
 fn pinning(image: &str) -> Option<(Severity, String)> {
     let image = image.trim();
-    if image.is_empty() || image.contains('$') || image.contains('@') {
+    if image.is_empty() || image.contains('@') {
         return None;
     }
     let last = image.rsplit('/').next().unwrap_or(image);
+    if image.contains('$') {
+        // A variable may carry any tag; an explicit `:latest` after it
+        // (`$CI_REGISTRY_IMAGE/builder:latest`) still moves with every push.
+        return (!last.contains('$') && last.ends_with(":latest"))
+            .then(|| (Severity::High, "follows `latest`".to_string()));
+    }
     Some(match last.split_once(':').map(|(_, t)| t) {
         None => (
             Severity::High,
@@ -208,6 +214,10 @@ mod tests {
         assert!(!unpinned("registry.example.com:5000/team/app:1.2"));
         assert!(!unpinned("python:3.12"));
         assert!(!unpinned("$CI_REGISTRY_IMAGE/builder"));
+        assert!(!unpinned("node:$NODE_VERSION"));
+        assert!(!unpinned("${{ matrix.image }}"));
+        assert!(unpinned("$CI_REGISTRY_IMAGE/builder:latest"));
+        assert!(unpinned("${{ vars.REGISTRY }}/tools:latest"));
         assert!(!unpinned("alpine@sha256:abcd"));
         assert_eq!(pinning("python:3.12").map(|p| p.0), Some(Severity::Medium));
         assert_eq!(pinning("node").map(|p| p.0), Some(Severity::High));
