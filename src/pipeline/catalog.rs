@@ -1221,6 +1221,8 @@ pub const FILE_WRITES: &[&str] = &[">", "tee ", ".netrc", ".npmrc", ".pypirc", "
 /// requests.
 pub const GITLAB_MR_CONDITIONS: &[&str] = &[
     "merge_request_event",
+    // A regex match: `$CI_PIPELINE_SOURCE =~ /^merge_request/`.
+    "merge_request/",
     "external_pull_request_event",
     "$CI_MERGE_REQUEST_",
     "${CI_MERGE_REQUEST_",

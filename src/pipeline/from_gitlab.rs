@@ -146,12 +146,9 @@ fn mr_condition(cond: &str) -> bool {
             let after_name = after.trim_start_matches(|ch: char| {
                 ch.is_ascii_alphanumeric() || ch == '_' || ch == '}'
             });
-            !before.ends_with("!=")
-                && !before.ends_with("!= \"")
-                && !before
-                    .trim_end_matches(['"', '\''])
-                    .trim_end()
-                    .ends_with("!=")
+            let op = before.trim_end_matches(['"', '\'', '/', '^']).trim_end();
+            !op.ends_with("!=")
+                && !op.ends_with("!~")
                 && !after_name.trim_start().starts_with("!=")
                 && !after_name.trim_start().starts_with("== null")
         })
