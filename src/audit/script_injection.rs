@@ -51,19 +51,98 @@ fn reparses(line: &str) -> bool {
         .any(|c| contains_word(line, c) || line.contains(&format!("{c} ")))
 }
 
+/// Commands that run what they read on standard input as code (`bash <<EOF`).
+const STDIN_INTERPRETERS: &[&str] = &[
+    "sh", "bash", "zsh", "python", "python3", "node", "perl", "ruby", "pwsh",
+];
+
+/// The here-document a line opens (`cat <<EOF`, `<<-'EOT'`): its delimiter, and whether
+/// its body is run as code (fed to a shell or interpreter, with expansion on).
+fn heredoc(line: &str) -> Option<(String, bool)> {
+    let at = line.find("<<")?;
+    let rest = line[at + 2..].trim_start_matches('-').trim_start();
+    if rest.starts_with('<') {
+        return None; // a here-string (`<<<`)
+    }
+    let quoted = rest.starts_with(['\'', '"']);
+    let word: String = rest
+        .trim_start_matches(['\'', '"'])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if word.is_empty() {
+        return None;
+    }
+    let command = line[..at].split_whitespace().next().unwrap_or("");
+    let code = !quoted && STDIN_INTERPRETERS.contains(&command);
+    Some((word, code))
+}
+
+/// Variables defined in this file whose value copies an attacker-controlled one
+/// (`MSG: $CI_COMMIT_MESSAGE`), with whether that one is free text.
+fn copies_of_attacker_variables(gl: &crate::pipeline::gitlab::GitLabCi) -> Vec<(String, bool)> {
+    let mut holders: Vec<&crate::pipeline::yaml::Node> =
+        gl.root.get("variables").into_iter().collect();
+    holders.extend(gl.jobs.iter().filter_map(|j| j.own.get("variables")));
+    let mut out = Vec::new();
+    for vars in holders {
+        for (k, v) in vars.entries() {
+            let (Some(name), Some(text)) = (
+                k.as_str(),
+                v.as_str()
+                    .or_else(|| v.get("value").and_then(|x| x.as_str())),
+            ) else {
+                continue;
+            };
+            if let Some(free) = var_refs(text)
+                .iter()
+                .find_map(|r| catalog::gitlab_attacker_variable(r.name))
+            {
+                out.push((name.to_string(), free));
+            }
+        }
+    }
+    out
+}
+
 pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(gl) = cx.gitlab() else { return };
+    let copies = copies_of_attacker_variables(gl);
+    let attacker = |name: &str| {
+        catalog::gitlab_attacker_variable(name).or_else(|| {
+            copies
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, free)| *free)
+        })
+    };
     let mut seen = HashSet::new();
     for (path, _, node) in gl.script_definitions() {
         let Some(text) = node.as_str() else { continue };
+        // The here-document being read: its delimiter, and whether its body is code.
+        let mut body: Option<(String, bool)> = None;
         for line in text.lines() {
             let l = line.trim();
+            if let Some((delim, code)) = &body {
+                if l == delim {
+                    body = None;
+                    continue;
+                }
+                if !code {
+                    // Data: expanded, but neither split nor run.
+                    continue;
+                }
+            } else if let Some(h) = heredoc(l) {
+                body = Some(h);
+            }
             if l.starts_with('#') || !l.contains('$') {
                 continue;
             }
-            let re = reparses(l);
+            let in_code_body =
+                body.as_ref().is_some_and(|(d, c)| *c && l != d) && heredoc(l).is_none();
+            let re = in_code_body || reparses(l);
             for r in var_refs(l) {
-                let Some(free_text) = catalog::gitlab_attacker_variable(r.name) else {
+                let Some(free_text) = attacker(r.name) else {
                     continue;
                 };
                 let q = quoting(l, r.start);
@@ -111,6 +190,16 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn here_documents() {
+        assert_eq!(heredoc("cat <<EOF > x"), Some(("EOF".into(), false)));
+        assert_eq!(heredoc("bash <<EOF"), Some(("EOF".into(), true)));
+        assert_eq!(heredoc("bash <<'EOF'"), Some(("EOF".into(), false)));
+        assert_eq!(heredoc("python3 <<-END"), Some(("END".into(), true)));
+        assert_eq!(heredoc("cat <<< \"$X\""), None);
+        assert_eq!(heredoc("echo a << b"), Some(("b".into(), false)));
+    }
 
     #[test]
     fn quotes() {
