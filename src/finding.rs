@@ -148,6 +148,18 @@ pub struct Span {
     pub end_column: usize,
 }
 
+impl Span {
+    /// Columns `start..end` of one line; an empty range still covers one column.
+    pub fn on_line(line: usize, (start, end): (usize, usize)) -> Span {
+        Span {
+            start_line: line,
+            start_column: start,
+            end_line: line,
+            end_column: end.max(start + 1),
+        }
+    }
+}
+
 /// The git commit that introduced a finding (history scans only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitInfo {

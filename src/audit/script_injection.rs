@@ -123,6 +123,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let mut body: Option<(String, bool)> = None;
         for line in text.lines() {
             let l = line.trim();
+            let mut opens = false;
             if let Some((delim, code)) = &body {
                 if l == delim {
                     body = None;
@@ -134,12 +135,13 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             } else if let Some(h) = heredoc(l) {
                 body = Some(h);
+                opens = true;
             }
             if l.starts_with('#') || !l.contains('$') {
                 continue;
             }
-            let in_code_body =
-                body.as_ref().is_some_and(|(d, c)| *c && l != d) && heredoc(l).is_none();
+            // A line inside a body fed to a shell (not the line that opens it) is code.
+            let in_code_body = !opens && body.as_ref().is_some_and(|(_, code)| *code);
             let re = in_code_body || reparses(l);
             for r in var_refs(l) {
                 let Some(free_text) = attacker(r.name) else {

@@ -47,12 +47,7 @@ pub(crate) fn run(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 r.name,
                 r.name
             );
-            let span = crate::finding::Span {
-                start_line: r.line,
-                start_column: r.cols.0,
-                end_line: r.line,
-                end_column: r.cols.1.max(r.cols.0 + 1),
-            };
+            let span = crate::finding::Span::on_line(r.line, r.cols);
             cx.report(
                 out,
                 &DOC,

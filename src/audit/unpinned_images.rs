@@ -122,12 +122,7 @@ fn other_platforms(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if let Some((j, _)) = cx.jenkins() {
         for (image, line, (a, b)) in &j.images {
             if unpinned(image) {
-                let span = Span {
-                    start_line: *line,
-                    start_column: *a,
-                    end_line: *line,
-                    end_column: (*b).max(a + 1),
-                };
+                let span = Span::on_line(*line, (*a, *b));
                 cx.report(
                     out,
                     &DOC,

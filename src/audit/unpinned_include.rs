@@ -57,12 +57,7 @@ fn code_refs(cx: &Ctx<'_>, refs: &[crate::pipeline::other_ci::CodeRef], out: &mu
             "{what} `{}` {at}: a push there changes what this pipeline runs, with its credentials; pin a full commit SHA.",
             r.name
         );
-        let span = crate::finding::Span {
-            start_line: r.line,
-            start_column: r.cols.0,
-            end_line: r.line,
-            end_column: r.cols.1.max(r.cols.0 + 1),
-        };
+        let span = crate::finding::Span::on_line(r.line, r.cols);
         cx.report(
             out,
             &DOC,

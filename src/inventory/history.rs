@@ -45,18 +45,7 @@ pub fn credentials(
         eprintln!("tokenward: warning: {}", crate::escape::for_display(e));
     }
     crate::lineage::annotate_result(root, &h, &mut result);
-    crate::suppress::post_scan(
-        &mut result,
-        &crate::suppress::PostScan {
-            allows: &setup.allows,
-            baseline: None,
-            severity: &setup.severity,
-            config_path: setup.config_display.as_deref(),
-            today: crate::suppress::Date::today(),
-            config_examples: &setup.config_examples,
-        },
-    )
-    .map_err(anyhow::Error::msg)?;
+    super::apply_config(&mut result, &setup)?;
     let mut out: Vec<HistoryCredential> = result
         .findings
         .iter()

@@ -142,18 +142,7 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
         threads: args.threads,
     };
     let mut result = walk_and_scan(&args.paths, &opts, &engine);
-    crate::suppress::post_scan(
-        &mut result,
-        &crate::suppress::PostScan {
-            allows: &setup.allows,
-            baseline: None,
-            severity: &setup.severity,
-            config_path: setup.config_display.as_deref(),
-            today: crate::suppress::Date::today(),
-            config_examples: &setup.config_examples,
-        },
-    )
-    .map_err(anyhow::Error::msg)?;
+    apply_config(&mut result, &setup)?;
     crate::finding::sort_findings(&mut result.findings);
     let co = CodeOwners::discover(root);
     let collected = workflows::collect(std::mem::take(&mut result.pipelines), &co);
@@ -299,4 +288,25 @@ fn summarize(inv: &Inventory) -> Summary {
         .filter(|e| e.status == "expired")
         .count();
     s
+}
+
+/// Applies the config's allows and severity overrides to an inventory's scan (no
+/// baseline: the inventory lists what is there).
+pub(super) fn apply_config(
+    result: &mut crate::outcome::ScanResult,
+    setup: &crate::config::Setup,
+) -> anyhow::Result<()> {
+    crate::suppress::post_scan(
+        result,
+        &crate::suppress::PostScan {
+            allows: &setup.allows,
+            baseline: None,
+            severity: &setup.severity,
+            config_path: setup.config_display.as_deref(),
+            today: crate::suppress::Date::today(),
+            config_examples: &setup.config_examples,
+        },
+    )
+    .map(drop)
+    .map_err(anyhow::Error::msg)
 }
