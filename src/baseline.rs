@@ -100,7 +100,7 @@ pub fn render(findings: &[Finding]) -> String {
         .map(|f| Entry {
             path: f.path.clone(),
             rule_id: f.rule_id.clone(),
-            fingerprint: f.fingerprint.clone(),
+            fingerprint: f.fingerprint.get().to_string(),
         })
         .collect();
     entries.sort();

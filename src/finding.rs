@@ -194,7 +194,7 @@ pub struct Finding {
     /// The matched text, redacted unless the user opted out.
     pub snippet: String,
     /// Stable identity: hash of rule id, path and secret (or YAML path), never the line.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// How to fix it.
     pub remediation: String,
     /// Owner from CODEOWNERS, when known.
@@ -220,6 +220,105 @@ pub struct Finding {
     /// The reason written in the inline `tokenward:allow[id] reason` that hid it.
     #[serde(skip)]
     pub suppression_reason: Option<String>,
+}
+
+/// A finding's fingerprint. An audit's is computed when the finding is built; a secret's
+/// ([`secret_fingerprint`], deliberately slow) on first use, so that a scan whose output
+/// shows no fingerprint and compares none (text or annotations, no baseline, no
+/// fingerprint in the config) never pays for it. [`resolve_fingerprints`] computes the
+/// pending ones of a report on every thread at once.
+#[derive(Debug, Clone)]
+pub struct Fingerprint(FingerprintState);
+
+#[derive(Debug, Clone)]
+enum FingerprintState {
+    Ready(String),
+    /// Rule and path as they were when the finding was built, and the secret.
+    Secret {
+        rule_id: String,
+        path: String,
+        key: String,
+        value: std::sync::OnceLock<String>,
+    },
+}
+
+impl Fingerprint {
+    /// A fingerprint already computed.
+    pub fn ready(value: String) -> Self {
+        Fingerprint(FingerprintState::Ready(value))
+    }
+
+    /// The fingerprint of a secret finding: [`secret_fingerprint`] of these, on first use.
+    pub fn secret(rule_id: &str, path: &str, key: String) -> Self {
+        Fingerprint(FingerprintState::Secret {
+            rule_id: rule_id.to_string(),
+            path: path.to_string(),
+            key,
+            value: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The fingerprint (computed now if it was pending).
+    pub fn get(&self) -> &str {
+        match &self.0 {
+            FingerprintState::Ready(v) => v,
+            FingerprintState::Secret {
+                rule_id,
+                path,
+                key,
+                value,
+            } => value.get_or_init(|| secret_fingerprint(rule_id, path, key)),
+        }
+    }
+
+    /// Whether [`Fingerprint::get`] would have to compute it.
+    pub fn is_pending(&self) -> bool {
+        matches!(&self.0, FingerprintState::Secret { value, .. } if value.get().is_none())
+    }
+
+    /// A cheap identity, one-to-one with the fingerprint within one rule and path (for
+    /// deduplication and ordering inside a process; never shown).
+    pub fn identity(&self) -> (u8, &str) {
+        match &self.0 {
+            FingerprintState::Ready(v) => (0, v),
+            FingerprintState::Secret { key, .. } => (1, key),
+        }
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.get())
+    }
+}
+
+/// Computes the pending fingerprints of `findings` on up to `threads` threads, so that
+/// a report that shows them does not derive them one after another.
+pub fn resolve_fingerprints(findings: &[Finding], threads: usize) {
+    let pending: Vec<&Fingerprint> = findings
+        .iter()
+        .map(|f| &f.fingerprint)
+        .filter(|f| f.is_pending())
+        .collect();
+    let threads = threads.clamp(1, pending.len().max(1));
+    if threads == 1 {
+        pending.iter().for_each(|f| {
+            f.get();
+        });
+        return;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                while let Some(f) =
+                    pending.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    f.get();
+                }
+            });
+        }
+    });
 }
 
 /// Another place a finding's problem is, with why it is related.
@@ -322,11 +421,12 @@ impl FindingBuilder {
         let key = self
             .fingerprint_key
             .ok_or_else(|| format!("{rule_id}: finding without fingerprint key"))?;
-        // A secret's fingerprint goes into committed baselines: derive it slowly.
+        // A secret's fingerprint goes into committed baselines: derive it slowly, and
+        // only when something shows or compares it.
         let fingerprint = if self.secret.is_some() {
-            secret_fingerprint(&rule_id, &path, &key)
+            Fingerprint::secret(&rule_id, &path, key)
         } else {
-            fingerprint(&rule_id, &path, &key)
+            Fingerprint::ready(fingerprint(&rule_id, &path, &key))
         };
         Ok(Finding {
             fingerprint,
@@ -364,7 +464,7 @@ pub const SECRET_ROUNDS: u32 = 1 << 16;
 /// attacked on its own and no table computed once serves every repository; then
 /// [`SECRET_ROUNDS`] rounds of the SHA-256 compression function over the previous
 /// state and the salt stretch the salted hash of the secret, and [`fingerprint`] of rule, path and that stretched value
-/// is the result. Computed only for findings (never on the scanning hot path), and once
+/// is the result. Computed only when a finding's fingerprint is used ([`Fingerprint`]), and once
 /// per distinct (rule, path, secret) in a process.
 pub fn secret_fingerprint(rule_id: &str, path: &str, secret: &str) -> String {
     use std::collections::HashMap;
@@ -437,11 +537,11 @@ fn hex(bytes: &[u8]) -> String {
 /// Sorts findings by path, line, column, rule so output does not depend on threads.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.path, a.span, &a.rule_id, &a.fingerprint).cmp(&(
+        (&a.path, a.span, &a.rule_id, a.fingerprint.identity()).cmp(&(
             &b.path,
             b.span,
             &b.rule_id,
-            &b.fingerprint,
+            b.fingerprint.identity(),
         ))
     });
 }
@@ -576,6 +676,27 @@ mod tests {
         assert_ne!(a, secret_fingerprint("q", "a.txt", "hunter2"));
         assert_ne!(a, fingerprint("r", "a.txt", "hunter2"));
         assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn secret_fingerprints_wait_for_their_first_use() {
+        let f = Fingerprint::secret("r", "a.txt", "hunter2".to_string());
+        assert!(f.is_pending());
+        assert_eq!(f.identity(), (1, "hunter2"));
+        let copy = f.clone();
+        assert_eq!(f.get(), secret_fingerprint("r", "a.txt", "hunter2"));
+        assert!(!f.is_pending());
+        assert!(
+            copy.is_pending(),
+            "each finding derives its own (the process caches)"
+        );
+        assert_eq!(
+            serde_json::to_string(&copy).expect("json"),
+            format!("\"{}\"", f.get())
+        );
+        let ready = Fingerprint::ready("abc".to_string());
+        assert!(!ready.is_pending());
+        assert_eq!((ready.get(), ready.identity()), ("abc", (0, "abc")));
     }
 
     #[test]

@@ -170,10 +170,15 @@ pub fn scan_history(
 
 /// Per fingerprint, the finding at the oldest commit that added its secret (see the
 /// module doc), with that commit; reported and inline-suppressed findings apart.
+/// Rule, path and [`crate::finding::Fingerprint::identity`] of a finding.
+type SeenKey<'a> = (&'a str, &'a str, (u8, &'a str));
+
 fn attribute(h: &History) -> (Vec<Finding>, Vec<Finding>) {
     // Reported and hidden findings apart: a secret whose `tokenward:allow` comment a
     // later commit drops is reported at that commit.
-    let mut seen: [HashSet<&str>; 2] = Default::default();
+    // By rule, path and cheap fingerprint identity: the slow fingerprints are derived
+    // later, only if the report shows them.
+    let mut seen: [HashSet<SeenKey>; 2] = Default::default();
     let mut out = (Vec::new(), Vec::new());
     for c in h.commits.iter().rev() {
         let changes = &h.changes[c.changes.clone()];
@@ -198,7 +203,9 @@ fn attribute(h: &History) -> (Vec<Finding>, Vec<Finding>) {
             for (f, hidden) in h.found.get(&(ch.new, ch.path)).into_iter().flatten() {
                 let i = usize::from(*hidden);
                 let key = (f.rule_id.clone(), f.secret.clone().unwrap_or_default());
-                if removed[i].contains(&key) || !seen[i].insert(f.fingerprint.as_str()) {
+                if removed[i].contains(&key)
+                    || !seen[i].insert((&f.rule_id, &f.path, f.fingerprint.identity()))
+                {
                     continue;
                 }
                 let mut f = f.clone();

@@ -257,13 +257,22 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     };
     term::PROGRESS.finish(progress);
     let mut result = scanned?;
+    // Secret fingerprints are slow by design and derived on first use; when the report
+    // or the baseline needs them, derive them on every thread at once.
+    if make_baseline
+        || setup.baseline.is_some()
+        || matches!(args.format, Format::Json | Format::Sarif)
+    {
+        finding::resolve_fingerprints(&result.findings, threads);
+        finding::resolve_fingerprints(&result.suppressed_inline, threads);
+    }
     sort_findings(&mut result.findings);
     result.errors.sort();
     for e in &result.errors {
         warn(e);
     }
     // Suppression after the scan: config allows (and their expiry), then the baseline.
-    let post = suppress::post_scan(
+    let mut post = suppress::post_scan(
         &mut result,
         &suppress::PostScan {
             allows: &setup.allows,
@@ -275,8 +284,15 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         },
     )
     .map_err(anyhow::Error::msg)?;
+    // A baseline records the findings both before and after grouping: scanning with it
+    // then hides the members, so no group forms again.
+    let ungrouped = make_baseline.then(|| result.findings.clone());
     if args.git.is_none() {
         reuse::group(&mut result.findings);
+    }
+    if let Some((name, b)) = &setup.baseline {
+        // A baseline made before it recorded the members holds only the group.
+        suppress::baseline_groups(&mut result.findings, name, b, &mut post);
     }
     sort_findings(&mut result.findings);
     // Triage order: most severe first, then by place.
@@ -287,7 +303,15 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
         inventory::codeowners::assign_owners(&roots.root, &mut result.findings);
     }
     if make_baseline {
-        let text = baseline::render(&result.findings);
+        let mut recorded = ungrouped.unwrap_or_default();
+        recorded.extend(
+            result
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == reuse::SECRET_REUSE)
+                .cloned(),
+        );
+        let text = baseline::render(&recorded);
         match args.output.as_deref() {
             Some(p) => {
                 std::fs::write(p, &text).map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e))?

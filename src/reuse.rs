@@ -7,7 +7,8 @@
 
 use crate::audit::AuditDoc;
 use crate::finding::{
-    Confidence, Finding, FindingBuilder, FindingKind, RelatedLocation, Severity, fingerprint,
+    Confidence, Finding, FindingBuilder, FindingKind, Fingerprint, RelatedLocation, Severity,
+    fingerprint,
 };
 use crate::pipeline::catalog::environment_of;
 use sha2::{Digest, Sha256};
@@ -179,7 +180,7 @@ fn reuse_finding(group: &[&Finding]) -> Option<Finding> {
         .location(&first.path, first.span)
         .snippet(first.snippet.clone())
         .remediation(DOC.remediation)
-        .fingerprint_key(first.fingerprint.clone());
+        .fingerprint_key(first.fingerprint.get().to_string());
     if let Some(l) = first.lifetime {
         b = b.lifetime(l);
     }
@@ -200,7 +201,11 @@ fn reuse_finding(group: &[&Finding]) -> Option<Finding> {
         })
         .collect();
     // The fingerprint names the group by its first member, which is stable.
-    f.fingerprint = fingerprint(SECRET_REUSE, &first.path, &first.fingerprint);
+    f.fingerprint = Fingerprint::ready(fingerprint(
+        SECRET_REUSE,
+        &first.path,
+        first.fingerprint.get(),
+    ));
     Some(f)
 }
 

@@ -323,7 +323,7 @@ impl Allow {
             && self
                 .fingerprint
                 .as_ref()
-                .is_none_or(|h| *h == f.fingerprint)
+                .is_none_or(|h| h == f.fingerprint.get())
             && self.path_set.as_ref().is_none_or(|g| {
                 crate::paths::strip_base(&self.base, &f.path).is_some_and(|p| g.is_match(p))
             })
@@ -386,6 +386,35 @@ pub struct PostScanOutcome {
     pub notices: Vec<String>,
 }
 
+/// Moves `secret-reuse` findings whose fingerprint `baseline` records out of `findings`
+/// (grouping runs after [`post_scan`]; a baseline may hold a group but not its members).
+pub fn baseline_groups(
+    findings: &mut Vec<Finding>,
+    name: &str,
+    baseline: &crate::baseline::Baseline,
+    out: &mut PostScanOutcome,
+) {
+    let (hidden, kept): (Vec<Finding>, Vec<Finding>) =
+        std::mem::take(findings).into_iter().partition(|f| {
+            f.rule_id == crate::reuse::SECRET_REUSE && baseline.contains(f.fingerprint.get())
+        });
+    *findings = kept;
+    if hidden.is_empty() {
+        return;
+    }
+    *out.counts.entry("baseline".to_string()).or_default() += hidden.len() as u64;
+    out.notices.push(format!(
+        "baseline {name} hid {} reused-secret group(s)",
+        hidden.len()
+    ));
+    out.suppressed
+        .extend(hidden.into_iter().map(|finding| Suppressed {
+            finding,
+            by: "baseline".to_string(),
+            reason: format!("in baseline {name}"),
+        }));
+}
+
 /// Applies severity overrides, turns expired allows into findings, and moves findings
 /// covered by a live allow entry or by the baseline out of `result.findings`. Inline
 /// suppression already happened per file (it needs the file's text).
@@ -436,7 +465,7 @@ pub fn post_scan(result: &mut ScanResult, p: &PostScan) -> Result<PostScanOutcom
                 reason: format!("{} ({})", a.reason, a.origin),
             });
         } else if let Some((name, b)) = p.baseline
-            && b.contains(&f.fingerprint)
+            && b.contains(f.fingerprint.get())
         {
             baseline_hits += 1;
             out.suppressed.push(Suppressed {

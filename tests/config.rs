@@ -113,6 +113,64 @@ fn baseline_survives_lines_added_above_and_new_secrets_are_reported() {
 }
 
 #[test]
+fn a_baseline_hides_a_reused_secret_and_its_copies() {
+    let dir = TempDir::new().expect("tempdir");
+    let store = TempDir::new().expect("tempdir");
+    let pat = github_pat(24);
+    write(dir.path(), "a.env", &format!("T={pat}\n"));
+    write(dir.path(), "b.env", &format!("T={pat}\n"));
+    let (code, out, _) = scan(&[arg(&dir), "--format", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&json(&out))[0].0, "secret-reuse", "{out}");
+    let (_, text, _) = baseline(&[arg(&dir)]);
+    let rules: Vec<String> = json(&text)["findings"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["rule_id"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        rules,
+        ["github-pat-classic", "secret-reuse", "github-pat-classic"],
+        "the group and each copy are recorded: {text}"
+    );
+    let file = store.path().join("b.json");
+    std::fs::write(&file, &text).expect("write");
+    let (code, out, err) = scan(&[arg(&dir), "--baseline", file.to_str().expect("p")]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // A baseline that records only the group (as older versions wrote) still hides it.
+    let group_only = json(&text)["findings"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["rule_id"] == "secret-reuse")
+        .cloned()
+        .collect::<Vec<_>>();
+    let old = serde_json::json!({"version": 2, "tool": "tokenward", "findings": group_only});
+    std::fs::write(&file, old.to_string()).expect("write");
+    let (code, out, err) = scan(&[arg(&dir), "--baseline", file.to_str().expect("p")]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("hid 1 reused-secret group"), "{err}");
+
+    // A third copy in a new file is new: it is reported.
+    write(dir.path(), "c.env", &format!("T={pat}\n"));
+    std::fs::write(&file, &text).expect("write");
+    let (code, out, _) = scan(&[
+        arg(&dir),
+        "--baseline",
+        file.to_str().expect("p"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&json(&out)),
+        vec![("github-pat-classic".to_string(), 1, "c.env".to_string())]
+    );
+}
+
+#[test]
 fn a_moved_file_is_a_new_finding() {
     let dir = TempDir::new().expect("tempdir");
     let store = TempDir::new().expect("tempdir");

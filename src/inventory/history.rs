@@ -57,7 +57,7 @@ pub fn credentials(
                 path: f.path.clone(),
                 line: f.span.start_line,
                 snippet: f.snippet.clone(),
-                fingerprint: f.fingerprint.clone(),
+                fingerprint: f.fingerprint.get().to_string(),
                 commit: c.id.clone(),
                 author: c.author.clone(),
                 first_commit: l.first_commit.clone(),

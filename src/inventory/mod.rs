@@ -157,7 +157,7 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
             line: f.span.start_line,
             column: f.span.start_column,
             snippet: f.snippet.clone(),
-            fingerprint: f.fingerprint.clone(),
+            fingerprint: f.fingerprint.get().to_string(),
             owner: co.owner_or_unowned(&f.path),
             same_value_at: Vec::new(),
         })
@@ -197,7 +197,7 @@ fn mark_same_values(findings: &[crate::finding::Finding], rows: &mut [HardcodedC
             .map(|&i| {
                 let f = &findings[i];
                 (
-                    f.fingerprint.clone(),
+                    f.fingerprint.get().to_string(),
                     format!("{}:{}", f.path, f.span.start_line),
                 )
             })

@@ -147,7 +147,7 @@ fn result(
 ) -> SarifResult {
     let location = physical(&f.path, f.span);
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.get().to_string());
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.as_str()));
     props.insert("confidence".to_string(), json!(f.confidence.as_str()));
