@@ -112,6 +112,17 @@ fn baseline_survives_lines_added_above_and_new_secrets_are_reported() {
     );
 }
 
+/// `scan DIR --baseline FILE --format json`.
+fn scan_json_with_baseline(dir: &TempDir, file: &std::path::Path) -> (i32, String, String) {
+    scan(&[
+        arg(dir),
+        "--baseline",
+        file.to_str().expect("p"),
+        "--format",
+        "json",
+    ])
+}
+
 #[test]
 fn a_baseline_hides_a_reused_secret_and_its_copies() {
     let dir = TempDir::new().expect("tempdir");
@@ -156,13 +167,7 @@ fn a_baseline_hides_a_reused_secret_and_its_copies() {
     // A third copy in a new file is new: it is reported.
     write(dir.path(), "c.env", &format!("T={pat}\n"));
     std::fs::write(&file, &text).expect("write");
-    let (code, out, _) = scan(&[
-        arg(&dir),
-        "--baseline",
-        file.to_str().expect("p"),
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = scan_json_with_baseline(&dir, &file);
     assert_eq!(code, 1);
     assert_eq!(
         findings(&json(&out)),
@@ -179,13 +184,7 @@ fn a_moved_file_is_a_new_finding() {
     let file = store.path().join("b.json");
     std::fs::write(&file, &text).expect("write");
     std::fs::rename(dir.path().join("a.env"), dir.path().join("b.env")).expect("mv");
-    let (code, out, _) = scan(&[
-        arg(&dir),
-        "--baseline",
-        file.to_str().expect("p"),
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = scan_json_with_baseline(&dir, &file);
     assert_eq!(code, 1);
     assert_eq!(findings(&json(&out)).len(), 1);
 }
