@@ -261,6 +261,7 @@ fn scan_command(cli_args: &ScanArgs, make_baseline: bool) -> anyhow::Result<Exit
     // or the baseline needs them, derive them on every thread at once.
     if make_baseline
         || setup.baseline.is_some()
+        || setup.allows.iter().any(|a| a.fingerprint.is_some())
         || matches!(args.format, Format::Json | Format::Sarif)
     {
         finding::resolve_fingerprints(&result.findings, threads);

@@ -319,14 +319,15 @@ pub struct Allow {
 impl Allow {
     /// Whether the entry covers `f` (ignoring expiry).
     pub fn matches(&self, f: &Finding) -> bool {
+        // The fingerprint last: a secret's is slow to derive the first time.
         self.rule.as_ref().is_none_or(|r| *r == f.rule_id)
+            && self.path_set.as_ref().is_none_or(|g| {
+                crate::paths::strip_base(&self.base, &f.path).is_some_and(|p| g.is_match(p))
+            })
             && self
                 .fingerprint
                 .as_ref()
                 .is_none_or(|h| h == f.fingerprint.get())
-            && self.path_set.as_ref().is_none_or(|g| {
-                crate::paths::strip_base(&self.base, &f.path).is_some_and(|p| g.is_match(p))
-            })
     }
 
     /// Whether the entry has expired on `today` (it applies through its `expires` day).
