@@ -292,9 +292,14 @@ impl Serialize for Fingerprint {
     }
 }
 
-/// Computes the pending fingerprints of `findings` on up to `threads` threads, so that
-/// a report that shows them does not derive them one after another.
+/// Computes the pending fingerprints of `findings` on up to `threads` threads (0: one
+/// per core), so that a report that shows them does not derive them one after another.
 pub fn resolve_fingerprints(findings: &[Finding], threads: usize) {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        threads
+    };
     let pending: Vec<&Fingerprint> = findings
         .iter()
         .map(|f| &f.fingerprint)

@@ -35,6 +35,7 @@ pub fn credentials(
         threads,
     };
     let (mut result, stats, h) = crate::history::scan_history(root, range, &opts, &engine)?;
+    crate::finding::resolve_fingerprints(&result.findings, opts.threads);
     if !stats.unreadable.is_empty() {
         eprintln!(
             "tokenward: warning: {}",

@@ -142,6 +142,8 @@ pub fn build(root: &Path, settings: &Settings) -> anyhow::Result<Inventory> {
         threads: args.threads,
     };
     let mut result = walk_and_scan(&args.paths, &opts, &engine);
+    // Every hard-coded credential row carries its fingerprint.
+    crate::finding::resolve_fingerprints(&result.findings, opts.threads);
     apply_config(&mut result, &setup)?;
     crate::finding::sort_findings(&mut result.findings);
     let co = CodeOwners::discover(root);
