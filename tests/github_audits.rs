@@ -96,3 +96,16 @@ fn id_token_fix_never_suggests_read() {
         .2;
     assert!(!msg.contains("id-token: read"), "{msg}");
 }
+
+#[test]
+fn an_aliased_false_is_false() {
+    // `persist-credentials: *off` read as the text `*off`, which is not `false`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        WF,
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n        with:\n          persist-credentials: &off false\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n        with:\n          persist-credentials: *off\n      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02\n        with:\n          path: .\n",
+    );
+    let found = scan(dir.path(), &["--no-config"]);
+    assert!(found.is_empty(), "{found:?}");
+}

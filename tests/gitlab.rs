@@ -400,3 +400,91 @@ fn a_cloud_login_command_names_the_variables_that_hold_the_key() {
     let msg = f["message"].as_str().expect("message");
     assert!(msg.contains("the long-lived key `$AWS_KEY`"), "{msg}");
 }
+
+#[test]
+fn merge_keys_and_anchored_rules_are_read_as_gitlab_reads_them() {
+    let secret = "    - ./deploy --token \"$DEPLOY_TOKEN\"\n";
+    let mr = "  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n";
+    let cases = [
+        // A merge overrides the keys written before it (Ruby's Psych, GitLab's reader):
+        // the job runs on merge-request pipelines, not only on main.
+        format!(
+            ".mr: &mr\n{mr}deploy:\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\"\n  <<: *mr\n  script:\n{secret}"
+        ),
+        // A merged template's own merge comes with it.
+        format!(
+            ".mr: &mr\n{mr}.base: &base\n  <<: *mr\n  image: alpine:3.20\ndeploy:\n  <<: *base\n  script:\n{secret}"
+        ),
+        // A list of rules reused through an anchor is flattened into the job's rules.
+        format!(
+            ".mr_rules: &mr_rules\n  - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\ndeploy:\n  rules:\n    - *mr_rules\n  script:\n{secret}"
+        ),
+    ];
+    for text in &cases {
+        let dir = tempfile::tempdir().expect("tmp");
+        write(dir.path(), ".gitlab-ci.yml", text);
+        let root = dir.path().to_str().expect("utf-8");
+        let line = text.lines().count() as u64;
+        assert_eq!(
+            ids_on_line(root, line),
+            ["secrets-on-untrusted-pipeline"],
+            "{text}"
+        );
+    }
+    // The keys written after the merge still win: main only, no finding.
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = format!(
+        ".mr: &mr\n{mr}deploy:\n  <<: *mr\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\"\n  script:\n{secret}"
+    );
+    write(dir.path(), ".gitlab-ci.yml", &text);
+    let (_, out, _) = scan(&[
+        "--format",
+        "json",
+        "--no-config",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert!(!out.contains("secrets-on-untrusted-pipeline"), "{out}");
+}
+
+#[test]
+fn an_alias_of_a_scalar_is_its_value_at_its_definition() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        ".creds:\n  variables:\n    DEPLOY_PASSWORD: &pw \"Hq7vRt2kLm9Wx4pZ\"\nbuild:\n  image: !reference [.img, image]\n  variables:\n    DB_PASSWORD: *pw\n  script:\n    - echo hi\n.img:\n  image: &img node:latest\ntest:\n  image: *img\n  script: [make]\n",
+    );
+    let (_, out, _) = scan(&[
+        "--format",
+        "json",
+        "--no-config",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    let v = json(&out);
+    let got: Vec<(String, u64, u64, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["span"]["start_line"].as_u64().unwrap_or_default(),
+                f["span"]["start_column"].as_u64().unwrap_or_default(),
+                f["snippet"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    // One literal, written once: one finding, where it is written. One image, after its
+    // anchor (the snippet read `&img node:latest`, and `*img` was a second finding).
+    assert_eq!(got.len(), 2, "{out}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1),
+        ("hardcoded-credential", 3),
+        "{out}"
+    );
+    assert_eq!(
+        (got[1].0.as_str(), got[1].1, got[1].2, got[1].3.as_str()),
+        ("unpinned-images", 11, 15, "node:latest"),
+        "{out}"
+    );
+}

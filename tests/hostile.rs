@@ -123,6 +123,43 @@ fn alias_bomb_is_refused() {
     );
 }
 
+#[test]
+fn gitlab_reference_bomb_is_refused_and_a_reference_cycle_is_read() {
+    let (dir, _) = tree_with_planted_secret();
+    // Each level names the one below four times: 4^30 script lines unbounded.
+    let mut doc = String::from(".a0:\n  script: [echo a, echo b]\n");
+    for i in 1..30 {
+        doc.push_str(&format!(".a{i}:\n  script:\n"));
+        for _ in 0..4 {
+            doc.push_str(&format!("    - !reference [.a{}, script]\n", i - 1));
+        }
+    }
+    doc.push_str("job:\n  script:\n    - !reference [.a29, script]\n");
+    write(dir.path(), "bomb/.gitlab-ci.yml", &doc);
+    // A reference to itself (it overflowed the stack): the rest is still audited.
+    write(
+        dir.path(),
+        "cycle/.gitlab-ci.yml",
+        ".a:\n  script:\n    - !reference [.a, script]\n    - echo a\njob:\n  extends: .a\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n",
+    );
+    let (code, out, err) = run_in(dir.path(), &["scan", ".", "-f", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(found_planted(&out));
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("bomb/")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("`!reference` tags resolve to more than"),
+        "{err}"
+    );
+    let found = findings(&json(&out));
+    assert!(
+        found.iter().any(|(id, line, path)| id == "debug-tracing"
+            && *line == 8
+            && path.ends_with("cycle/.gitlab-ci.yml")),
+        "{found:?}"
+    );
+}
+
 #[cfg(unix)]
 fn mkfifo(p: &Path) {
     let ok = std::process::Command::new("mkfifo")

@@ -228,3 +228,76 @@ fn azure_templates_are_never_read_through_a_symlink_or_outside_the_repository() 
     ]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[test]
+fn secrets_read_in_circleci_commands_belong_to_the_jobs_that_run_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // The commands come after the jobs: by line, their secrets went to the last job.
+    write(
+        dir.path(),
+        ".circleci/config.yml",
+        "version: 2.1\njobs:\n  release:\n    docker:\n      - image: cimg/node:20.11\n    steps:\n      - publish:\n          tag: next\n  announce:\n    docker:\n      - image: cimg/node:20.11\n    steps:\n      - notify\n  build:\n    docker:\n      - image: cimg/node:20.11\n    steps:\n      - run: npm test\ncommands:\n  publish:\n    parameters:\n      tag:\n        type: string\n    steps:\n      - run: npm publish --tag << parameters.tag >> --token \"$NPM_TOKEN\"\n  notify:\n    steps:\n      - publish\n      - run: ./notify --token \"$SLACK_TOKEN\"\nworkflows:\n  main:\n    jobs:\n      - release\n      - announce\n      - build:\n          context: ci\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = run("inventory", &["--format", "json", root]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let mut uses: Vec<(String, String, u64)> = Vec::new();
+    for s in v["secrets"].as_array().expect("secrets") {
+        for u in s["uses"].as_array().expect("uses") {
+            uses.push((
+                s["name"].as_str().unwrap_or("").to_string(),
+                u["job"].as_str().unwrap_or("").to_string(),
+                u["line"].as_u64().unwrap_or(0),
+            ));
+        }
+    }
+    uses.sort();
+    let want: Vec<(String, String, u64)> = [
+        ("NPM_TOKEN", "announce", 25),
+        ("NPM_TOKEN", "release", 25),
+        ("SLACK_TOKEN", "announce", 29),
+    ]
+    .iter()
+    .map(|(n, j, l)| (n.to_string(), j.to_string(), *l))
+    .collect();
+    assert_eq!(uses, want, "{out}");
+    // Both jobs run on every branch: each finding at the command line that reads it.
+    let (code, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "secrets-on-untrusted-pipeline",
+        root,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v = json(&out);
+    let mut got: Vec<(u64, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["span"]["start_line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got.len(), 3, "{out}");
+    assert!(
+        got[0]
+            .1
+            .contains("Job `release` reads `$NPM_TOKEN` through command `publish`"),
+        "{out}"
+    );
+    assert!(
+        got[1]
+            .1
+            .contains("Job `announce` reads `$SLACK_TOKEN` through command `notify`"),
+        "{out}"
+    );
+    assert_eq!((got[0].0, got[1].0), (25, 29), "{out}");
+    // `build` gets context `ci` on every branch: that finding is at the context.
+    assert_eq!(got[2].0, 36, "{out}");
+}

@@ -94,6 +94,7 @@ fn azure(cx: &Ctx<'_>, v: &OtherCi, out: &mut Vec<Finding>) {
 /// branches; with a context it gets the context's secrets there.
 fn circleci(cx: &Ctx<'_>, v: &OtherCi, out: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
+    let mut reported = HashSet::new();
     for bj in &v.every_branch_jobs {
         if !seen.insert(bj.name.as_str()) {
             continue;
@@ -124,24 +125,36 @@ fn circleci(cx: &Ctx<'_>, v: &OtherCi, out: &mut Vec<Finding>) {
             );
             continue;
         }
-        // An inline orb's job `orb/job` is defined under `orbs: orb: jobs: job:`.
-        let prefix = match bj.name.split_once('/') {
-            Some((orb, job)) => format!("orbs.{orb}.jobs.{job}."),
-            None => format!("jobs.{}.", bj.name),
-        };
-        let first = v
-            .scripts
-            .iter()
-            .filter(|(p, _)| p.starts_with(&prefix))
-            .find_map(|(p, n)| {
-                let text = n.as_str()?;
-                let (name, s, e) = secret_refs_in(text).into_iter().next()?;
-                let span = cx.src.find_in_node(n, &text[s..e], 0)?;
-                Some((p, name, span))
+        // An inline orb's job `orb/job` is defined under `orbs: orb: jobs: job:`; the
+        // reusable commands it runs are read where they are defined.
+        let mut prefixes = vec![match bj.name.split_once('/') {
+            Some((orb, job)) => (format!("orbs.{orb}.jobs.{job}."), None),
+            None => (format!("jobs.{}.", bj.name), None),
+        }];
+        if let Some((_, cmds)) = v.job_commands.iter().find(|(j, _)| *j == bj.name) {
+            prefixes.extend(cmds.iter().map(|c| (format!("{c}."), Some(c.as_str()))));
+        }
+        let first = prefixes.iter().find_map(|(prefix, command)| {
+            v.scripts
+                .iter()
+                .filter(|(p, _)| p.starts_with(prefix.as_str()))
+                .find_map(|(p, n)| {
+                    let text = n.as_str()?;
+                    let (name, s, e) = secret_refs_in(text).into_iter().next()?;
+                    let span = cx.src.find_in_node(n, &text[s..e], 0)?;
+                    Some((p, name, span, *command))
+                })
+        });
+        if let Some((path, name, span, command)) = first {
+            // A command run by several such jobs is one finding, at its definition.
+            if command.is_some() && !reported.insert((path.as_str(), name)) {
+                continue;
+            }
+            let through = command.map_or(String::new(), |c| {
+                format!(" through command `{}`", c.rsplit('.').next().unwrap_or(c))
             });
-        if let Some((path, name, span)) = first {
             let msg = format!(
-                "Job `{}` reads `${name}` and its workflow runs it on every branch, pull-request branches included: project variables go to every branch build (and to forked pull requests if the project passes secrets to them, a setting not visible here). Filter the job to release branches (`filters: branches: only:`) or move the secret to a restricted context.",
+                "Job `{}` reads `${name}`{through} and its workflow runs it on every branch, pull-request branches included: project variables go to every branch build (and to forked pull requests if the project passes secrets to them, a setting not visible here). Filter the job to release branches (`filters: branches: only:`) or move the secret to a restricted context.",
                 bj.name
             );
             cx.report(

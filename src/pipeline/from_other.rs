@@ -85,11 +85,43 @@ fn job_at(jobs: &[JobFacts], line: usize) -> Option<usize> {
         .checked_sub(1)
 }
 
-/// Keeps the first login per line and provider.
+/// Keeps the first login per line, provider and job.
 fn dedup_logins(p: &mut Pipeline) {
     let mut seen = std::collections::HashSet::new();
     p.logins
-        .retain(|l| seen.insert((l.span.start_line, l.provider)));
+        .retain(|l| seen.insert((l.span.start_line, l.provider, l.job)));
+}
+
+/// Credits the references and logins added since `refs_from` and `logins_from`, all
+/// written at YAML `path`, to the jobs that run them: a CircleCI command's belong to
+/// each job that runs the command (directly or through another command), not to the
+/// job whose lines happen to precede the definition. A command no job runs keeps the
+/// line's job.
+fn credit_callers(p: &mut Pipeline, v: &OtherCi, path: &str, refs_from: usize, logins_from: usize) {
+    let Some(names) = v.command_callers(path) else {
+        return;
+    };
+    let jobs: Vec<usize> = names
+        .iter()
+        .filter_map(|n| p.jobs.iter().position(|j| j.id == *n))
+        .collect();
+    if jobs.is_empty() {
+        return;
+    }
+    let refs: Vec<SecretRef> = p.secret_refs.drain(refs_from..).collect();
+    for r in refs {
+        p.secret_refs.extend(jobs.iter().map(|&j| SecretRef {
+            job: Some(j),
+            ..r.clone()
+        }));
+    }
+    let logins: Vec<Login> = p.logins.drain(logins_from..).collect();
+    for l in logins {
+        p.logins.extend(jobs.iter().map(|&j| Login {
+            job: Some(j),
+            ..l.clone()
+        }));
+    }
 }
 
 fn static_login(
@@ -166,6 +198,7 @@ pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> P
         let (Some(name), Some(text)) = (nv.key.as_str(), nv.value.as_str()) else {
             continue;
         };
+        let from = (p.secret_refs.len(), p.logins.len());
         let refs = refs_in(platform, text);
         for (r, s, e) in &refs {
             if secret_name(r) {
@@ -191,6 +224,7 @@ pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> P
                 refs.iter().map(|r| r.0.clone()).collect(),
             );
         }
+        credit_callers(&mut p, v, &nv.path, from.0, from.1);
     }
     // CircleCI orb steps take keys as parameters (`aws-cli/setup: aws_access_key_id:
     // $AWS_ACCESS_KEY_ID`, `gcp-cli/setup: gcloud_service_key: $GCLOUD_SERVICE_KEY`).
@@ -222,12 +256,15 @@ pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> P
             }
         });
         for (span, provider, key, name) in params {
-            static_login(&mut p, provider, span, key, vec![name]);
+            let from = (p.secret_refs.len(), p.logins.len());
+            static_login(&mut p, provider, span, key.clone(), vec![name]);
+            credit_callers(&mut p, v, &key, from.0, from.1);
         }
     }
     let defined: Vec<&str> = v.variables.iter().filter_map(|n| n.key.as_str()).collect();
     for (spath, node) in &v.scripts {
         let Some(text) = node.as_str() else { continue };
+        let from = (p.secret_refs.len(), p.logins.len());
         for line in text.lines() {
             if line.trim_start().starts_with('#') {
                 continue;
@@ -262,6 +299,7 @@ pub fn facts(platform: Platform, path: &str, src: &Source<'_>, v: &OtherCi) -> P
                 }
             }
         }
+        credit_callers(&mut p, v, spath, from.0, from.1);
     }
     dedup_logins(&mut p);
     p

@@ -23,17 +23,7 @@ pub const MAX_INCLUDES: usize = 150;
 pub const MAX_RESOLVED_NODES: usize = 500_000;
 
 fn count_nodes(n: &Node) -> usize {
-    let mut count = 0;
-    let mut stack = vec![n];
-    while let Some(n) = stack.pop() {
-        count += 1;
-        match &n.value {
-            Value::Map(m) => stack.extend(m.iter().map(|(_, v)| v)),
-            Value::Seq(s) => stack.extend(s.iter()),
-            Value::Str(_) | Value::Null => {}
-        }
-    }
-    count
+    count_nodes_up_to(n, usize::MAX)
 }
 
 /// The kind of an `include:` entry.
@@ -179,11 +169,26 @@ impl GitLabCi {
                 m.extend(d.entries().iter().cloned());
             }
         }
-        resolve_references(&mut root, &lookup, 0);
+        let mut refs = References {
+            root: &lookup,
+            budget: MAX_RESOLVED_NODES,
+            open: Vec::new(),
+            exceeded: None,
+        };
+        refs.resolve(&mut root, 0);
         for d in &mut context {
-            resolve_references(d, &lookup, 0);
+            refs.resolve(d, 0);
+        }
+        if let Some((line, col)) = refs.exceeded {
+            return Err(format!(
+                "{line}:{col}: `!reference` tags resolve to more than {MAX_RESOLVED_NODES} YAML nodes; the file is not audited"
+            ));
         }
         drop(lookup);
+        flatten_rules(&mut root);
+        for d in &mut context {
+            flatten_rules(d);
+        }
         let mut includes = includes_of(&root);
         includes.extend(child_includes_of(&root));
         let mut raw: Vec<(Node, Node)> = Vec::new();
@@ -361,62 +366,147 @@ pub fn local_span(src: &super::yaml::Source<'_>, job: &GlJob, node: &Node) -> cr
     }
 }
 
-/// Replaces each `!reference [job, key, ...]` below `node` with a copy of what it
-/// names in `root` (flattened into a list it sits in, as GitLab does for scripts).
-fn resolve_references(node: &mut Node, root: &Node, depth: usize) {
-    if depth > MAX_NESTING {
-        return;
-    }
-    match &mut node.value {
-        Value::Map(entries) => {
-            for (_, v) in entries.iter_mut() {
-                if let Some(r) = reference_target(v, root, 0) {
-                    *v = r;
-                } else {
-                    resolve_references(v, root, depth + 1);
-                }
-            }
+/// Resolves `!reference [job, key, ...]` tags: each is replaced by a copy of what it
+/// names in `root` (flattened into a list it sits in, as GitLab does for scripts and
+/// rules), its own references resolved. A reference that names nothing, or is nested
+/// more than [`MAX_REFERENCE_DEPTH`] deep, or names what is being resolved (a cycle:
+/// GitLab refuses the file) stays as written. Copies are counted: references that fan
+/// out (each level naming the one below several times) would otherwise take memory
+/// exponential in the file's size.
+struct References<'r> {
+    root: &'r Node,
+    /// Nodes copies may still add.
+    budget: usize,
+    /// The paths of the references being resolved, outermost first.
+    open: Vec<Vec<String>>,
+    /// Where the budget ran out.
+    exceeded: Option<(usize, usize)>,
+}
+
+impl References<'_> {
+    /// Replaces the references below `node`.
+    fn resolve(&mut self, node: &mut Node, depth: usize) {
+        if depth > MAX_NESTING || self.exceeded.is_some() {
+            return;
         }
-        Value::Seq(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for mut item in items.drain(..) {
-                match reference_target(&item, root, 0) {
-                    Some(Node {
-                        value: Value::Seq(inner),
-                        ..
-                    }) => out.extend(inner),
-                    Some(r) => out.push(r),
-                    None => {
-                        resolve_references(&mut item, root, depth + 1);
-                        out.push(item);
+        match &mut node.value {
+            Value::Map(entries) => {
+                for (_, v) in entries.iter_mut() {
+                    if let Some(r) = self.target(v) {
+                        *v = r;
+                    } else {
+                        self.resolve(v, depth + 1);
                     }
                 }
             }
-            *items = out;
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for mut item in items.drain(..) {
+                    match self.target(&item) {
+                        Some(Node {
+                            value: Value::Seq(inner),
+                            ..
+                        }) => out.extend(inner),
+                        Some(r) => out.push(r),
+                        None => {
+                            self.resolve(&mut item, depth + 1);
+                            out.push(item);
+                        }
+                    }
+                }
+                *items = out;
+            }
+            Value::Str(_) | Value::Null => {}
         }
-        Value::Str(_) | Value::Null => {}
+    }
+
+    /// What a `!reference` node names, its own references resolved; `None` when
+    /// `node` is not a reference or it stays as written.
+    fn target(&mut self, node: &Node) -> Option<Node> {
+        if node.tag.as_deref() != Some("reference")
+            || self.open.len() >= MAX_REFERENCE_DEPTH
+            || self.exceeded.is_some()
+        {
+            return None;
+        }
+        let path: Vec<String> = node
+            .items()
+            .iter()
+            .map(|p| p.as_str().map(str::to_string))
+            .collect::<Option<_>>()?;
+        if path.is_empty() || self.open.contains(&path) {
+            return None;
+        }
+        let mut cur = self.root;
+        for part in &path {
+            cur = cur.get(part)?;
+        }
+        let size = count_nodes_up_to(cur, self.budget);
+        if size > self.budget {
+            self.exceeded = Some((node.line, node.col + 1));
+            return None;
+        }
+        self.budget -= size;
+        let mut out = cur.clone();
+        self.open.push(path);
+        let resolved = if out.tag.as_deref() == Some("reference") {
+            self.target(&out)
+        } else {
+            self.resolve(&mut out, 0);
+            Some(out)
+        };
+        self.open.pop();
+        resolved
     }
 }
 
-/// What a `!reference` node names, its own references resolved, or `None` when `node`
-/// is not a reference or names nothing.
-fn reference_target(node: &Node, root: &Node, depth: usize) -> Option<Node> {
-    if node.tag.as_deref() != Some("reference") || depth >= MAX_REFERENCE_DEPTH {
-        return None;
+/// Flattens the lists nested in each job's and the workflow's `rules:`, as GitLab does
+/// (`rules: [*common, {if: ...}]` with `.common: &common [...]` is one list of rules).
+fn flatten_rules(doc: &mut Node) {
+    let Value::Map(entries) = &mut doc.value else {
+        return;
+    };
+    for (_, holder) in entries.iter_mut() {
+        let Value::Map(keys) = &mut holder.value else {
+            continue;
+        };
+        for (k, v) in keys.iter_mut() {
+            if k.as_str() == Some("rules") && matches!(v.value, Value::Seq(_)) {
+                let mut flat = Vec::new();
+                flatten_into(std::mem::replace(&mut v.value, Value::Null), &mut flat, 0);
+                v.value = Value::Seq(flat);
+            }
+        }
     }
-    let mut cur = root;
-    for part in node.items() {
-        cur = cur.get(part.as_str()?)?;
+}
+
+fn flatten_into(value: Value, out: &mut Vec<Node>, depth: usize) {
+    let Value::Seq(items) = value else { return };
+    for item in items {
+        if matches!(item.value, Value::Seq(_)) && depth < MAX_REFERENCE_DEPTH {
+            flatten_into(item.value, out, depth + 1);
+        } else {
+            out.push(item);
+        }
     }
-    if node.items().is_empty() {
-        return None;
+}
+
+/// The nodes of `n`, counting stopped once past `limit`.
+fn count_nodes_up_to(n: &Node, limit: usize) -> usize {
+    let mut count = 0;
+    let mut stack = vec![n];
+    while let Some(n) = stack.pop() {
+        count += 1;
+        if count > limit {
+            break;
+        }
+        match &n.value {
+            Value::Map(m) => stack.extend(m.iter().map(|(_, v)| v)),
+            Value::Seq(s) => stack.extend(s.iter()),
+            Value::Str(_) | Value::Null => {}
+        }
     }
-    let mut out = cur.clone();
-    if out.tag.as_deref() == Some("reference") {
-        return reference_target(&out, root, depth + 1);
-    }
-    resolve_references(&mut out, root, MAX_NESTING - 4);
-    Some(out)
+    count
 }
 
 /// The `extends:` targets of a job mapping.
@@ -690,6 +780,60 @@ mod tests {
         let lines: Vec<usize> = job.script_nodes().iter().map(|(_, n)| n.line).collect();
         assert_eq!(lines, [2, 7, 13]);
         assert!(job.variable("G").is_none());
+    }
+
+    #[test]
+    fn nested_references_resolve_and_a_cycle_stays_as_written() {
+        // GitLab resolves a reference to content that holds references (the "snippets"
+        // example of its docs) and flattens them into the script.
+        let gl = view(
+            ".s:\n  one: [echo 1]\n  two:\n    - !reference [.s, one]\n    - echo 2\njob:\n  script:\n    - !reference [.s, two]\n    - echo 3\n",
+        );
+        let job = gl.jobs.iter().find(|j| j.id == "job").unwrap();
+        let lines: Vec<&str> = job
+            .script_nodes()
+            .iter()
+            .filter_map(|(_, n)| n.as_str())
+            .collect();
+        assert_eq!(lines, ["echo 1", "echo 2", "echo 3"]);
+        // A reference to what holds it: no endless copying (it overflowed the stack),
+        // the rest of the file is read.
+        let gl = view(
+            ".a:\n  script:\n    - !reference [.a, script]\n    - echo a\njob:\n  extends: .a\n  variables:\n    X: x\n",
+        );
+        let job = gl.jobs.iter().find(|j| j.id == "job").unwrap();
+        assert!(job.variable("X").is_some());
+        assert!(
+            job.script_nodes()
+                .iter()
+                .any(|(_, n)| n.as_str() == Some("echo a"))
+        );
+    }
+
+    #[test]
+    fn references_that_fan_out_are_refused_within_a_budget() {
+        // Each level names the one below four times: 4^20 copies unbounded.
+        let mut text = String::from(".a0:\n  script: [echo a, echo b]\n");
+        for i in 1..20 {
+            text.push_str(&format!(".a{i}:\n  script:\n"));
+            for _ in 0..4 {
+                text.push_str(&format!("    - !reference [.a{}, script]\n", i - 1));
+            }
+        }
+        let root = yaml::parse(&text).unwrap().unwrap();
+        let e = GitLabCi::new(&root).unwrap_err();
+        assert!(e.contains("`!reference` tags resolve to more than"), "{e}");
+    }
+
+    #[test]
+    fn lists_nested_in_rules_are_flattened() {
+        let gl = view(
+            ".mr: &mr\n  - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\njob:\n  rules:\n    - *mr\n    - when: never\n  script: [x]\n",
+        );
+        let job = gl.jobs.iter().find(|j| j.id == "job").unwrap();
+        let rules = job.get("rules").unwrap().items();
+        assert_eq!(rules.len(), 2);
+        assert!(rules[0].get("if").is_some());
     }
 
     #[test]

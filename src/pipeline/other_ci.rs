@@ -68,6 +68,10 @@ pub struct OtherCi {
     /// CircleCI: jobs that a workflow runs on every branch (no `filters: branches:
     /// only:`, no branch `when:`), so on pull-request branches too.
     pub every_branch_jobs: Vec<BranchJob>,
+    /// CircleCI: the reusable commands each job runs, directly or through other
+    /// commands, as the YAML paths of their definitions (`commands.publish`,
+    /// `orbs.tools.commands.notify`), by job name, in source order.
+    pub job_commands: Vec<(String, Vec<String>)>,
 }
 
 /// A CircleCI job that a workflow runs on every branch.
@@ -132,6 +136,132 @@ fn circle_branches_filtered(branches: &Node) -> bool {
     branches
         .get("ignore")
         .is_some_and(|i| values(i).iter().any(|x| x == "/.*/"))
+}
+
+/// Most commands one CircleCI job is followed through (commands that run commands).
+const MAX_COMMANDS_PER_JOB: usize = 256;
+
+/// The value of `key` in a mapping, or in a mapping it merges (`<<: *defaults`, which
+/// CircleCI's YAML reader resolves).
+fn get_merged<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    node.get(key).or_else(|| {
+        let merged = node.get("<<")?;
+        match &merged.value {
+            Value::Map(_) => merged.get(key),
+            _ => merged.items().iter().find_map(|m| m.get(key)),
+        }
+    })
+}
+
+/// The names of the steps of a CircleCI `steps:` list that are not `run:` and the
+/// other built-in steps' keys (`- notify` or `- publish: {tag: x}`), in order; the
+/// steps of `when:` and `unless:` steps included.
+fn invoked(steps: &Node, out: &mut Vec<String>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for step in steps.items() {
+        let (name, conf) = match &step.value {
+            Value::Str(s) => (s.trim(), None),
+            Value::Map(m) if m.len() == 1 => match m[0].0.as_str() {
+                Some(k) => (k.trim(), Some(&m[0].1)),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if matches!(name, "when" | "unless") {
+            if let Some(inner) = conf.and_then(|c| c.get("steps")) {
+                invoked(inner, out, depth + 1);
+            }
+        } else {
+            out.push(name.to_string());
+        }
+    }
+}
+
+/// CircleCI: the reusable commands each job runs (see [`OtherCi::job_commands`]).
+fn circle_job_commands(root: &Node) -> Vec<(String, Vec<String>)> {
+    // name -> (definition path, the orb it belongs to, its steps)
+    let mut commands: Vec<(String, String, Option<&str>, Option<&Node>)> = Vec::new();
+    let mut jobs: Vec<(String, Option<&str>, Option<&Node>)> = Vec::new();
+    for (k, v) in root.get("commands").map_or(&[][..], Node::entries) {
+        if let Some(name) = k.as_str() {
+            commands.push((
+                name.to_string(),
+                format!("commands.{name}"),
+                None,
+                get_merged(v, "steps"),
+            ));
+        }
+    }
+    for (k, v) in root.get("jobs").map_or(&[][..], Node::entries) {
+        if let Some(name) = k.as_str() {
+            jobs.push((name.to_string(), None, get_merged(v, "steps")));
+        }
+    }
+    // Inline orbs: their commands run as `orb/command` from outside, by bare name inside.
+    for (ok, ov) in root.get("orbs").map_or(&[][..], Node::entries) {
+        let Some(orb) = ok.as_str().filter(|_| ov.is_map()) else {
+            continue;
+        };
+        for (k, v) in ov.get("commands").map_or(&[][..], Node::entries) {
+            if let Some(name) = k.as_str() {
+                commands.push((
+                    format!("{orb}/{name}"),
+                    format!("orbs.{orb}.commands.{name}"),
+                    Some(orb),
+                    get_merged(v, "steps"),
+                ));
+            }
+        }
+        for (k, v) in ov.get("jobs").map_or(&[][..], Node::entries) {
+            if let Some(name) = k.as_str() {
+                jobs.push((format!("{orb}/{name}"), Some(orb), get_merged(v, "steps")));
+            }
+        }
+    }
+    if commands.is_empty() {
+        return Vec::new();
+    }
+    let find = |name: &str, orb: Option<&str>| {
+        orb.and_then(|o| commands.iter().position(|c| c.0 == format!("{o}/{name}")))
+            .or_else(|| commands.iter().position(|c| c.0 == name))
+    };
+    let mut out = Vec::new();
+    for (job, orb, steps) in jobs {
+        let Some(steps) = steps else { continue };
+        // Breadth first over the commands the job reaches, each once.
+        let mut reached: Vec<usize> = Vec::new();
+        let mut queue: Vec<(String, Option<&str>)> = Vec::new();
+        let mut names = Vec::new();
+        invoked(steps, &mut names, 0);
+        queue.extend(names.into_iter().map(|n| (n, orb)));
+        let mut at = 0;
+        while at < queue.len() && reached.len() < MAX_COMMANDS_PER_JOB {
+            let (name, in_orb) = &queue[at];
+            at += 1;
+            let Some(i) = find(name, *in_orb) else {
+                continue;
+            };
+            if reached.contains(&i) {
+                continue;
+            }
+            reached.push(i);
+            if let Some(steps) = commands[i].3 {
+                let mut names = Vec::new();
+                invoked(steps, &mut names, 0);
+                let orb = commands[i].2;
+                queue.extend(names.into_iter().map(|n| (n, orb)));
+            }
+        }
+        if !reached.is_empty() {
+            out.push((
+                job,
+                reached.into_iter().map(|i| commands[i].1.clone()).collect(),
+            ));
+        }
+    }
+    out
 }
 
 /// One job entry of a CircleCI workflow.
@@ -485,9 +615,32 @@ impl OtherCi {
         }
         if platform == Platform::CircleCi {
             v.every_branch_jobs = circle_every_branch_jobs(&root);
+            v.job_commands = circle_job_commands(&root);
         }
         v.root = Some(root);
         v
+    }
+
+    /// CircleCI: the jobs that run the command whose definition holds `path` (a YAML
+    /// path such as `commands.publish.steps[0].run`); `None` when `path` is not in a
+    /// command.
+    pub fn command_callers(&self, path: &str) -> Option<Vec<&str>> {
+        let in_command = |c: &str| {
+            path.strip_prefix(c)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        };
+        let defined = path.starts_with("commands.")
+            || (path.starts_with("orbs.") && path.split('.').nth(2) == Some("commands"));
+        if !defined {
+            return None;
+        }
+        Some(
+            self.job_commands
+                .iter()
+                .filter(|(_, cmds)| cmds.iter().any(|c| in_command(c)))
+                .map(|(job, _)| job.as_str())
+                .collect(),
+        )
     }
 
     /// Whether Azure `path` lies in a stage, job or step kept off pull-request builds.

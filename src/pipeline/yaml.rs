@@ -3,12 +3,15 @@
 //!
 //! saphyr reports 0-based character columns and character indexes; its end markers are
 //! not trusted for quoted scalars, so token ends are recomputed from the source line.
-//! Anchors and aliases are resolved by saphyr (an alias's children keep the anchor's
-//! positions); `<<` merge keys stay literal keys, as GitHub Actions treats them, unless
-//! a front end resolves them with [`resolve_merge_keys`].
+//! Anchors and aliases are resolved (an alias of a scalar is that scalar, position
+//! included; an alias's children keep the anchor's positions); a node's properties
+//! (`&anchor`, `!tag`) are not part of its text or position; `<<` merge keys stay
+//! literal keys, as GitHub Actions treats them, unless a front end resolves them with
+//! [`resolve_merge_keys`].
 
 use crate::finding::Span;
 use saphyr::{MarkedYaml, Scalar, YamlData};
+use std::collections::HashMap;
 
 /// How a scalar was written in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -446,7 +449,7 @@ pub fn parse_last_key_wins(src: &Source<'_>) -> Result<Option<Node>, String> {
 }
 
 fn load(src: &Source<'_>, duplicates: bool) -> Result<Option<Node>, String> {
-    check_bounds(src.text)?;
+    let aliases = alias_targets(src.text)?;
     let at = |e: &saphyr::ScanError| {
         let m = e.marker();
         format!("{}:{}: {}", m.line(), m.col() + 1, e.info())
@@ -460,7 +463,7 @@ fn load(src: &Source<'_>, duplicates: bool) -> Result<Option<Node>, String> {
         return Err(at(e));
     }
     let docs = loader.into_documents();
-    Ok(docs.first().map(|first| convert(first, src)))
+    Ok(docs.first().map(|first| convert(first, src, &aliases)))
 }
 
 /// Moves a mapping key that the loader kept from an earlier duplicate to its last
@@ -607,6 +610,34 @@ pub fn check_bounds(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Where each alias of a scalar points: the alias's start index to the anchored
+/// scalar's span (saphyr's loader gives the copy the alias's own span, so its text
+/// would read `*name`). Runs the bounds check of [`check_bounds`] on the way.
+fn alias_targets(text: &str) -> Result<HashMap<usize, (usize, usize)>, String> {
+    use saphyr_parser::Event;
+    let mut bounds = Bounds::default();
+    let mut scalars: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut out = HashMap::new();
+    for ev in saphyr_parser::Parser::new_from_str(text) {
+        let Ok((ev, span)) = ev else {
+            break;
+        };
+        bounds.on_event(&ev, &span)?;
+        match ev {
+            Event::Scalar(_, _, anchor, _) if anchor > 0 => {
+                scalars.insert(anchor, (span.start.index(), span.end.index()));
+            }
+            Event::Alias(id) => {
+                if let Some(&at) = scalars.get(&id) {
+                    out.insert(span.start.index(), at);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 fn style_at(src: &Source<'_>, index: usize) -> Style {
     style_of_byte(src, src.byte_of(index))
 }
@@ -629,14 +660,73 @@ pub(super) fn scalar_node(
     index: usize,
     end_index: usize,
 ) -> Node {
+    let (index, block) = content_start(src, index, Some(end_index));
     let mut node = bare_node(src, index, end_index);
     if let Some(s) = scalar {
         let (line, col) = (node.line, node.col);
         let byte = src.byte_at(line, col);
-        node.style = style_of_byte(src, byte);
+        node.style = if block {
+            Style::Block
+        } else {
+            style_of_byte(src, byte)
+        };
         node.value = scalar_value(s, src, (byte, end_index), &mut node.style, (line, col));
     }
     node
+}
+
+/// Where a node's content starts when saphyr's span starts at its properties (`&a`,
+/// `!tag`, `!<uri>`): past them and the blanks, comments and line breaks after them,
+/// so that `x: &n 3` reads `3` and `!Ref x` points at `x`. A block scalar's header
+/// (`&a |`) is skipped too: its content starts on the next line, where a block scalar
+/// without properties starts (the `bool` says one was skipped). Content is never
+/// looked for at or past `end` (a scalar's end; `None` for a collection, which always
+/// has content): an empty node with properties stays where they are.
+pub(super) fn content_start(src: &Source<'_>, index: usize, end: Option<usize>) -> (usize, bool) {
+    let bytes = src.text.as_bytes();
+    let start = src.byte_of(index);
+    if !matches!(bytes.get(start), Some(b'&' | b'!')) {
+        return (index, false);
+    }
+    let token_end = |mut b: usize| {
+        while bytes
+            .get(b)
+            .is_some_and(|c| !c.is_ascii_whitespace() && !b",[]{}".contains(c))
+        {
+            b += 1;
+        }
+        b
+    };
+    let blanks = |mut b: usize| {
+        loop {
+            match bytes.get(b) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => b += 1,
+                Some(b'#') => b = memchr::memchr(b'\n', &bytes[b..]).map_or(bytes.len(), |p| b + p),
+                _ => return b,
+            }
+        }
+    };
+    let mut b = start;
+    while let Some(&c @ (b'&' | b'!')) = bytes.get(b) {
+        b = if c == b'!' && bytes.get(b + 1) == Some(&b'<') {
+            memchr::memchr(b'>', &bytes[b..]).map_or(bytes.len(), |p| b + p + 1)
+        } else {
+            token_end(b)
+        };
+        b = blanks(b);
+    }
+    let block = matches!(bytes.get(b), Some(b'|' | b'>'))
+        && src.line_col_of_byte(b).0 == src.line_col_of_byte(start).0;
+    if block {
+        let eol = memchr::memchr(b'\n', &bytes[b..]).map_or(bytes.len(), |p| b + p);
+        b = blanks(eol);
+    }
+    let (line, col) = src.line_col_of_byte(b.min(bytes.len()));
+    let at = src.line_chars[line - 1] + col;
+    match end {
+        Some(e) if at >= e => (index, false),
+        _ => (at, block),
+    }
 }
 
 /// A null node between character indexes `index..end_index`, styled as a collection
@@ -655,17 +745,20 @@ pub(super) fn bare_node(src: &Source<'_>, index: usize, end_index: usize) -> Nod
     }
 }
 
-fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
+/// Converts the loader's node; `aliases` (from [`alias_targets`]) sends an alias of a
+/// scalar to the anchored scalar, its value and position.
+fn convert(m: &MarkedYaml<'_>, src: &Source<'_>, aliases: &HashMap<usize, (usize, usize)>) -> Node {
     let index = m.span.start.index();
     let end_index = m.span.end.index();
-    let mut node = bare_node(src, index, end_index);
+    let (index, end_index) = aliases.get(&index).copied().unwrap_or((index, end_index));
+    let mut node = bare_node(src, content_start(src, index, None).0, end_index);
     match &m.data {
         YamlData::Mapping(map) => {
             let mut moved = false;
             let mut entries: Vec<(Node, Node)> = map
                 .iter()
                 .map(|(k, v)| {
-                    let (mut k, v) = (convert(k, src), convert(v, src));
+                    let (mut k, v) = (convert(k, src, aliases), convert(v, src, aliases));
                     moved |= relocate_duplicate_key(&mut k, &v, src);
                     (k, v)
                 })
@@ -678,11 +771,20 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
             node.value = Value::Map(entries);
         }
         YamlData::Sequence(seq) => {
-            node.value = Value::Seq(seq.iter().map(|v| convert(v, src)).collect());
+            node.value = Value::Seq(seq.iter().map(|v| convert(v, src, aliases)).collect());
         }
         YamlData::Tagged(tag, inner) => {
-            let mut n = convert(inner, src);
-            n.index = index.min(n.index);
+            // A tagged scalar's inner node has no position of its own: it takes the
+            // tagged node's (a collection keeps its own, as its start marker is set).
+            let mut n = match &inner.data {
+                YamlData::Value(s) => scalar_node(src, Some(s.clone()), index, end_index),
+                YamlData::BadValue => scalar_node(src, None, index, end_index),
+                _ => {
+                    let mut n = convert(inner, src, aliases);
+                    n.index = node.index.min(n.index);
+                    n
+                }
+            };
             if tag.handle == "!" && !tag.suffix.is_empty() {
                 n.tag = Some(tag.suffix.as_str().into());
             }
@@ -693,7 +795,8 @@ fn convert(m: &MarkedYaml<'_>, src: &Source<'_>) -> Node {
             node.style = style_at(src, index);
             node.value = Value::Str(s.to_string());
         }
-        YamlData::Alias(_) | YamlData::BadValue => {}
+        YamlData::BadValue => return scalar_node(src, None, index, end_index),
+        YamlData::Alias(_) => {}
     }
     node
 }
@@ -778,52 +881,83 @@ pub fn mark_foreign(node: &mut Node) {
     }
 }
 
-/// Resolves YAML merge keys (`<<: *base`, `<<: [*a, *b]`) below `node`: the merged
-/// mappings' entries are added where the mapping does not set the key itself (the
-/// mapping's own keys win, then earlier merged mappings), and keep the positions of
-/// their definition, so a finding about an inherited value lands where it is written.
-/// GitLab CI merges keys; GitHub Actions does not, so its front end leaves them alone.
+/// Resolves YAML merge keys (`<<: *base`, `<<: [*a, *b]`) below `node` as GitLab's YAML
+/// reader (Ruby's Psych) does: the entries are read in order, and a merge sets each
+/// key of the merged mapping, so it overrides the keys written before it and is
+/// overridden by those written after it; of a list of mappings the earlier wins; a
+/// merged mapping's own merges are resolved first; a `<<` whose value is not a
+/// mapping (or a list of mappings) stays a plain key. Merged entries keep the
+/// positions of their definition, so a finding about an inherited value lands where
+/// it is written. GitHub Actions does not merge keys, so its front end leaves them.
 pub fn resolve_merge_keys(node: &mut Node) {
-    // An explicit stack: nesting depth comes from the scanned file.
-    let mut stack: Vec<&mut Node> = vec![node];
-    while let Some(n) = stack.pop() {
-        match &mut n.value {
-            Value::Map(entries) => {
-                if entries.iter().any(|(k, _)| k.as_str() == Some("<<")) {
-                    let mut own: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
-                    let mut merged: Vec<(Node, Node)> = Vec::new();
-                    for (k, v) in entries.drain(..) {
-                        if k.as_str() == Some("<<") {
-                            let sources: Vec<Node> = match v.value {
-                                Value::Seq(items) => items,
-                                Value::Map(_) => vec![v],
-                                _ => Vec::new(),
-                            };
-                            for src in sources {
-                                if let Value::Map(m) = src.value {
-                                    merged.extend(m);
-                                }
-                            }
-                        } else {
-                            own.push((k, v));
-                        }
-                    }
-                    for (k, v) in merged {
-                        let key = k.as_str().map(str::to_string);
-                        let present = own
-                            .iter()
-                            .any(|(ok, _)| key.is_some() && ok.as_str() == key.as_deref());
-                        if !present {
-                            own.push((k, v));
-                        }
-                    }
-                    *entries = own;
-                }
-                stack.extend(entries.iter_mut().map(|(_, v)| v));
+    merge_below(node, 0);
+}
+
+fn merge_below(node: &mut Node, depth: usize) {
+    // The parser bounds nesting (aliases included); the guard only makes the
+    // recursion's bound visible here.
+    if depth > MAX_DEPTH + 1 {
+        return;
+    }
+    match &mut node.value {
+        Value::Map(entries) => {
+            for (_, v) in entries.iter_mut() {
+                merge_below(v, depth + 1);
             }
-            Value::Seq(items) => stack.extend(items.iter_mut()),
-            Value::Str(_) | Value::Null => {}
+            if entries.iter().any(|(k, _)| is_merge_key(k)) {
+                let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+                for (k, v) in entries.drain(..) {
+                    if !is_merge_key(&k) {
+                        set_entry(&mut out, k, v);
+                        continue;
+                    }
+                    let sources = match &v.value {
+                        Value::Map(_) => vec![v],
+                        Value::Seq(items) if items.iter().all(Node::is_map) => {
+                            let Value::Seq(items) = v.value else {
+                                unreachable!()
+                            };
+                            items
+                        }
+                        _ => {
+                            set_entry(&mut out, k, v);
+                            continue;
+                        }
+                    };
+                    // Of several mappings, the earlier wins: set the later ones first.
+                    for src in sources.into_iter().rev() {
+                        if let Value::Map(m) = src.value {
+                            for (mk, mv) in m {
+                                set_entry(&mut out, mk, mv);
+                            }
+                        }
+                    }
+                }
+                *entries = out;
+            }
         }
+        Value::Seq(items) => {
+            for i in items {
+                merge_below(i, depth + 1);
+            }
+        }
+        Value::Str(_) | Value::Null => {}
+    }
+}
+
+fn is_merge_key(k: &Node) -> bool {
+    k.as_str() == Some("<<")
+}
+
+/// Sets `k` to `v` in `entries`: in place when the key is there (the new key node, so
+/// its position is the one that takes effect), else at the end.
+fn set_entry(entries: &mut Vec<(Node, Node)>, k: Node, v: Node) {
+    match entries
+        .iter_mut()
+        .find(|(ek, _)| ek.as_str().is_some() && ek.as_str() == k.as_str())
+    {
+        Some(slot) => *slot = (k, v),
+        None => entries.push((k, v)),
     }
 }
 
@@ -921,6 +1055,78 @@ mod tests {
         let c = n.get("c").unwrap();
         assert_eq!(c.get("x").unwrap().as_str(), Some("1"));
         assert_eq!(c.get("y").unwrap().line, 2);
+    }
+
+    /// Both readers: the one-pass builder and saphyr's loader (last key wins).
+    fn both(text: &str) -> [Node; 2] {
+        let src = Source::new(text);
+        [
+            parse_indexed(&src).unwrap().unwrap(),
+            parse_last_key_wins(&src).unwrap().unwrap(),
+        ]
+    }
+
+    #[test]
+    fn anchors_and_tags_do_not_change_a_scalar_or_move_it() {
+        let text = "x: &n 3\ny: *n\nb: &t true\nc: *t\nq: &s \"v\"\nr: *s\nblk: &k |\n  line\nv: !Ref Bucket\nw: &g !Sub \"arn:${X}\"\nz: *g\nd: &d # c\n  later\ne: &e\nf: 1\n";
+        for n in both(text) {
+            let at = |k: &str| {
+                let v = n.get(k).unwrap();
+                (v.as_str().map(str::to_string), v.line, v.col, v.style)
+            };
+            // An alias is the anchored scalar: its value and where it is written.
+            assert_eq!(at("x"), (Some("3".into()), 1, 6, Style::Plain));
+            assert_eq!(at("y"), at("x"));
+            assert_eq!(at("b"), (Some("true".into()), 3, 6, Style::Plain));
+            assert_eq!(at("c"), at("b"));
+            assert_eq!(at("q"), (Some("v".into()), 5, 6, Style::DoubleQuoted));
+            assert_eq!(at("r"), at("q"));
+            assert_eq!(at("blk"), (Some("line\n".into()), 8, 2, Style::Block));
+            // A scalar with a custom tag is where it is written (it was at 1:1).
+            assert_eq!(at("v"), (Some("Bucket".into()), 9, 8, Style::Plain));
+            assert_eq!(n.get("v").unwrap().tag.as_deref(), Some("Ref"));
+            assert_eq!(
+                at("w"),
+                (Some("arn:${X}".into()), 10, 11, Style::DoubleQuoted)
+            );
+            assert_eq!(at("z"), at("w"));
+            assert_eq!(n.get("z").unwrap().tag.as_deref(), Some("Sub"));
+            assert_eq!(at("d"), (Some("later".into()), 13, 2, Style::Plain));
+            assert!(n.get("e").unwrap().is_null());
+            assert_eq!(at("f"), (Some("1".into()), 15, 3, Style::Plain));
+        }
+        let src = Source::new("a: !Ref   Bucket\n");
+        let n = parse_indexed(&src).unwrap().unwrap();
+        let s = src.node_span(n.get("a").unwrap());
+        assert_eq!((s.start_line, s.start_column, s.end_column), (1, 11, 17));
+    }
+
+    #[test]
+    fn merge_keys_merge_as_gitlab_reads_them() {
+        let text = ".a: &a\n  image: a\n  variables: {A: 1}\n.b: &b\n  <<: *a\n  image: b\n.c: &c\n  image: c\n  tags: [c]\nbefore:\n  image: own\n  <<: *b\nafter:\n  <<: *b\n  image: own\nlist:\n  <<: [*c, *b]\nlit:\n  <<: [x]\n";
+        let mut n = parse(text).unwrap().unwrap();
+        resolve_merge_keys(&mut n);
+        let get = |job: &str, key: &str| n.get(job).unwrap().get(key).map(|v| (v.as_str(), v.line));
+        // A merge overrides what is written before it, not what comes after (Psych).
+        assert_eq!(get("before", "image"), Some((Some("b"), 6)));
+        assert_eq!(get("after", "image"), Some((Some("own"), 15)));
+        // A merged mapping's own merge comes with it.
+        assert!(get("before", "<<").is_none());
+        assert_eq!(
+            n.get("before")
+                .unwrap()
+                .get("variables")
+                .unwrap()
+                .get("A")
+                .unwrap()
+                .line,
+            3
+        );
+        // Of a list, the earlier mapping wins; every one contributes.
+        assert_eq!(get("list", "image"), Some((Some("c"), 8)));
+        assert!(get("list", "tags").is_some() && get("list", "variables").is_some());
+        // Not mappings: a plain key, as Psych keeps it.
+        assert!(get("lit", "<<").is_some());
     }
 
     #[test]

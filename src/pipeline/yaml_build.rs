@@ -81,10 +81,12 @@ struct Frame<'i> {
 }
 
 /// An anchored node, kept for its aliases.
-enum Anchored<'i> {
-    /// A scalar (`None`: one saphyr could not resolve under its tag).
-    Scalar(Option<Scalar<'i>>),
-    /// A collection, or a scalar with a local tag, and whether it carries a non-core tag.
+enum Anchored {
+    /// A scalar, and its identity as a mapping key (`None`: it cannot be one). Its
+    /// aliases are copies of it, value and position: `y: *n` after `x: &n 3` is the
+    /// `3` written on `x`'s line.
+    Scalar(Node, Option<KeyId>),
+    /// A collection, and whether it carries a non-core tag.
     Tree(Node, bool),
 }
 
@@ -96,7 +98,7 @@ struct Builder<'s, 'i> {
     items: Vec<Node>,
     entries: Vec<(Node, Node)>,
     keys: Vec<KeyId>,
-    anchors: HashMap<usize, (Anchored<'i>, u64)>,
+    anchors: HashMap<usize, (Anchored, u64)>,
     /// Largest anchor id seen, and the first id of the current document: saphyr's
     /// loader forgets anchors between documents.
     max_anchor: usize,
@@ -205,17 +207,18 @@ impl<'i> Builder<'_, 'i> {
             Event::Scalar(v, style, anchor, tag)
                 if tag.as_ref().is_some_and(|t| !t.is_yaml_core_schema()) =>
             {
-                // saphyr wraps a scalar with a local tag around an inner scalar that has
-                // no position of its own: the node sits at the start of the file.
+                // The scalar as written, its tag's name kept (saphyr's loader wraps it
+                // in a tagged node whose span it takes).
                 self.note_anchor(anchor);
                 let inner = Scalar::parse_from_cow_and_metadata(v, style, None);
-                let mut node = yaml::scalar_node(self.src, inner, 0, 0);
+                let (start, end) = (span.start.index(), span.end.index());
+                let mut node = yaml::scalar_node(self.src, inner, start, end);
                 if let Some(t) = tag.filter(|t| t.handle == "!" && !t.suffix.is_empty()) {
                     node.tag = Some(t.suffix.as_str().into());
                 }
                 if anchor > 0 {
                     self.anchors
-                        .insert(anchor, (Anchored::Tree(node.clone(), true), 1));
+                        .insert(anchor, (Anchored::Scalar(node.clone(), None), 1));
                 }
                 self.insert(node, None, 1, span.start)
             }
@@ -224,11 +227,11 @@ impl<'i> Builder<'_, 'i> {
                 let scalar = Scalar::parse_from_cow_and_metadata(v, style, tag.as_ref());
                 let (start, end) = (span.start.index(), span.end.index());
                 let key = scalar.as_ref().map(KeyId::of);
+                let node = yaml::scalar_node(self.src, scalar, start, end);
                 if anchor > 0 {
                     self.anchors
-                        .insert(anchor, (Anchored::Scalar(scalar.clone()), 1));
+                        .insert(anchor, (Anchored::Scalar(node.clone(), key), 1));
                 }
-                let node = yaml::scalar_node(self.src, scalar, start, end);
                 self.insert(node, key, 1, span.start)
             }
             Event::Alias(id) => {
@@ -247,10 +250,7 @@ impl<'i> Builder<'_, 'i> {
                 }
                 self.budget -= count;
                 let (node, key) = match anchored {
-                    Anchored::Scalar(s) => (
-                        yaml::scalar_node(self.src, s.clone(), start, end),
-                        s.as_ref().map(KeyId::of),
-                    ),
+                    Anchored::Scalar(n, key) => (n.clone(), *key),
                     Anchored::Tree(n, tagged) => {
                         let mut n = n.clone();
                         if *tagged {
@@ -327,7 +327,7 @@ impl<'i> Builder<'_, 'i> {
 
     fn open(&mut self, is_map: bool, anchor: usize, tag: Option<Cow<'i, Tag>>, start: Marker) {
         self.note_anchor(anchor);
-        let index = start.index();
+        let (index, _) = yaml::content_start(self.src, start.index(), None);
         self.stack.push(Frame {
             node: yaml::bare_node(self.src, index, index),
             is_map,
@@ -489,6 +489,12 @@ mod tests {
             "x: &a [1, 2]\ny: &a [3]\nz: *a\n",
             "a: !tag\nb: !Ref x\nc: &t !x 5\nd: *t\ne: !e \"q\"\n",
             "!k key: 1\n",
+            "x: &n 3\ny: *n\nb: &t true\nc: *t\nf: &f 1.5\ng: *f\n",
+            "a: &x |\n  l1\n  l2\nb: *x\nc: &e\nd: !t\ne: &m\n  k: v\n",
+            "f: !!str &v 5\ng: [!t a, &q b, *q]\nh: !<tag:x> s\ni: &b >- # c\n  folded\n",
+            "--- !tag\na: 1\n",
+            "!top\na: !x 1\nb: &y !x 2\nc: *y\nd: !r [j, k]\n",
+            "a: &p # c\n  !t\n  v\nb: *p\n",
         ];
         for text in cases {
             if let Some(d) = differs(text) {
