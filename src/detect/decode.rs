@@ -415,6 +415,11 @@ fn is_text(bytes: &[u8]) -> bool {
 /// the alphabet the run uses. Rejects a run whose first bytes are not text before
 /// decoding the rest: most base64-looking runs (hashes, fonts, identifiers) are not.
 fn decode_base64(body: &[u8]) -> Option<(Encoding, Vec<u8>)> {
+    // The first bytes decode alike in both alphabets (every byte of `body` is in one):
+    // most runs fail here, before the alphabet is told and anything is allocated.
+    if !probe_is_text(body) {
+        return None;
+    }
     let std_chars = body.iter().any(|b| matches!(b, b'+' | b'/'));
     let url_chars = body.iter().any(|b| matches!(b, b'-' | b'_'));
     let (enc, engine) = match (std_chars, url_chars) {
@@ -427,10 +432,6 @@ fn decode_base64(body: &[u8]) -> Option<(Encoding, Vec<u8>)> {
     if !body.iter().any(|b| !b.is_ascii_alphabetic()) && body.len() < 64 {
         return None;
     }
-    let probe = engine.decode(&body[..16]).ok()?;
-    if !is_text(&probe) {
-        return None;
-    }
     let usable = body.len() - body.len() % 4;
     let body = if body.len() % 4 == 1 {
         &body[..usable]
@@ -440,6 +441,40 @@ fn decode_base64(body: &[u8]) -> Option<(Encoding, Vec<u8>)> {
     let bytes = engine.decode(body).ok()?;
     is_text(&bytes).then_some((enc, bytes))
 }
+
+/// Whether the 12 bytes the first 16 characters of `body` (base64 or base64url, at
+/// least 16 characters) decode to are text, decoded three at a time and rejected at the
+/// first bytes that are not (a digest or an identifier usually fails in the first three).
+fn probe_is_text(body: &[u8]) -> bool {
+    body[..16].chunks_exact(4).all(|q| {
+        let v = |i: usize| u32::from(B64_VALUES[usize::from(q[i])]);
+        let n = (v(0) << 18) | (v(1) << 12) | (v(2) << 6) | v(3);
+        let three = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        is_text(&three)
+    })
+}
+
+/// The 6-bit value of each base64 and base64url character (`+` and `-` are 62, `/` and
+/// `_` are 63); 0 for other bytes, which never reach a decoder.
+static B64_VALUES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'-' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'_' as usize] = 63;
+    t
+};
 
 static LENIENT_STANDARD: std::sync::LazyLock<GeneralPurpose> = std::sync::LazyLock::new(|| {
     GeneralPurpose::new(
@@ -468,10 +503,12 @@ fn hex_value(b: u8) -> u8 {
 }
 
 fn decode_hex(body: &[u8]) -> Option<Vec<u8>> {
-    let bytes: Vec<u8> = body
-        .chunks_exact(2)
-        .map(|p| (hex_value(p[0]) << 4) | hex_value(p[1]))
-        .collect();
+    let byte = |p: &[u8]| (hex_value(p[0]) << 4) | hex_value(p[1]);
+    // Most hex runs are digests: the first bytes already say they are not text.
+    if !body[..16].chunks_exact(2).all(|p| is_text(&[byte(p)])) {
+        return None;
+    }
+    let bytes: Vec<u8> = body.chunks_exact(2).map(byte).collect();
     is_text(&bytes).then_some(bytes)
 }
 
@@ -583,6 +620,61 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(&code.as_bytes()[found[0].start..found[0].end], v.as_bytes());
         assert_eq!(decode_layers(code.as_bytes(), false).len(), 2);
+    }
+
+    #[test]
+    fn the_probe_judges_the_first_bytes_as_the_decoder_does() {
+        use base64::engine::general_purpose::URL_SAFE;
+        let std_alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut x: u32 = 99;
+        let mut next = |m: usize| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 16) as usize % m
+        };
+        let (mut texts, mut others) = (0, 0);
+        for round in 0..40_000 {
+            let url = round % 2 == 1;
+            let body: Vec<u8> = if round % 4 < 2 {
+                // Base64 of 12 bytes, mostly text, sometimes one control or high byte.
+                let plain: Vec<u8> = (0..12)
+                    .map(|_| match next(40) {
+                        0 => next(256) as u8,
+                        _ => 0x20 + next(95) as u8,
+                    })
+                    .collect();
+                let engine = if url { &URL_SAFE } else { &STANDARD };
+                engine.encode(plain).into_bytes()
+            } else {
+                (0..16)
+                    .map(|_| {
+                        let c = std_alphabet[next(64)];
+                        match (url, c) {
+                            (true, b'+') => b'-',
+                            (true, b'/') => b'_',
+                            _ => c,
+                        }
+                    })
+                    .collect()
+            };
+            let engine = if url {
+                &*LENIENT_URL_SAFE
+            } else {
+                &*LENIENT_STANDARD
+            };
+            let want = is_text(&engine.decode(&body).expect("valid base64"));
+            assert_eq!(
+                probe_is_text(&body),
+                want,
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+            if want {
+                texts += 1;
+            } else {
+                others += 1;
+            }
+        }
+        assert!(texts > 1000 && others > 1000, "{texts} {others}");
     }
 
     #[test]

@@ -197,15 +197,13 @@ impl Rule {
     /// can trigger). `None` only for an invalid pattern, which validation rejects:
     /// built-in rules in tests, user rules by [`Rule::compile_now`] at load time.
     pub fn regex(&self) -> Option<&CompiledRegex> {
-        self.regex
-            .get_or_init(|| compile(&self.spec.regex, &self.spec.keywords).ok())
-            .as_ref()
+        self.regex.get_or_init(|| compile(&self.spec).ok()).as_ref()
     }
 
     /// Compiles the regex now, returning a clear error for a bad pattern.
     pub fn compile_now(&self) -> Result<(), String> {
-        let compiled = compile(&self.spec.regex, &self.spec.keywords)
-            .map_err(|e| format!("rule `{}`: bad regex: {e}", self.spec.id))?;
+        let compiled =
+            compile(&self.spec).map_err(|e| format!("rule `{}`: bad regex: {e}", self.spec.id))?;
         let _ = self.regex.set(Some(compiled));
         Ok(())
     }
@@ -215,7 +213,8 @@ impl Rule {
 /// work a user rule (or an imported gitleaks rule) can ask for at compile time.
 pub const MAX_REGEX_LEN: usize = 4096;
 
-fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> {
+fn compile(spec: &RuleSpec) -> Result<CompiledRegex, String> {
+    let pattern = &spec.regex;
     if pattern.len() > MAX_REGEX_LEN {
         return Err(format!(
             "regex is {} bytes long; at most {MAX_REGEX_LEN} are accepted",
@@ -230,7 +229,7 @@ fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> 
         .build()
         .parse(pattern)
         .map_err(|e| e.to_string())?;
-    let anchored_at_keyword = leading::starts_with_a_keyword(&hir, keywords);
+    let anchored_at_keyword = leading::starts_with_a_keyword(&hir, &spec.keywords);
     let regex = Regex::builder()
         .configure(
             Regex::config()
@@ -238,8 +237,11 @@ fn compile(pattern: &str, keywords: &[String]) -> Result<CompiledRegex, String> 
                 .nfa_size_limit(Some(32 * 1024 * 1024))
                 .dfa_size_limit(Some(8 * 1024 * 1024))
                 // Anchored searches never use a literal prefilter, and building one is
-                // a third of the compile time (one-file pre-commit runs pay it).
-                .auto_prefilter(!anchored_at_keyword),
+                // a third of the compile time (one-file pre-commit runs pay it). A
+                // whole-file rule searches whole files unanchored: without a prefilter
+                // that is a lazy-DFA step per byte (`netrc-password`'s `\bmachine` cost
+                // more than every other rule together on real sources).
+                .auto_prefilter(!anchored_at_keyword || spec.whole_file),
         )
         .build_from_hir(&hir)
         .map_err(|e| e.to_string())?;
