@@ -240,6 +240,14 @@ enum FingerprintState {
         key: String,
         value: std::sync::OnceLock<String>,
     },
+    /// [`fingerprint`] of rule, path and another finding's fingerprint (a group named
+    /// by its first member).
+    Derived {
+        rule_id: String,
+        path: String,
+        from: Box<Fingerprint>,
+        value: std::sync::OnceLock<String>,
+    },
 }
 
 impl Fingerprint {
@@ -258,6 +266,16 @@ impl Fingerprint {
         })
     }
 
+    /// [`fingerprint`] of rule, path and `from`'s value, when first used.
+    pub fn derived(rule_id: &str, path: &str, from: &Fingerprint) -> Self {
+        Fingerprint(FingerprintState::Derived {
+            rule_id: rule_id.to_string(),
+            path: path.to_string(),
+            from: Box::new(from.clone()),
+            value: std::sync::OnceLock::new(),
+        })
+    }
+
     /// The fingerprint (computed now if it was pending).
     pub fn get(&self) -> &str {
         match &self.0 {
@@ -268,12 +286,23 @@ impl Fingerprint {
                 key,
                 value,
             } => value.get_or_init(|| secret_fingerprint(rule_id, path, key)),
+            FingerprintState::Derived {
+                rule_id,
+                path,
+                from,
+                value,
+            } => value.get_or_init(|| fingerprint(rule_id, path, from.get())),
         }
     }
 
     /// Whether [`Fingerprint::get`] would have to compute it.
     pub fn is_pending(&self) -> bool {
-        matches!(&self.0, FingerprintState::Secret { value, .. } if value.get().is_none())
+        match &self.0 {
+            FingerprintState::Ready(_) => false,
+            FingerprintState::Secret { value, .. } | FingerprintState::Derived { value, .. } => {
+                value.get().is_none()
+            }
+        }
     }
 
     /// A cheap identity, one-to-one with the fingerprint within one rule and path (for
@@ -282,6 +311,10 @@ impl Fingerprint {
         match &self.0 {
             FingerprintState::Ready(v) => (0, v),
             FingerprintState::Secret { key, .. } => (1, key),
+            FingerprintState::Derived { from, .. } => {
+                let (tag, id) = from.identity();
+                (tag.saturating_add(2), id)
+            }
         }
     }
 }
@@ -699,6 +732,9 @@ mod tests {
             serde_json::to_string(&copy).expect("json"),
             format!("\"{}\"", f.get())
         );
+        let group = Fingerprint::derived("g", "a.txt", &copy);
+        assert!(group.is_pending());
+        assert_eq!(group.get(), fingerprint("g", "a.txt", f.get()));
         let ready = Fingerprint::ready("abc".to_string());
         assert!(!ready.is_pending());
         assert_eq!((ready.get(), ready.identity()), ("abc", (0, "abc")));

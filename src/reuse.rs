@@ -8,7 +8,6 @@
 use crate::audit::AuditDoc;
 use crate::finding::{
     Confidence, Finding, FindingBuilder, FindingKind, Fingerprint, RelatedLocation, Severity,
-    fingerprint,
 };
 use crate::pipeline::catalog::environment_of;
 use sha2::{Digest, Sha256};
@@ -180,7 +179,8 @@ fn reuse_finding(group: &[&Finding]) -> Option<Finding> {
         .location(&first.path, first.span)
         .snippet(first.snippet.clone())
         .remediation(DOC.remediation)
-        .fingerprint_key(first.fingerprint.get().to_string());
+        // Replaced below; the group's fingerprint derives from its first member's.
+        .fingerprint_key(String::new());
     if let Some(l) = first.lifetime {
         b = b.lifetime(l);
     }
@@ -201,11 +201,7 @@ fn reuse_finding(group: &[&Finding]) -> Option<Finding> {
         })
         .collect();
     // The fingerprint names the group by its first member, which is stable.
-    f.fingerprint = Fingerprint::ready(fingerprint(
-        SECRET_REUSE,
-        &first.path,
-        first.fingerprint.get(),
-    ));
+    f.fingerprint = Fingerprint::derived(SECRET_REUSE, &first.path, &first.fingerprint);
     Some(f)
 }
 
