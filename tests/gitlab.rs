@@ -383,6 +383,10 @@ fn merge_keys_and_anchored_rules_are_read_as_gitlab_reads_them() {
         format!(
             ".mr: &mr\n{mr}.base: &base\n  <<: *mr\n  image: alpine:3.20\ndeploy:\n  <<: *base\n  script:\n{secret}"
         ),
+        // A merge key written twice is two merges (the loader kept the last only).
+        format!(
+            ".mr: &mr\n{mr}.img: &img\n  image: alpine:3.20\ndeploy:\n  <<: *mr\n  <<: *img\n  script:\n{secret}"
+        ),
         // A list of rules reused through an anchor is flattened into the job's rules.
         format!(
             ".mr_rules: &mr_rules\n  - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\ndeploy:\n  rules:\n    - *mr_rules\n  script:\n{secret}"
