@@ -4,7 +4,21 @@
 
 mod common;
 
-use common::{found, inventory_json, json, rows, scan, write};
+use common::{Found, found, inventory_json, json, rows, scan, write};
+
+/// `secrets-on-untrusted-pipeline` alone on `root`, which must find something: the
+/// findings and the raw output.
+fn untrusted(root: &str) -> (Vec<Found>, String) {
+    let (code, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "secrets-on-untrusted-pipeline",
+        root,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    (found(&json(&out)), out)
+}
 
 #[test]
 fn every_platform_is_audited_by_file_name() {
@@ -105,19 +119,8 @@ fn secrets_reaching_pull_request_builds_are_found_on_every_platform() {
         "Jenkinsfile",
         &fx("jenkins/secrets-on-untrusted-pipeline/change-request.groovy"),
     );
-    let root = dir.path().to_str().expect("utf-8");
-    let (code, out, err) = scan(&[
-        "--format",
-        "json",
-        "--select",
-        "secrets-on-untrusted-pipeline",
-        root,
-    ]);
-    assert_eq!(code, 1, "{err}");
-    let mut got: Vec<(String, u64)> = found(&json(&out))
-        .into_iter()
-        .map(|f| (f.path, f.line))
-        .collect();
+    let (got, out) = untrusted(dir.path().to_str().expect("utf-8"));
+    let mut got: Vec<(String, u64)> = got.into_iter().map(|f| (f.path, f.line)).collect();
     got.sort();
     let want: Vec<(String, u64)> = [
         (".circleci/config.yml", 9),
@@ -237,18 +240,8 @@ fn secrets_read_in_circleci_commands_belong_to_the_jobs_that_run_them() {
     .collect();
     assert_eq!(uses, want, "{out}");
     // Both jobs run on every branch: each finding at the command line that reads it.
-    let (code, out, err) = scan(&[
-        "--format",
-        "json",
-        "--select",
-        "secrets-on-untrusted-pipeline",
-        root,
-    ]);
-    assert_eq!(code, 1, "{err}");
-    let mut got: Vec<(u64, String)> = found(&json(&out))
-        .into_iter()
-        .map(|f| (f.line, f.message))
-        .collect();
+    let (got, out) = untrusted(root);
+    let mut got: Vec<(u64, String)> = got.into_iter().map(|f| (f.line, f.message)).collect();
     got.sort();
     assert_eq!(got.len(), 3, "{out}");
     assert!(
