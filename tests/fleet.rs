@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{github_pat, json, tokenward, write};
+use common::{git, github_pat, json, tokenward, write};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -471,20 +471,6 @@ fn scan_json_carries_a_keyed_value_hash_only_with_a_fleet_key() {
     let (code, _, err) = scan("a", Some("too-short"));
     assert_eq!(code, Some(2));
     assert!(err.contains("TOKENWARD_FLEET_KEY is 9 bytes"), "{err}");
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let st = Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .expect("git");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
 }
 
 #[test]

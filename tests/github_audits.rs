@@ -4,26 +4,11 @@
 
 mod common;
 
-use common::{json, run, write};
+use common::{Found, run, scan_found, write};
 use std::path::Path;
 
-fn scan(root: &Path, extra: &[&str]) -> Vec<(String, u64, String)> {
-    let mut args = vec![root.to_str().expect("utf-8"), "-f", "json"];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run("scan", &args);
-    assert!(code == 0 || code == 1, "{err}");
-    json(&out)["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("id").to_string(),
-                f["span"]["start_line"].as_u64().expect("line"),
-                f["message"].as_str().expect("message").to_string(),
-            )
-        })
-        .collect()
+fn scan(root: &Path, extra: &[&str]) -> Vec<Found> {
+    scan_found(root.to_str().expect("utf-8"), extra)
 }
 
 const WF: &str = ".github/workflows/ci.yml";
@@ -39,8 +24,8 @@ fn zizmor_ignore_comments_suppress_the_matching_audit() {
     let found = scan(dir.path(), &["--no-config"]);
     let lines: Vec<u64> = found
         .iter()
-        .filter(|(r, _, _)| r == "unpinned-action")
-        .map(|(_, l, _)| *l)
+        .filter(|f| f.rule == "unpinned-action")
+        .map(|f| f.line)
         .collect();
     assert_eq!(lines, [8], "{found:?}");
 }
@@ -53,11 +38,11 @@ fn pin_policy_defaults_and_configuration() {
         WF,
         "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: my-org/setup@v2\n      - uses: someone/tool@v1\n      - uses: actions/cache@main\n",
     );
-    let unpinned = |found: &[(String, u64, String)]| -> Vec<u64> {
+    let unpinned = |found: &[Found]| -> Vec<u64> {
         let mut lines: Vec<u64> = found
             .iter()
-            .filter(|(r, _, _)| r == "unpinned-action")
-            .map(|(_, l, _)| *l)
+            .filter(|f| f.rule == "unpinned-action")
+            .map(|f| f.line)
             .collect();
         lines.sort_unstable();
         lines
@@ -91,9 +76,9 @@ fn id_token_fix_never_suggests_read() {
     let found = scan(dir.path(), &["--no-config"]);
     let msg = &found
         .iter()
-        .find(|(r, _, _)| r == "excessive-permissions")
+        .find(|f| f.rule == "excessive-permissions")
         .expect("finding")
-        .2;
+        .message;
     assert!(!msg.contains("id-token: read"), "{msg}");
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{json, run, scan, write};
+use common::{found, inventory_json, json, rows, run, scan, scan_found, write};
 
 const EXTENDS: &str = "\
 .base: &base
@@ -28,22 +28,15 @@ fn password_in_hidden_base_inherited_twice_is_one_finding_at_its_definition() {
     let root = dir.path().to_str().expect("utf-8");
     let (code, out, err) = scan(&["--format", "json", "--select", "hardcoded-credential", root]);
     assert_eq!(code, 1, "{err}");
-    let v = json(&out);
-    let f = v["findings"].as_array().expect("findings");
+    let f = found(&json(&out));
     assert_eq!(f.len(), 1, "{out}");
-    assert_eq!(f[0]["rule_id"], "hardcoded-credential");
-    assert_eq!(f[0]["span"]["start_line"], 3);
+    assert_eq!(f[0].rule, "hardcoded-credential");
+    assert_eq!(f[0].line, 3);
     assert!(!out.contains("Hq7vRt2kLm9Wx4pZ"), "secret printed whole");
     // With every rule on, the line still gives one finding (a secret rule or the audit).
     let (_, out, _) = scan(&["--format", "json", root]);
-    let v = json(&out);
-    let on_line: Vec<_> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["span"]["start_line"] == 3)
-        .collect();
-    assert_eq!(on_line.len(), 1, "{out}");
+    let on_line = found(&json(&out)).iter().filter(|f| f.line == 3).count();
+    assert_eq!(on_line, 1, "{out}");
 }
 
 #[test]
@@ -58,24 +51,15 @@ fn malformed_gitlab_file_is_one_error_and_the_others_are_audited() {
     let root = dir.path().to_str().expect("utf-8");
     let (code, out, err) = scan(&["--format", "json", root]);
     // The broken file is one `unparsable-ci-file` finding naming it, not a silent pass.
-    let v = json(&out);
-    let unparsable: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .expect("findings")
+    let f = found(&json(&out));
+    let unparsable: Vec<_> = f
         .iter()
-        .filter(|f| f["rule_id"] == "unparsable-ci-file")
+        .filter(|f| f.rule == "unparsable-ci-file")
         .collect();
     assert_eq!(unparsable.len(), 1, "{out}\n{err}");
-    assert_eq!(unparsable[0]["path"], ".gitlab-ci.yml", "{out}");
+    assert_eq!(unparsable[0].path, ".gitlab-ci.yml", "{out}");
     assert!(code == 1 || code == 2, "{code}");
-    assert!(
-        v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .any(|f| f["rule_id"] == "debug-tracing"),
-        "{out}"
-    );
+    assert!(f.iter().any(|f| f.rule == "debug-tracing"), "{out}");
 }
 
 #[test]
@@ -100,10 +84,9 @@ release:
 ",
     );
     let root = dir.path().to_str().expect("utf-8");
-    let (code, out, err) = run("inventory", &["--format", "json", root]);
-    assert_eq!(code, 0, "{err}");
-    let v = json(&out);
-    let auths = v["authentications"].as_array().expect("authentications");
+    let v = inventory_json(root, &[]);
+    let out = v.to_string();
+    let auths = rows(&v, "authentications");
     let has = |provider: &str, method: &str, job: &str, line: u64| {
         auths.iter().any(|a| {
             a["provider"] == provider
@@ -115,9 +98,7 @@ release:
     assert!(has("gcp", "static-key", "deploy", 5), "{out}");
     assert!(has("gitlab", "ci-job-token", "deploy", 6), "{out}");
     assert!(has("aws", "oidc", "release", 9), "{out}");
-    let secret = v["secrets"]
-        .as_array()
-        .expect("secrets")
+    let secret = rows(&v, "secrets")
         .iter()
         .find(|s| s["name"] == "GCP_SA_KEY")
         .expect("GCP_SA_KEY listed");
@@ -193,18 +174,9 @@ fn local_includes_are_audited_and_their_templates_extended() {
             .output()
             .expect("run");
         let out = String::from_utf8_lossy(&out.stdout).into_owned();
-        let v = json(&out);
-        let mut got: Vec<(String, String, u64)> = v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .map(|f| {
-                (
-                    f["rule_id"].as_str().unwrap_or("").to_string(),
-                    f["path"].as_str().unwrap_or("").to_string(),
-                    f["span"]["start_line"].as_u64().unwrap_or(0),
-                )
-            })
+        let mut got: Vec<(String, String, u64)> = found(&json(&out))
+            .into_iter()
+            .map(|f| (f.rule, f.path, f.line))
             .collect();
         // Findings come most severe first; compare in path order.
         got.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
@@ -293,10 +265,9 @@ deploy:
     let (code, out, err) = scan(&["--format", "json", "--select", "hardcoded-credential", root]);
     assert_eq!(code, 1, "{err}");
     assert!(!err.contains("duplicated key"), "{err}");
-    let v = json(&out);
-    let f = v["findings"].as_array().expect("findings");
+    let f = found(&json(&out));
     assert_eq!(f.len(), 1, "{out}");
-    assert_eq!(f[0]["span"]["start_line"], 11);
+    assert_eq!(f[0].line, 11);
     assert!(!out.contains("unparsable-ci-file"), "{out}");
 
     // The same repetition in a GitHub workflow is an error there, and stays one here.
@@ -321,11 +292,10 @@ fn the_old_unpinned_image_id_still_selects_and_suppresses() {
     let root = dir.path().to_str().expect("utf-8");
     let (code, out, err) = scan(&["--format", "json", "--select", "unpinned-image", root]);
     assert_eq!(code, 1, "{err}");
-    let v = json(&out);
-    let f = v["findings"].as_array().expect("findings");
+    let f = found(&json(&out));
     assert_eq!(f.len(), 1, "{out}");
-    assert_eq!(f[0]["rule_id"], "unpinned-images");
-    assert_eq!(f[0]["span"]["start_line"], 5);
+    assert_eq!(f[0].rule, "unpinned-images");
+    assert_eq!(f[0].line, 5);
     write(
         dir.path(),
         "tokenward.toml",
@@ -340,13 +310,10 @@ fn the_old_unpinned_image_id_still_selects_and_suppresses() {
 
 /// Rule ids of the findings on `line` of a scan of `root` with every rule on.
 fn ids_on_line(root: &str, line: u64) -> Vec<String> {
-    let (_, out, _) = scan(&["--format", "json", "--no-config", root]);
-    json(&out)["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["span"]["start_line"] == line)
-        .map(|f| f["rule_id"].as_str().unwrap_or_default().to_string())
+    scan_found(root, &["--no-config"])
+        .into_iter()
+        .filter(|f| f.line == line)
+        .map(|f| f.rule)
         .collect()
 }
 
@@ -390,15 +357,16 @@ fn a_cloud_login_command_names_the_variables_that_hold_the_key() {
     let root = dir.path().to_str().expect("utf-8");
     let (code, out, err) = scan(&["--format", "json", "--no-config", root]);
     assert_eq!(code, 1, "{err}");
-    let v = json(&out);
-    let f = v["findings"]
-        .as_array()
-        .expect("findings")
+    let f = found(&json(&out));
+    let f = f
         .iter()
-        .find(|f| f["rule_id"] == "long-lived-cloud-credentials")
+        .find(|f| f.rule == "long-lived-cloud-credentials")
         .unwrap_or_else(|| panic!("no finding: {out}"));
-    let msg = f["message"].as_str().expect("message");
-    assert!(msg.contains("the long-lived key `$AWS_KEY`"), "{msg}");
+    assert!(
+        f.message.contains("the long-lived key `$AWS_KEY`"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -414,6 +382,10 @@ fn merge_keys_and_anchored_rules_are_read_as_gitlab_reads_them() {
         // A merged template's own merge comes with it.
         format!(
             ".mr: &mr\n{mr}.base: &base\n  <<: *mr\n  image: alpine:3.20\ndeploy:\n  <<: *base\n  script:\n{secret}"
+        ),
+        // A merge key written twice is two merges (the loader kept the last only).
+        format!(
+            ".mr: &mr\n{mr}.img: &img\n  image: alpine:3.20\ndeploy:\n  <<: *mr\n  <<: *img\n  script:\n{secret}"
         ),
         // A list of rules reused through an anchor is flattened into the job's rules.
         format!(
@@ -454,37 +426,23 @@ fn an_alias_of_a_scalar_is_its_value_at_its_definition() {
         ".gitlab-ci.yml",
         ".creds:\n  variables:\n    DEPLOY_PASSWORD: &pw \"Hq7vRt2kLm9Wx4pZ\"\nbuild:\n  image: !reference [.img, image]\n  variables:\n    DB_PASSWORD: *pw\n  script:\n    - echo hi\n.img:\n  image: &img node:latest\ntest:\n  image: *img\n  script: [make]\n",
     );
-    let (_, out, _) = scan(&[
-        "--format",
-        "json",
-        "--no-config",
-        dir.path().to_str().expect("utf-8"),
-    ]);
-    let v = json(&out);
-    let got: Vec<(String, u64, u64, String)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["span"]["start_line"].as_u64().unwrap_or_default(),
-                f["span"]["start_column"].as_u64().unwrap_or_default(),
-                f["snippet"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
+    let got = scan_found(dir.path().to_str().expect("utf-8"), &["--no-config"]);
     // One literal, written once: one finding, where it is written. One image, after its
     // anchor (the snippet read `&img node:latest`, and `*img` was a second finding).
-    assert_eq!(got.len(), 2, "{out}");
+    assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(
-        (got[0].0.as_str(), got[0].1),
+        (got[0].rule.as_str(), got[0].line),
         ("hardcoded-credential", 3),
-        "{out}"
+        "{got:?}"
     );
     assert_eq!(
-        (got[1].0.as_str(), got[1].1, got[1].2, got[1].3.as_str()),
+        (
+            got[1].rule.as_str(),
+            got[1].line,
+            got[1].column,
+            got[1].snippet.as_str()
+        ),
         ("unpinned-images", 11, 15, "node:latest"),
-        "{out}"
+        "{got:?}"
     );
 }

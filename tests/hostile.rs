@@ -426,16 +426,6 @@ fn committed_settings_that_reduce_coverage_are_stated_in_text_json_and_sarif() {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .expect("git");
-    assert!(ok.status.success(), "git {args:?}: {:?}", ok);
-}
-
 #[test]
 fn tracked_files_hidden_by_gitignore_are_stated() {
     let (dir, _) = tree_with_planted_secret();

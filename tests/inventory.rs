@@ -7,9 +7,7 @@
 
 mod common;
 
-use common::{json, tokenward, write};
-use std::path::Path;
-use std::process::Command;
+use common::{git, json, tokenward, write};
 
 const REPO: &str = "fixtures/inventory/repo";
 const EXPECTED: &str = "fixtures/inventory/expected.json";
@@ -166,20 +164,6 @@ fn scan_findings_carry_codeowners_owner_in_sarif() {
         })
         .expect("finding in settings.py");
     assert_eq!(api["properties"]["owner"], "@acme/api");
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let st = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .status()
-        .expect("git");
-    assert!(st.success(), "git {args:?}");
 }
 
 #[test]

@@ -4,7 +4,21 @@
 
 mod common;
 
-use common::{json, run, scan, write};
+use common::{Found, found, inventory_json, json, rows, scan, write};
+
+/// `secrets-on-untrusted-pipeline` alone on `root`, which must find something: the
+/// findings and the raw output.
+fn untrusted(root: &str) -> (Vec<Found>, String) {
+    let (code, out, err) = scan(&[
+        "--format",
+        "json",
+        "--select",
+        "secrets-on-untrusted-pipeline",
+        root,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    (found(&json(&out)), out)
+}
 
 #[test]
 fn every_platform_is_audited_by_file_name() {
@@ -32,18 +46,10 @@ fn every_platform_is_audited_by_file_name() {
     let root = dir.path().to_str().expect("utf-8");
     let (code, out, err) = scan(&["--format", "json", root]);
     assert_eq!(code, 1, "{err}");
-    let v = json(&out);
-    let got: Vec<(String, String)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["kind"] == "pipeline")
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap_or("").to_string(),
-                f["rule_id"].as_str().unwrap_or("").to_string(),
-            )
-        })
+    let got: Vec<(String, String)> = found(&json(&out))
+        .into_iter()
+        .filter(|f| f.kind == "pipeline")
+        .map(|f| (f.path, f.rule))
         .collect();
     for want in [
         (".circleci/config.yml", "unpinned-action"),
@@ -67,10 +73,9 @@ fn inventory_lists_static_cloud_keys_of_other_platforms() {
         "pipelines:\n  branches:\n    main:\n      - step:\n          name: deploy\n          script:\n            - pipe: atlassian/aws-s3-deploy:1.6.1\n              variables:\n                AWS_ACCESS_KEY_ID: $AWS_ACCESS_KEY_ID\n",
     );
     let root = dir.path().to_str().expect("utf-8");
-    let (code, out, err) = run("inventory", &["--format", "json", root]);
-    assert_eq!(code, 0, "{err}");
-    let v = json(&out);
-    let auths = v["authentications"].as_array().expect("authentications");
+    let v = inventory_json(root, &[]);
+    let out = v.to_string();
+    let auths = rows(&v, "authentications");
     assert!(
         auths.iter().any(|a| a["provider"] == "aws"
             && a["method"] == "static-key"
@@ -114,27 +119,8 @@ fn secrets_reaching_pull_request_builds_are_found_on_every_platform() {
         "Jenkinsfile",
         &fx("jenkins/secrets-on-untrusted-pipeline/change-request.groovy"),
     );
-    let root = dir.path().to_str().expect("utf-8");
-    let (code, out, err) = scan(&[
-        "--format",
-        "json",
-        "--select",
-        "secrets-on-untrusted-pipeline",
-        root,
-    ]);
-    assert_eq!(code, 1, "{err}");
-    let v = json(&out);
-    let mut got: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap_or("").to_string(),
-                f["span"]["start_line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let (got, out) = untrusted(dir.path().to_str().expect("utf-8"));
+    let mut got: Vec<(String, u64)> = got.into_iter().map(|f| (f.path, f.line)).collect();
     got.sort();
     let want: Vec<(String, u64)> = [
         (".circleci/config.yml", 9),
@@ -183,17 +169,9 @@ fn local_azure_templates_are_audited_where_the_credential_is_written() {
         root,
     ]);
     assert_eq!(code, 1, "{err}");
-    let v = json(&out);
-    let got: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap_or("").to_string(),
-                f["span"]["start_line"].as_u64().unwrap_or(0),
-            )
-        })
+    let got: Vec<(String, u64)> = found(&json(&out))
+        .into_iter()
+        .map(|f| (f.path, f.line))
         .collect();
     assert_eq!(got, [("eng/steps/deploy.yml".to_string(), 4)], "{out}");
 }
@@ -239,12 +217,11 @@ fn secrets_read_in_circleci_commands_belong_to_the_jobs_that_run_them() {
         "version: 2.1\njobs:\n  release:\n    docker:\n      - image: cimg/node:20.11\n    steps:\n      - publish:\n          tag: next\n  announce:\n    docker:\n      - image: cimg/node:20.11\n    steps:\n      - notify\n  build:\n    docker:\n      - image: cimg/node:20.11\n    steps:\n      - run: npm test\ncommands:\n  publish:\n    parameters:\n      tag:\n        type: string\n    steps:\n      - run: npm publish --tag << parameters.tag >> --token \"$NPM_TOKEN\"\n  notify:\n    steps:\n      - publish\n      - run: ./notify --token \"$SLACK_TOKEN\"\nworkflows:\n  main:\n    jobs:\n      - release\n      - announce\n      - build:\n          context: ci\n",
     );
     let root = dir.path().to_str().expect("utf-8");
-    let (code, out, err) = run("inventory", &["--format", "json", root]);
-    assert_eq!(code, 0, "{err}");
-    let v = json(&out);
+    let v = inventory_json(root, &[]);
+    let out = v.to_string();
     let mut uses: Vec<(String, String, u64)> = Vec::new();
-    for s in v["secrets"].as_array().expect("secrets") {
-        for u in s["uses"].as_array().expect("uses") {
+    for s in rows(&v, "secrets") {
+        for u in rows(s, "uses") {
             uses.push((
                 s["name"].as_str().unwrap_or("").to_string(),
                 u["job"].as_str().unwrap_or("").to_string(),
@@ -263,26 +240,8 @@ fn secrets_read_in_circleci_commands_belong_to_the_jobs_that_run_them() {
     .collect();
     assert_eq!(uses, want, "{out}");
     // Both jobs run on every branch: each finding at the command line that reads it.
-    let (code, out, err) = scan(&[
-        "--format",
-        "json",
-        "--select",
-        "secrets-on-untrusted-pipeline",
-        root,
-    ]);
-    assert_eq!(code, 1, "{err}");
-    let v = json(&out);
-    let mut got: Vec<(u64, String)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["span"]["start_line"].as_u64().unwrap_or(0),
-                f["message"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let (got, out) = untrusted(root);
+    let mut got: Vec<(u64, String)> = got.into_iter().map(|f| (f.line, f.message)).collect();
     got.sort();
     assert_eq!(got.len(), 3, "{out}");
     assert!(

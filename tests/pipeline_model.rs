@@ -5,52 +5,30 @@
 
 mod common;
 
-use common::{json, run, write};
+use common::{Found, inventory_json, rows, run, scan_found, write};
 use serde_json::Value;
 use std::path::Path;
 
-/// `scan -f json --no-config` of `root`: (rule id, path, line) of every finding.
-fn scan(root: &Path) -> Vec<(String, String, u64)> {
-    let (code, out, err) = run(
-        "scan",
-        &[root.to_str().expect("utf-8"), "-f", "json", "--no-config"],
-    );
-    assert!(code == 0 || code == 1, "{err}");
-    json(&out)["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("id").to_string(),
-                f["path"].as_str().expect("path").to_string(),
-                f["span"]["start_line"].as_u64().expect("line"),
-            )
-        })
-        .collect()
+/// `scan -f json --no-config` of `root`: every finding.
+fn scan(root: &Path) -> Vec<Found> {
+    scan_found(root.to_str().expect("utf-8"), &["--no-config"])
 }
 
 fn inventory(root: &Path, extra: &[&str]) -> Value {
-    let mut args = vec![root.to_str().expect("utf-8"), "-f", "json"];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run("inventory", &args);
-    assert_eq!(code, 0, "{err}");
-    json(&out)
+    inventory_json(root.to_str().expect("utf-8"), extra)
 }
 
 /// The line of `rule` in `path`, from a scan.
-fn finding_line(found: &[(String, String, u64)], rule: &str, path: &str) -> Option<u64> {
+fn finding_line(found: &[Found], rule: &str, path: &str) -> Option<u64> {
     found
         .iter()
-        .find(|(r, p, _)| r == rule && p == path)
-        .map(|(_, _, l)| *l)
+        .find(|f| f.rule == rule && f.path == path)
+        .map(|f| f.line)
 }
 
 /// The authentication rows (provider, method, line) of `workflow`.
 fn logins(inv: &Value, workflow: &str) -> Vec<(String, String, u64)> {
-    inv["authentications"]
-        .as_array()
-        .expect("authentications")
+    rows(inv, "authentications")
         .iter()
         .filter(|a| a["workflow"] == workflow)
         .map(|a| {
@@ -96,7 +74,7 @@ fn login_action_inputs_are_one_fact() {
     assert_eq!(
         found
             .iter()
-            .filter(|(r, _, _)| r == "long-lived-cloud-credentials")
+            .filter(|f| f.rule == "long-lived-cloud-credentials")
             .count(),
         1
     );
@@ -142,9 +120,7 @@ fn publish_action_with_password_is_one_fact() {
     );
     let inv = inventory(dir.path(), &[]);
     assert_eq!(logins(&inv, WF), [("pypi".into(), "static-key".into(), 9)]);
-    let names: Vec<&str> = inv["secrets"]
-        .as_array()
-        .expect("secrets")
+    let names: Vec<&str> = rows(&inv, "secrets")
         .iter()
         .filter_map(|s| s["name"].as_str())
         .collect();
@@ -163,8 +139,8 @@ fn action_scopes_and_script_commands_are_one_fact() {
     // `git push` uses contents: write; nothing uses pull-requests: write.
     let lines: Vec<u64> = found
         .iter()
-        .filter(|(r, _, _)| r == "excessive-permissions")
-        .map(|(_, _, l)| *l)
+        .filter(|f| f.rule == "excessive-permissions")
+        .map(|f| f.line)
         .collect();
     assert_eq!(lines, [7]);
     let inv = inventory(dir.path(), &[]);
@@ -185,7 +161,7 @@ fn untrusted_triggers_are_one_fact() {
     assert!(
         found
             .iter()
-            .any(|(r, _, l)| r == "template-injection" && *l == 7),
+            .any(|f| f.rule == "template-injection" && f.line == 7),
         "{found:?}"
     );
     let inv = inventory(dir.path(), &[]);
@@ -226,29 +202,10 @@ fn inventory_reads_nested_workflows_and_composite_actions() {
         err.contains("1 workflow file in `.github/workflows` folders below the root not audited"),
         "{err}"
     );
-    let (code, out, err) = run(
-        "scan",
-        &[
-            dir.path().to_str().expect("utf-8"),
-            "-f",
-            "json",
-            "--no-config",
-            "--all-workflows",
-        ],
+    let found = scan_found(
+        dir.path().to_str().expect("utf-8"),
+        &["--no-config", "--all-workflows"],
     );
-    assert!(code == 0 || code == 1, "{err}");
-    let found: Vec<(String, String, u64)> = json(&out)["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("id").to_string(),
-                f["path"].as_str().expect("path").to_string(),
-                f["span"]["start_line"].as_u64().expect("line"),
-            )
-        })
-        .collect();
     let inv = inventory(dir.path(), &["--all-workflows"]);
     for path in [
         "services/api/.github/workflows/ci.yml",
@@ -281,9 +238,7 @@ fn inventory_honours_config_excludes_and_allows() {
         "exclude = [\"fixtures/\", \"old/\"]\n",
     );
     let paths = |inv: &Value| -> Vec<String> {
-        inv["hardcoded_credentials"]
-            .as_array()
-            .expect("hardcoded")
+        rows(inv, "hardcoded_credentials")
             .iter()
             .map(|h| h["path"].as_str().expect("path").to_string())
             .collect()

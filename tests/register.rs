@@ -6,25 +6,11 @@
 
 mod common;
 
-use common::{github_pat, json, run, scan, write};
+use common::{found, git, github_pat, inventory_json, json, rows, run, scan, write};
 use std::path::Path;
-use std::process::Command;
 
 fn snapshot(name: &str, got: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/register")
-        .join(name);
-    if std::env::var_os("TOKENWARD_BLESS").is_some() {
-        std::fs::write(&path, got).expect("bless");
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run with TOKENWARD_BLESS=1", path.display()));
-    assert_eq!(
-        got,
-        want,
-        "{} differs; rerun with TOKENWARD_BLESS=1 after checking",
-        path.display()
-    );
+    common::snapshot(&format!("fixtures/register/{name}"), got);
 }
 
 #[test]
@@ -41,9 +27,7 @@ fn findings_carry_framework_ids_in_json_sarif_and_explain() {
     let v = json(&out);
     let f = &v["findings"][0];
     assert_eq!(f["rule_id"], "github-pat-classic");
-    let ids: Vec<&str> = f["frameworks"]
-        .as_array()
-        .expect("frameworks")
+    let ids: Vec<&str> = rows(f, "frameworks")
         .iter()
         .map(|x| x.as_str().expect("id"))
         .collect();
@@ -53,11 +37,9 @@ fn findings_carry_framework_ids_in_json_sarif_and_explain() {
 
     let (_, out, _) = scan(&[root, "--format", "sarif"]);
     let v = json(&out);
-    let rules = v["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .expect("rules");
+    let rules = rows(&v["runs"][0]["tool"]["driver"], "rules");
     for r in rules {
-        let tags = r["properties"]["tags"].as_array().expect("tags");
+        let tags = rows(&r["properties"], "tags");
         assert!(tags.len() <= 10, "{}: {} tags", r["id"], tags.len());
         let fw = r["properties"]["frameworks"].as_array();
         assert!(
@@ -70,18 +52,10 @@ fn findings_carry_framework_ids_in_json_sarif_and_explain() {
         .iter()
         .find(|r| r["id"] == "github-pat-classic")
         .expect("rule");
-    assert!(
-        pat["properties"]["tags"]
-            .as_array()
-            .expect("tags")
-            .iter()
-            .any(|t| t == "NHI2")
-    );
+    assert!(rows(&pat["properties"], "tags").iter().any(|t| t == "NHI2"));
     let result = &v["runs"][0]["results"][0];
     assert!(
-        result["properties"]["frameworks"]
-            .as_array()
-            .expect("result frameworks")
+        rows(&result["properties"], "frameworks")
             .iter()
             .any(|t| t == "NHI10")
     );
@@ -103,9 +77,7 @@ fn findings_carry_framework_ids_in_json_sarif_and_explain() {
     assert!(line.contains(" 1 "), "{line}");
     let (_, out, _) = scan(&[root, "--summary", "frameworks", "--format", "json"]);
     let v = json(&out);
-    let nhi2 = v["controls"]
-        .as_array()
-        .expect("controls")
+    let nhi2 = rows(&v, "controls")
         .iter()
         .find(|c| c["control"] == "NHI2")
         .expect("NHI2");
@@ -142,7 +114,7 @@ fn one_value_in_three_files_across_prod_and_staging_is_one_raised_reuse_finding(
     assert_eq!(code, 1, "{err}");
     assert!(!out.contains(&pat), "secret printed");
     let v = json(&out);
-    let findings = v["findings"].as_array().expect("findings");
+    let findings = rows(&v, "findings");
     assert_eq!(findings.len(), 2, "{out}");
     let reuse: Vec<_> = findings
         .iter()
@@ -152,35 +124,27 @@ fn one_value_in_three_files_across_prod_and_staging_is_one_raised_reuse_finding(
     let r = reuse[0];
     // github-pat-classic is high; production and staging raise it to critical.
     assert_eq!(r["severity"], "critical");
-    assert_eq!(r["related"].as_array().expect("related").len(), 2);
+    assert_eq!(rows(r, "related").len(), 2);
     let msg = r["message"].as_str().expect("message");
     assert!(
         msg.contains("3 places") && msg.contains("production, staging"),
         "{msg}"
     );
-    assert!(
-        r["frameworks"]
-            .as_array()
-            .expect("frameworks")
-            .iter()
-            .any(|x| x == "NHI9")
-    );
+    assert!(rows(r, "frameworks").iter().any(|x| x == "NHI9"));
 
     // The inventory lists each copy with the others, and ranks the value once.
     let (code, out, err) = run("inventory", &[root, "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains(&pat), "secret printed");
     let v = json(&out);
-    let rows = v["hardcoded_credentials"].as_array().expect("rows");
-    assert_eq!(rows.len(), 4);
-    let copies: Vec<usize> = rows
+    let listed = rows(&v, "hardcoded_credentials");
+    assert_eq!(listed.len(), 4);
+    let copies: Vec<usize> = listed
         .iter()
         .map(|r| r["same_value_at"].as_array().map_or(0, Vec::len))
         .collect();
     assert_eq!(copies.iter().filter(|n| **n == 2).count(), 3, "{copies:?}");
-    let ranked: Vec<&serde_json::Value> = v["register"]
-        .as_array()
-        .expect("register")
+    let ranked: Vec<&serde_json::Value> = rows(&v, "register")
         .iter()
         .filter(|r| r["kind"] == "hardcoded")
         .collect();
@@ -194,15 +158,11 @@ fn one_value_in_three_files_across_prod_and_staging_is_one_raised_reuse_finding(
     let (_, out, _) = scan(&[root, "--format", "sarif"]);
     assert!(!out.contains(&pat), "secret printed");
     let v = json(&out);
-    let res = v["runs"][0]["results"]
-        .as_array()
-        .expect("results")
+    let res = rows(&v["runs"][0], "results")
         .iter()
         .find(|x| x["ruleId"] == "secret-reuse")
         .expect("reuse result");
-    let related = res["relatedLocations"]
-        .as_array()
-        .expect("relatedLocations");
+    let related = rows(res, "relatedLocations");
     assert_eq!(related.len(), 2);
     let uris: Vec<&str> = related
         .iter()
@@ -234,9 +194,7 @@ fn secret_to_unpinned_action_is_a_finding_and_a_consumer_row_on_the_same_line() 
     ]);
     assert_eq!(code, 1, "{err}");
     let v = json(&out);
-    let f = v["findings"]
-        .as_array()
-        .expect("findings")
+    let f = rows(&v, "findings")
         .iter()
         .find(|f| {
             f["message"]
@@ -256,9 +214,7 @@ fn secret_to_unpinned_action_is_a_finding_and_a_consumer_row_on_the_same_line() 
     let (code, out, err) = run("inventory", &[root, "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let v = json(&out);
-    let secret = v["secrets"]
-        .as_array()
-        .expect("secrets")
+    let secret = rows(&v, "secrets")
         .iter()
         .find(|s| s["name"] == "DEPLOY_KEY")
         .expect("DEPLOY_KEY row")
@@ -268,9 +224,7 @@ fn secret_to_unpinned_action_is_a_finding_and_a_consumer_row_on_the_same_line() 
     assert_eq!(consumer["trust"], "third-party-unpinned");
     assert_eq!(consumer["line"].as_u64(), Some(line));
     // The pinned consumer of another secret is listed, and not reported.
-    let slack = v["secrets"]
-        .as_array()
-        .expect("secrets")
+    let slack = rows(&v, "secrets")
         .iter()
         .find(|s| s["name"] == "SLACK_WEBHOOK")
         .expect("SLACK_WEBHOOK row")
@@ -280,7 +234,7 @@ fn secret_to_unpinned_action_is_a_finding_and_a_consumer_row_on_the_same_line() 
         "third-party-pinned"
     );
     // The register ranks the unpinned consumer's secret above the pinned one's.
-    let reg = v["register"].as_array().expect("register");
+    let reg = rows(&v, "register");
     let pos = |n: &str| reg.iter().position(|r| r["name"] == n).expect("ranked");
     assert!(pos("DEPLOY_KEY") < pos("SLACK_WEBHOOK"));
     assert_eq!(v["version"], 2);
@@ -329,17 +283,6 @@ fn exception_register_lists_allows_warns_before_expiry_and_counts_missing_owners
         md.contains("## Exceptions") && md.contains("**no owner**"),
         "{md}"
     );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let st = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .status()
-        .expect("git");
-    assert!(st.success(), "git {args:?}");
 }
 
 const BASE_WORKFLOW: &str = "on: push
@@ -442,12 +385,9 @@ fn a_secret_named_as_settings_is_not_a_credential_in_the_register_or_the_audits(
         "on: push\npermissions: {}\njobs:\n  audit:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: someone/cargo-audit@v1\n        with:\n          options: ${{ secrets.CARGO_AUDIT_OPTIONS }}\n          token: ${{ secrets.AUDIT_TOKEN }}\n",
     );
     let root = dir.path().to_str().expect("utf-8");
-    let (_, out, err) = run("inventory", &[root, "--format", "json"]);
-    let v = json(&out);
+    let v = inventory_json(root, &[]);
     let kind_of = |name: &str| {
-        v["secrets"]
-            .as_array()
-            .unwrap_or_else(|| panic!("secrets in {out} {err}"))
+        rows(&v, "secrets")
             .iter()
             .find(|s| s["name"] == name)
             .map(|s| s["kind"].as_str().unwrap_or_default().to_string())
@@ -458,12 +398,10 @@ fn a_secret_named_as_settings_is_not_a_credential_in_the_register_or_the_audits(
     );
     assert_eq!(kind_of("AUDIT_TOKEN").as_deref(), Some("credential"));
     let (_, out, _) = scan(&[root, "--format", "json"]);
-    let handed: Vec<String> = json(&out)["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule_id"] == "secret-to-untrusted-code")
-        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+    let handed: Vec<String> = found(&json(&out))
+        .into_iter()
+        .filter(|f| f.rule == "secret-to-untrusted-code")
+        .map(|f| f.message)
         .collect();
     assert!(
         handed.iter().any(|m| m.contains("AUDIT_TOKEN")),

@@ -113,6 +113,9 @@ fn collect_scalars<'a>(
 ) {
     match &n.value {
         Value::Str(_) => out.push((key, n)),
+        // A `!reference` left unresolved (its target is in a file we do not read, or
+        // it names itself) holds a job and key name, not commands.
+        Value::Seq(_) if n.tag.as_deref() == Some("reference") => {}
         Value::Seq(items) if depth < MAX_REFERENCE_DEPTH => {
             for i in items {
                 collect_scalars(i, key, out, depth + 1);
@@ -803,10 +806,16 @@ mod tests {
         );
         let job = gl.jobs.iter().find(|j| j.id == "job").unwrap();
         assert!(job.variable("X").is_some());
+        let lines: Vec<&str> = job
+            .script_nodes()
+            .iter()
+            .filter_map(|(_, n)| n.as_str())
+            .collect();
+        // The reference left as written (after one copy of what it names) is not read
+        // as the commands `.a` and `script`.
         assert!(
-            job.script_nodes()
-                .iter()
-                .any(|(_, n)| n.as_str() == Some("echo a"))
+            !lines.is_empty() && lines.iter().all(|l| *l == "echo a"),
+            "{lines:?}"
         );
     }
 

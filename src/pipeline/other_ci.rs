@@ -298,7 +298,7 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
         }
         // A scheduled workflow, or one gated on the branch, does not run for PRs.
         let gated = ["when", "unless"].iter().any(|k| {
-            wf.get(k).is_some_and(|w| {
+            get_merged(wf, k).is_some_and(|w| {
                 let mut hit = false;
                 w.walk_scalars("", &mut |_, _, v| {
                     hit |= v.contains("pipeline.git.branch")
@@ -308,14 +308,14 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
                 });
                 hit
             })
-        }) || wf.get("triggers").is_some();
+        }) || get_merged(wf, "triggers").is_some();
         if gated {
             continue;
         }
         // Each entry: its job, the name others require it by, whether its own filter or
         // an approval gates it, what it requires.
         let mut entries: Vec<WorkflowEntry<'_>> = Vec::new();
-        for item in wf.get("jobs").map(Node::items).unwrap_or_default() {
+        for item in get_merged(wf, "jobs").map(Node::items).unwrap_or_default() {
             let (key, conf) = match &item.value {
                 Value::Str(_) => (item, None),
                 Value::Map(m) if m.len() == 1 => (&m[0].0, Some(&m[0].1)),
@@ -323,20 +323,20 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
             };
             let Some(name) = key.as_str() else { continue };
             let filtered = conf
-                .and_then(|c| c.get("filters"))
-                .and_then(|f| f.get("branches"))
+                .and_then(|c| get_merged(c, "filters"))
+                .and_then(|f| get_merged(f, "branches"))
                 .is_some_and(circle_branches_filtered);
             let approval = conf
-                .and_then(|c| c.get("type"))
+                .and_then(|c| get_merged(c, "type"))
                 .and_then(Node::as_str)
                 .is_some_and(|t| t == "approval");
             let alias = conf
-                .and_then(|c| c.get("name"))
+                .and_then(|c| get_merged(c, "name"))
                 .and_then(Node::as_str)
                 .unwrap_or(name)
                 .to_string();
             let requires: Vec<String> = conf
-                .and_then(|c| c.get("requires"))
+                .and_then(|c| get_merged(c, "requires"))
                 .map(|r| {
                     r.items()
                         .iter()
@@ -382,7 +382,7 @@ fn circle_every_branch_jobs(root: &Node) -> Vec<BranchJob> {
             out.push(BranchJob {
                 name: name.to_string(),
                 entry: key.clone(),
-                context: conf.and_then(|c| c.get("context")).cloned(),
+                context: conf.and_then(|c| get_merged(c, "context")).cloned(),
             });
         }
     }

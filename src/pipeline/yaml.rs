@@ -427,7 +427,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, String> {
 /// parser's events (see [`super::yaml_build`]); a key repeated in one mapping is an
 /// error (as the YAML spec and GitHub Actions have it: "'x' is already defined").
 pub fn parse_indexed(src: &Source<'_>) -> Result<Option<Node>, String> {
-    match super::yaml_build::build(src) {
+    match super::yaml_build::build(src, false) {
         Some(parsed) => parsed,
         None => parse_with_loader(src),
     }
@@ -442,13 +442,18 @@ pub(super) fn parse_with_loader(src: &Source<'_>) -> Result<Option<Node>, String
 /// Parses the first YAML document of an already indexed source, accepting a key repeated
 /// in one mapping with the last one winning, as GitLab (Ruby's Psych) and the Java YAML
 /// readers of CircleCI and Bitbucket do. The surviving key keeps its own position (the
-/// last occurrence), so a finding on it points at the line that takes effect. (Through
-/// saphyr's loader: GitHub workflows, the many, take the one-pass builder.)
+/// last occurrence), so a finding on it points at the line that takes effect; a
+/// repeated merge key `<<` stays two entries, both merged (as Psych does).
 pub fn parse_last_key_wins(src: &Source<'_>) -> Result<Option<Node>, String> {
-    load(src, true)
+    match super::yaml_build::build(src, true) {
+        Some(parsed) => parsed,
+        None => load(src, true),
+    }
 }
 
-fn load(src: &Source<'_>, duplicates: bool) -> Result<Option<Node>, String> {
+/// Parses the first YAML document with the bounds pre-pass and saphyr's own loader,
+/// repeated keys an error or the last one winning.
+pub(super) fn load(src: &Source<'_>, duplicates: bool) -> Result<Option<Node>, String> {
     let aliases = alias_targets(src.text)?;
     let at = |e: &saphyr::ScanError| {
         let m = e.marker();
@@ -1127,6 +1132,16 @@ mod tests {
         assert!(get("list", "tags").is_some() && get("list", "variables").is_some());
         // Not mappings: a plain key, as Psych keeps it.
         assert!(get("lit", "<<").is_some());
+        // A repeated merge key is two merges, in turn (GitLab's reader); another
+        // repeated key still keeps the last one.
+        let text = ".a: &a {image: a, tags: [x]}\n.b: &b {image: b}\njob:\n  <<: *a\n  <<: *b\n  s: 1\n  s: 2\n";
+        let mut n = parse_last_key_wins(&Source::new(text)).unwrap().unwrap();
+        resolve_merge_keys(&mut n);
+        let job = n.get("job").unwrap();
+        assert_eq!(job.get("image").and_then(Node::as_str), Some("b"));
+        assert!(job.get("tags").is_some());
+        assert_eq!(job.get("s").and_then(Node::as_str), Some("2"));
+        assert_eq!(job.entries().len(), 3);
     }
 
     #[test]

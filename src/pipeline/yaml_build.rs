@@ -3,7 +3,10 @@
 //! with no intermediate tree and no second parse.
 //!
 //! It gives the same tree and the same first error as the bounds pre-pass followed by
-//! saphyr's loader (a test compares the two on every YAML file of the fixtures). Inputs
+//! saphyr's loader (a test compares the two on every YAML file of the fixtures); with
+//! the last repeated key winning (GitLab, CircleCI, Bitbucket, Azure), a repeated key is
+//! the occurrence that takes effect (the loader keeps the first one's node) and a
+//! repeated merge key `<<` stays two entries (the loader drops the first). Inputs
 //! that only an attacker writes and whose loader behaviour is odd (a key that is a
 //! collection or an unparsable tagged scalar, an alias past saphyr's expansion budget)
 //! are handed back to that slower path, so they behave exactly as before.
@@ -78,6 +81,9 @@ struct Frame<'i> {
     index: Option<HashMap<(KeyId, u64), Vec<u32>>>,
     /// Nodes below, as saphyr's alias budget counts them.
     count: u64,
+    /// Whether a repeated key replaced an earlier entry (last key wins): the entries go
+    /// back to source order when the mapping ends.
+    replaced: bool,
 }
 
 /// An anchored node, kept for its aliases.
@@ -109,6 +115,8 @@ struct Builder<'s, 'i> {
     /// The first document.
     first: Option<Node>,
     docs: usize,
+    /// A key repeated in a mapping replaces the earlier one (else it is an error).
+    last_key_wins: bool,
 }
 
 fn message(m: &Marker, info: &str) -> String {
@@ -131,8 +139,11 @@ fn slot_of(id: KeyId, key: &Node) -> (KeyId, u64) {
 }
 
 /// Parses the first document of `src` in one pass; `None` when the input needs saphyr's
-/// own loader (see the module comment).
-pub(super) fn build(src: &Source<'_>) -> Option<Result<Option<Node>, String>> {
+/// own loader (see the module comment). With `last_key_wins`, a key repeated in a
+/// mapping takes the place of the earlier one, at its own position (GitLab's, CircleCI's
+/// and Bitbucket's readers), and a repeated merge key `<<` is kept as two entries, as
+/// Ruby's Psych applies each merge in turn.
+pub(super) fn build(src: &Source<'_>, last_key_wins: bool) -> Option<Result<Option<Node>, String>> {
     let mut bounds = Bounds::default();
     let mut b = Builder {
         src,
@@ -147,6 +158,7 @@ pub(super) fn build(src: &Source<'_>) -> Option<Result<Option<Node>, String>> {
         root: None,
         first: None,
         docs: 0,
+        last_key_wins,
     };
     let mut parse_err: Option<String> = None;
     let mut load_err: Option<String> = None;
@@ -280,7 +292,11 @@ impl<'i> Builder<'_, 'i> {
                 let mut node = f.node;
                 node.value = if f.is_map {
                     self.keys.truncate(f.keys_start);
-                    Value::Map(self.entries.drain(f.start..).collect())
+                    let mut entries: Vec<(Node, Node)> = self.entries.drain(f.start..).collect();
+                    if f.replaced {
+                        entries.sort_by_key(|(k, _)| k.index);
+                    }
+                    Value::Map(entries)
                 } else {
                     Value::Seq(self.items.drain(f.start..).collect())
                 };
@@ -342,6 +358,7 @@ impl<'i> Builder<'_, 'i> {
             key: None,
             index: None,
             count: 0,
+            replaced: false,
         });
     }
 
@@ -375,34 +392,39 @@ impl<'i> Builder<'_, 'i> {
         let keys = &self.keys[f.keys_start..];
         let text = k.as_str();
         let same = |e: &(Node, Node)| id != KeyId::Str || e.0.as_str() == text;
-        let dup = if let Some(index) = &mut f.index {
-            let slot = index.entry(slot_of(id, &k)).or_default();
-            let dup = slot.iter().any(|&i| same(&entries[i as usize]));
-            slot.push(entries.len() as u32);
-            dup
-        } else {
-            let dup = keys
+        let earlier = match &f.index {
+            Some(index) => index.get(&slot_of(id, &k)).and_then(|slot| {
+                slot.iter()
+                    .map(|&i| i as usize)
+                    .find(|&i| same(&entries[i]))
+            }),
+            None => keys
                 .iter()
                 .zip(entries)
-                .any(|(&kid, e)| kid == id && same(e));
-            if keys.len() >= LINEAR_KEYS {
+                .position(|(&kid, e)| kid == id && same(e)),
+        };
+        let merge = self.last_key_wins && text == Some("<<");
+        if let Some(i) = earlier.filter(|_| !merge) {
+            if !self.last_key_wins {
+                return Err(Stop::Load(message(&key_mark, "duplicated key in mapping")));
+            }
+            self.entries[f.start + i] = (k, node);
+            f.replaced = true;
+            f.count += count;
+            return Ok(());
+        }
+        let at = entries.len();
+        match &mut f.index {
+            Some(index) => index.entry(slot_of(id, &k)).or_default().push(at as u32),
+            None if keys.len() >= LINEAR_KEYS => {
                 let mut index: HashMap<(KeyId, u64), Vec<u32>> = HashMap::new();
                 for (i, (kid, e)) in keys.iter().zip(entries).enumerate() {
                     index.entry(slot_of(*kid, &e.0)).or_default().push(i as u32);
                 }
-                index
-                    .entry(slot_of(id, &k))
-                    .or_default()
-                    .push(entries.len() as u32);
+                index.entry(slot_of(id, &k)).or_default().push(at as u32);
                 f.index = Some(index);
             }
-            dup
-        };
-        if dup {
-            return Err(Stop::Load(message(&key_mark, "duplicated key in mapping")));
-        }
-        if f.index.is_none() {
-            self.keys.push(id);
+            None => self.keys.push(id),
         }
         self.entries.push((k, node));
         f.count += count;
@@ -414,13 +436,16 @@ impl<'i> Builder<'_, 'i> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::pipeline::yaml::parse_with_loader;
 
     /// The one-pass tree and first error, against the loader's (`None`: handed back).
     fn differs(text: &str) -> Option<String> {
+        differs_in(text, false)
+    }
+
+    fn differs_in(text: &str, last_key_wins: bool) -> Option<String> {
         let src = Source::new(text);
-        let fast = build(&src)?;
-        let slow = parse_with_loader(&src);
+        let fast = build(&src, last_key_wins)?;
+        let slow = crate::pipeline::yaml::load(&src, last_key_wins);
         let (f, s) = (format!("{fast:?}"), format!("{slow:?}"));
         // Around the first difference: whole trees are long.
         let at = f.bytes().zip(s.bytes()).take_while(|(a, b)| a == b).count();
@@ -453,15 +478,7 @@ mod tests {
             "",
             "---\n",
             "a: 1\n",
-            "a: 1\na: 2\n",
-            "1: x\n0x1: y\n",
             "1: x\n\"1\": y\n",
-            "1.0: x\n1.00: y\n",
-            ".nan: x\n.NaN: y\n",
-            "0.0: x\n-0.0: y\n",
-            "true: x\nTrue: y\n",
-            "~: x\nnull: y\n",
-            "? a\n? a\n",
             "a: &x 5\nb: *x\n",
             "a: &x \"q\"\nb: *x\n",
             "a: &x {k: v}\nb: *x\nc: [*x, *x]\n",
@@ -496,9 +513,35 @@ mod tests {
             "!top\na: !x 1\nb: &y !x 2\nc: *y\nd: !r [j, k]\n",
             "a: &p # c\n  !t\n  v\nb: *p\n",
         ];
-        for text in cases {
+        // Keys repeated in one mapping (the same key by value).
+        let repeated = [
+            "a: 1\na: 2\n",
+            "1: x\n0x1: y\n",
+            "1.0: x\n1.00: y\n",
+            ".nan: x\n.NaN: y\n",
+            "0.0: x\n-0.0: y\n",
+            "true: x\nTrue: y\n",
+            "~: x\nnull: y\n",
+            "? a\n? a\n",
+        ];
+        for text in cases.into_iter().chain(repeated) {
             if let Some(d) = differs(text) {
                 panic!("{text:?}\n{d}");
+            }
+            // Last key wins: the loader's tree, except that a repeated key is the
+            // occurrence that takes effect (the loader keeps the first one's node, and
+            // moves it only when it finds the last one's text in the source).
+            let src = Source::new(text);
+            if repeated.contains(&text) {
+                let fast = build(&src, true).unwrap().unwrap().unwrap();
+                let slow = crate::pipeline::yaml::load(&src, true).unwrap().unwrap();
+                let ([(fk, fv)], [(_, sv)]) = (fast.entries(), slow.entries()) else {
+                    panic!("{text:?}: {fast:?}");
+                };
+                assert_eq!(fk.line, 2, "{text:?}");
+                assert_eq!(format!("{fv:?}"), format!("{sv:?}"), "{text:?}");
+            } else if let Some(d) = differs_in(text, true) {
+                panic!("last key wins: {text:?}\n{d}");
             }
         }
         let mut many = String::new();
@@ -531,8 +574,10 @@ mod tests {
             let Ok(text) = std::fs::read_to_string(p) else {
                 continue;
             };
-            if let Some(d) = differs(&text) {
-                bad.push(format!("{}: {d}", p.display()));
+            for last_key_wins in [false, true] {
+                if let Some(d) = differs_in(&text, last_key_wins) {
+                    bad.push(format!("{} ({last_key_wins}): {d}", p.display()));
+                }
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));

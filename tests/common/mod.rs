@@ -1,6 +1,7 @@
-//! Helpers shared by the end-to-end tests: run the built binary, make temporary trees,
-//! and generate realistic fake credentials at test time (so that no token with a valid
-//! checksum sits in the repository).
+//! Helpers shared by the end-to-end tests: run the built binary and read its JSON
+//! output, make temporary trees and git repositories, compare snapshots, and generate
+//! realistic fake credentials at test time (so that no token with a valid checksum sits
+//! in the repository).
 
 #![allow(dead_code)]
 
@@ -99,16 +100,115 @@ pub fn json(s: &str) -> serde_json::Value {
 
 /// (rule_id, start_line, path) of every finding in JSON output.
 pub fn findings(v: &serde_json::Value) -> Vec<(String, u64, String)> {
-    v["findings"]
-        .as_array()
-        .expect("findings array")
+    found(v)
+        .into_iter()
+        .map(|f| (f.rule, f.line, f.path))
+        .collect()
+}
+
+/// One finding of `--format json` output: the fields the tests compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// `rule_id`.
+    pub rule: String,
+    /// `kind`: `secret` or `pipeline`.
+    pub kind: String,
+    /// `path`.
+    pub path: String,
+    /// `span.start_line`.
+    pub line: u64,
+    /// `span.start_column`.
+    pub column: u64,
+    /// `message`.
+    pub message: String,
+    /// `snippet` (redacted).
+    pub snippet: String,
+}
+
+/// Every finding of JSON scan output, in output order.
+pub fn found(v: &serde_json::Value) -> Vec<Found> {
+    let text = |f: &serde_json::Value, k: &str| f[k].as_str().unwrap_or_default().to_string();
+    rows(v, "findings")
         .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("rule_id").to_string(),
-                f["span"]["start_line"].as_u64().expect("line"),
-                f["path"].as_str().expect("path").to_string(),
-            )
+        .map(|f| Found {
+            rule: f["rule_id"].as_str().expect("rule_id").to_string(),
+            kind: text(f, "kind"),
+            path: f["path"].as_str().expect("path").to_string(),
+            line: f["span"]["start_line"].as_u64().expect("line"),
+            column: f["span"]["start_column"].as_u64().expect("column"),
+            message: text(f, "message"),
+            snippet: text(f, "snippet"),
         })
         .collect()
+}
+
+/// `scan ROOT --format json EXTRA...`: its findings (it must exit 0 or 1).
+pub fn scan_found(root: &str, extra: &[&str]) -> Vec<Found> {
+    let mut args = vec![root, "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = scan(&args);
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    found(&json(&out))
+}
+
+/// `inventory ROOT --format json EXTRA...` (it must exit 0), parsed.
+pub fn inventory_json(root: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![root, "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run("inventory", &args);
+    assert_eq!(code, 0, "{err}");
+    json(&out)
+}
+
+/// The array at `key` of a JSON object (a test failure when it is not one).
+pub fn rows<'v>(v: &'v serde_json::Value, key: &str) -> &'v [serde_json::Value] {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{key}` array in {v}"))
+}
+
+/// Compares `got` with the snapshot file at `rel` (from the crate root); with
+/// `TOKENWARD_BLESS` set, rewrites the file first.
+pub fn snapshot(rel: &str, got: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    if std::env::var_os("TOKENWARD_BLESS").is_some() {
+        std::fs::write(&path, got).expect("bless");
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with TOKENWARD_BLESS=1", path.display()));
+    assert_eq!(
+        got,
+        want,
+        "{} differs; rerun with TOKENWARD_BLESS=1 after checking",
+        path.display()
+    );
+}
+
+/// A `git` command in `dir`, isolated from the user's and the system's configuration
+/// (and from a calling hook's repository), committing as Ada Tester.
+pub fn git_cmd(dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new("git");
+    c.current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Tester")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Tester")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE");
+    c
+}
+
+/// Runs git in `dir` and returns its trimmed output; a failure fails the test with
+/// git's error.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_cmd(dir).args(args).output().expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
