@@ -102,7 +102,10 @@ impl Gate {
         // The keyword's own bytes pass (its hit is case-insensitive, the sets are
         // not); the bytes after it are the test that counts.
         match content.get(start..start + self.prefix.len()) {
-            Some(head) => head.iter().zip(&self.prefix).all(|(&b, set)| set.contains(b)),
+            Some(head) => head
+                .iter()
+                .zip(&self.prefix)
+                .all(|(&b, set)| set.contains(b)),
             None => false,
         }
     }
