@@ -125,6 +125,10 @@ impl Roots {
     /// the current folder); empty for the root itself; a path outside the root is shown
     /// as given.
     pub fn rel(&self, path: &Path) -> String {
+        // The walked file of a directory scan: cut the root's text off the path's.
+        if let Some(rel) = self.rel_of_plain_text(path) {
+            return rel;
+        }
         // A walked path below an absolute root is absolute and has no `..` step: it
         // is its own absolute form (rebuilding it one component at a time was a
         // twentieth of a directory scan's instructions).
@@ -142,6 +146,32 @@ impl Roots {
             Ok(_) => String::new(),
             Err(_) => slash(path).trim_start_matches("./").to_string(),
         }
+    }
+
+    /// [`Roots::rel`] of an absolute, UTF-8 path without `.`, `..` or empty steps below
+    /// the root, by text alone (comparing components cost more than scanning the
+    /// file, for small files); `None` for any other path.
+    fn rel_of_plain_text(&self, path: &Path) -> Option<String> {
+        let text = path.to_str()?;
+        let root = self.root.to_str()?;
+        let plain = |t: &str| {
+            std::path::MAIN_SEPARATOR == '/'
+                && t.strip_prefix('/').is_some_and(|steps| {
+                    steps
+                        .split('/')
+                        .all(|step| !step.is_empty() && step != "." && step != "..")
+                })
+        };
+        if !plain(text) || !(root == "/" || plain(root)) {
+            return None;
+        }
+        let rest = text.strip_prefix(root)?;
+        let rest = if root.ends_with('/') || rest.is_empty() {
+            rest
+        } else {
+            rest.strip_prefix('/')?
+        };
+        Some(rest.replace('\\', "/"))
     }
 
     /// Shows a root-relative finding path relative to the current folder (text output).
@@ -205,6 +235,20 @@ mod tests {
         assert_eq!(r.rel(Path::new("/repo//a/b/")), "a/b");
         assert_eq!(r.rel(Path::new("/repo")), "");
         assert_eq!(r.rel(Path::new("/other/x")), "/other/x");
+        assert_eq!(r.rel(Path::new("/repo/a/b")), "a/b");
+        assert_eq!(r.rel(Path::new("/repository/x")), "/repository/x");
+        assert_eq!(r.rel(Path::new("/repo/a\\b")), "a/b");
+        let top = Roots {
+            root: PathBuf::from("/"),
+            ..r.clone()
+        };
+        assert_eq!(top.rel(Path::new("/a/b")), "a/b");
+        assert_eq!(top.rel(Path::new("/")), "");
+        let unfolded = Roots {
+            root: PathBuf::from("/repo/"),
+            ..r.clone()
+        };
+        assert_eq!(unfolded.rel(Path::new("/repo/a/b")), "a/b");
         assert_eq!(r.show("sub/x/y.yml"), "x/y.yml");
         assert_eq!(r.show("other/z"), "../other/z");
     }

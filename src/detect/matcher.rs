@@ -59,12 +59,15 @@ pub struct Matcher {
 /// `task` for `\bSK[0-9a-f]{32}`) or right after a word byte (for a rule that starts
 /// at a word start) can start no match: the anchored search would skip it. Dropping
 /// such hits as they are found keeps them out of the sort and the rule loop.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Gate {
     /// The bytes a match can start with; `None`: any.
     first: Option<leading::ByteSet>,
     /// A match starts at a word start.
     word_start: bool,
+    /// The bytes each of a match's first positions can hold (a match is at least this
+    /// long): `pat` in `path` cannot start `pat[A-Za-z0-9]{14}\.`.
+    prefix: Box<[leading::ByteSet]>,
 }
 
 impl Gate {
@@ -74,10 +77,12 @@ impl Gate {
             Some(c) if c.anchored_at_keyword && !rule.spec.whole_file => Gate {
                 first: c.first_bytes,
                 word_start: c.word_start,
+                prefix: c.prefix.clone().into_boxed_slice(),
             },
             _ => Gate {
                 first: None,
                 word_start: false,
+                prefix: Box::default(),
             },
         }
     }
@@ -91,7 +96,18 @@ impl Gate {
         {
             return false;
         }
-        !(self.word_start && start > 0 && is_word_byte(content[start - 1]))
+        if self.word_start && start > 0 && is_word_byte(content[start - 1]) {
+            return false;
+        }
+        // The keyword's own bytes pass (its hit is case-insensitive, the sets are
+        // not); the bytes after it are the test that counts.
+        match content.get(start..start + self.prefix.len()) {
+            Some(head) => head
+                .iter()
+                .zip(&self.prefix)
+                .all(|(&b, set)| set.contains(b)),
+            None => false,
+        }
     }
 }
 

@@ -53,14 +53,17 @@ struct Table {
     /// `trans[s + class]` is the next state, premultiplied by `stride` (a state is the
     /// offset of its row); padded to a power-of-two length.
     trans: Vec<u32>,
-    /// Match states come first: a state below this offset is a match state.
-    match_limit: u32,
-    /// For match state `s`, `patterns[ranges[s / stride]]` are the keywords ending there.
+    /// Match states come last, from this offset on, a power of two that every other
+    /// state is below: a state is a match state when it has a bit of `!(match_base - 1)`,
+    /// so one OR of four lanes' states and one test tell whether any lane matched.
+    match_base: usize,
+    /// For match state `s`, `patterns[ranges[(s - match_base) / stride]]` are the
+    /// keywords ending there.
     ranges: Vec<(u32, u32)>,
     /// Keyword ids, by match state.
     patterns: Vec<PatternID>,
     /// The unanchored start state.
-    start: u32,
+    start: usize,
     /// Length of the longest keyword.
     max_len: usize,
 }
@@ -114,29 +117,42 @@ impl Table {
                 });
             }
         }
-        // Match states first (one comparison tells a match), each group breadth first.
+        // Other states first, then (from a power of two on) the match states, each
+        // group breadth first: `number` is a state's row among its group's.
         let mut number = vec![0usize; order.len()];
-        let mut n = 0;
-        for want in [true, false] {
-            for (i, &s) in order.iter().enumerate() {
-                if dfa.is_match(s) == want {
-                    number[i] = n;
-                    n += 1;
-                }
-            }
+        let (mut others, mut matches) = (0, 0);
+        for (i, &s) in order.iter().enumerate() {
+            let count = if dfa.is_match(s) {
+                &mut matches
+            } else {
+                &mut others
+            };
+            number[i] = *count;
+            *count += 1;
         }
-        let matches = order.iter().filter(|&&s| dfa.is_match(s)).count();
-        u32::try_from(order.len().checked_mul(stride)?).ok()?;
-        let offset = |s: StateID| (number[index[&s]] * stride) as u32;
+        let match_base = others
+            .checked_mul(stride)?
+            .max(1)
+            .checked_next_power_of_two()?;
+        let used = match_base.checked_add(matches.checked_mul(stride)?)?;
+        u32::try_from(used).ok()?;
+        let offset = |i: usize| {
+            let row = number[i] * stride;
+            (if dfa.is_match(order[i]) {
+                match_base + row
+            } else {
+                row
+            }) as u32
+        };
         // A power-of-two length lets the walk mask its index instead of checking it
         // (the padding is never read, nor touched: zeroed pages are mapped on demand).
-        let mut trans = vec![0u32; (order.len() * stride).next_power_of_two()];
+        let mut trans = vec![0u32; used.checked_next_power_of_two()?];
         let mut ranges = vec![(0, 0); matches];
         let mut patterns = Vec::new();
         for (i, &s) in order.iter().enumerate() {
-            let row = number[i] * stride;
+            let row = offset(i) as usize;
             for (class, &r) in reps.iter().enumerate() {
-                trans[row + class] = offset(dfa.next_state(Anchored::No, s, r));
+                trans[row + class] = offset(index[&dfa.next_state(Anchored::No, s, r)]);
             }
             if dfa.is_match(s) {
                 let from = patterns.len() as u32;
@@ -148,10 +164,10 @@ impl Table {
             classes,
             stride,
             trans,
-            match_limit: (matches * stride) as u32,
+            match_base,
             ranges,
             patterns,
-            start: offset(start),
+            start: offset(0) as usize,
             max_len: dfa.max_pattern_len(),
         })
     }
@@ -170,14 +186,21 @@ trait Steps {
     fn next(&self, s: Self::State, byte: u8) -> Self::State;
     /// Whether `s` may be a match state (cheap; [`Steps::report`] decides).
     fn is_special(&self, s: Self::State) -> bool;
+    /// Whether any of four states may be a match state.
+    #[inline(always)]
+    fn any_special(&self, s: [Self::State; LANES]) -> bool {
+        // States that may match compare lowest (the default layout).
+        self.is_special(s[0].min(s[1]).min(s[2]).min(s[3]))
+    }
     /// Reports every keyword that ends at `end` if `s` is a match state.
     fn report(&self, s: Self::State, end: usize, on_match: &mut impl FnMut(PatternID, usize));
 }
 
 impl Steps for Table {
-    type State = u32;
+    // Held as `usize` (the table keeps `u32`s): no widening on the walk's critical path.
+    type State = usize;
 
-    fn start(&self) -> Option<u32> {
+    fn start(&self) -> Option<usize> {
         Some(self.start)
     }
 
@@ -186,22 +209,28 @@ impl Steps for Table {
     }
 
     #[inline(always)]
-    fn next(&self, s: u32, byte: u8) -> u32 {
+    fn next(&self, s: usize, byte: u8) -> usize {
         // Every offset is below the table's used part, so the mask changes nothing; it
         // only proves the index in bounds (`trans.len()` is a power of two).
         let mask = self.trans.len() - 1;
-        self.trans[(s as usize + usize::from(self.classes[usize::from(byte)])) & mask]
+        self.trans[(s + usize::from(self.classes[usize::from(byte)])) & mask] as usize
     }
 
     #[inline(always)]
-    fn is_special(&self, s: u32) -> bool {
-        s < self.match_limit
+    fn is_special(&self, s: usize) -> bool {
+        s >= self.match_base
+    }
+
+    #[inline(always)]
+    fn any_special(&self, s: [usize; LANES]) -> bool {
+        // Every other state is below `match_base`, a power of two.
+        (s[0] | s[1] | s[2] | s[3]) >= self.match_base
     }
 
     #[inline]
-    fn report(&self, s: u32, end: usize, on_match: &mut impl FnMut(PatternID, usize)) {
-        if s < self.match_limit {
-            let (from, to) = self.ranges[s as usize / self.stride];
+    fn report(&self, s: usize, end: usize, on_match: &mut impl FnMut(PatternID, usize)) {
+        if s >= self.match_base {
+            let (from, to) = self.ranges[(s - self.match_base) / self.stride];
             for &p in &self.patterns[from as usize..to as usize] {
                 on_match(p, end);
             }
@@ -384,8 +413,8 @@ fn overlapping_matches<S: Steps>(aut: &S, hay: &[u8], on_match: &mut impl FnMut(
         s1 = aut.next(s1, l1[i]);
         s2 = aut.next(s2, l2[i]);
         s3 = aut.next(s3, l3[i]);
-        // States that may match compare lowest: one test covers all lanes.
-        if aut.is_special(s0.min(s1).min(s2).min(s3)) {
+        // One test covers all lanes.
+        if aut.any_special([s0, s1, s2, s3]) {
             report_lanes(aut, [s0, s1, s2, s3], part, i + 1, on_match);
         }
     }

@@ -213,6 +213,110 @@ fn required(hir: &Hir) -> ByteSet {
     set
 }
 
+/// Most leading positions [`prefix_sets`] follows: enough to reach past a keyword and
+/// a vendor prefix into the token's alphabet.
+const MAX_PREFIX: usize = 24;
+
+/// Byte sets `p` such that every match of `hir` is at least `p.len()` bytes long and
+/// its `i`-th byte is in `p[i]` (case kept): the fixed-width start of the pattern
+/// (`pat[A-Za-z0-9]{14}\.` gives `p`, `a`, `t`, 14 alphanumeric sets and `.`). A
+/// keyword hit whose next bytes fall outside these sets cannot start a match.
+pub fn prefix_sets(hir: &Hir) -> Vec<ByteSet> {
+    let mut out = Vec::new();
+    prefix(hir, &mut out);
+    out.truncate(MAX_PREFIX);
+    out
+}
+
+/// Appends to `out` the byte sets of `hir`'s leading positions (see [`prefix_sets`]).
+/// Returns whether every match of `hir` is exactly as long as what was appended, so
+/// that what follows in a concatenation may append further.
+fn prefix(hir: &Hir, out: &mut Vec<ByteSet>) -> bool {
+    if out.len() >= MAX_PREFIX {
+        return false;
+    }
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => {
+            for &b in lit.0.iter() {
+                let mut set = ByteSet::default();
+                set.insert(b);
+                out.push(set);
+            }
+            true
+        }
+        HirKind::Class(class) => match one_byte_class(class) {
+            Some(set) => {
+                out.push(set);
+                true
+            }
+            None => false,
+        },
+        HirKind::Capture(cap) => prefix(&cap.sub, out),
+        HirKind::Concat(items) => items.iter().all(|item| prefix(item, out)),
+        HirKind::Alternation(alts) => {
+            let mut branches = Vec::new();
+            let mut exact = true;
+            for alt in alts {
+                let mut branch = Vec::new();
+                exact &= prefix(alt, &mut branch);
+                branches.push(branch);
+            }
+            let shortest = branches.iter().map(Vec::len).min().unwrap_or(0);
+            exact &= branches.iter().all(|b| b.len() == shortest);
+            for i in 0..shortest {
+                let mut set = ByteSet::default();
+                for b in &branches {
+                    set.union(b[i]);
+                }
+                out.push(set);
+            }
+            exact
+        }
+        HirKind::Repetition(rep) => {
+            if rep.min == 0 {
+                return rep.max == Some(0);
+            }
+            let mut once = Vec::new();
+            if !prefix(&rep.sub, &mut once) {
+                out.extend(once);
+                return false;
+            }
+            for _ in 0..rep.min {
+                if out.len() >= MAX_PREFIX {
+                    return false;
+                }
+                out.extend_from_slice(&once);
+            }
+            rep.max == Some(rep.min)
+        }
+    }
+}
+
+/// The bytes a class matching exactly one byte stands for; `None` for a class that
+/// may match a multi-byte UTF-8 sequence.
+fn one_byte_class(class: &Class) -> Option<ByteSet> {
+    let mut set = ByteSet::default();
+    match class {
+        Class::Bytes(c) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set.insert(b);
+                }
+            }
+        }
+        Class::Unicode(c) => {
+            for r in c.ranges() {
+                let hi = u8::try_from(u32::from(r.end())).ok().filter(u8::is_ascii)?;
+                for b in u8::try_from(u32::from(r.start())).ok()?..=hi {
+                    set.insert(b);
+                }
+            }
+        }
+    }
+    Some(set)
+}
+
 /// A set of bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ByteSet([u64; 4]);
@@ -362,6 +466,36 @@ mod tests {
         assert_eq!(req(r"x(?:@y)?z"), None);
         assert_eq!(req(r"ghp_[A-Za-z0-9]{36}"), Some(b'_'));
         assert_eq!(req(r"(?i)key"), None);
+    }
+
+    fn prefixes(pattern: &str) -> Vec<String> {
+        prefix_sets(&parse(pattern))
+            .iter()
+            .map(|set| {
+                (0..=255u8)
+                    .filter(|&b| set.contains(b))
+                    .map(char::from)
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prefix_sets_follow_the_fixed_width_start() {
+        let digits = "0123456789".to_string();
+        assert_eq!(
+            prefixes(r"\b(pat[0-9]{2}\.[a-f]+)\b"),
+            ["p", "a", "t", &digits, &digits, ".", "abcdef"]
+        );
+        // Case-insensitive letters, alternations of equal and unequal widths.
+        assert_eq!(prefixes(r"(?i)ke(?:y|ys)_x"), ["Kk", "Ee", "Yy"]);
+        assert_eq!(prefixes(r"(?:api|cli)-"), ["ac", "pl", "i", "-"]);
+        // An optional or variable part ends the sets.
+        assert_eq!(prefixes(r"ab?c"), ["a"]);
+        assert_eq!(prefixes(r"a{2,3}b"), ["a", "a"]);
+        assert_eq!(prefixes(r"(?:ab)+c"), ["a", "b"]);
+        assert_eq!(prefixes(r"x?y"), Vec::<String>::new());
+        assert_eq!(prefixes(&"a".repeat(40)).len(), MAX_PREFIX);
     }
 
     #[test]

@@ -153,6 +153,9 @@ pub struct CompiledRegex {
     pub word_start: bool,
     /// A punctuation byte every match contains: the matcher skips a window without it.
     pub required_byte: Option<u8>,
+    /// The byte sets of every match's first bytes (see [`leading::prefix_sets`]): a
+    /// keyword hit followed by other bytes cannot start a match.
+    pub prefix: Vec<leading::ByteSet>,
 }
 
 impl Rule {
@@ -259,6 +262,7 @@ fn compile(spec: &RuleSpec) -> Result<CompiledRegex, String> {
         first_bytes: leading::first_bytes(&hir),
         word_start: leading::starts_at_word_start(&hir),
         required_byte: leading::required_byte(&hir),
+        prefix: leading::prefix_sets(&hir),
     })
 }
 
