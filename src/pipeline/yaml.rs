@@ -1062,12 +1062,14 @@ mod tests {
         assert_eq!(c.get("y").unwrap().line, 2);
     }
 
-    /// Both readers: the one-pass builder and saphyr's loader (last key wins).
-    fn both(text: &str) -> [Node; 2] {
+    /// Every reader: the one-pass builder in both modes (a repeated key an error, or
+    /// the last one winning), and saphyr's loader (the fallback for odd inputs).
+    fn both(text: &str) -> [Node; 3] {
         let src = Source::new(text);
         [
             parse_indexed(&src).unwrap().unwrap(),
             parse_last_key_wins(&src).unwrap().unwrap(),
+            load(&src, true).unwrap().unwrap(),
         ]
     }
 
