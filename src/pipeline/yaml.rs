@@ -178,6 +178,8 @@ pub struct Source<'t> {
     line_bytes: Vec<usize>,
     /// Character index of each line's start.
     line_chars: Vec<usize>,
+    /// Whether the text is ASCII (a character index is then a byte offset).
+    ascii: bool,
 }
 
 impl<'t> Source<'t> {
@@ -192,7 +194,8 @@ impl<'t> Source<'t> {
         let mut line_bytes = Vec::with_capacity(text.len() / 40 + 2);
         line_bytes.push(0);
         line_bytes.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        let line_chars = if text.is_ascii() {
+        let ascii = text.is_ascii();
+        let line_chars = if ascii {
             line_bytes.clone()
         } else {
             // Characters before each line start: the bytes that begin a character.
@@ -215,6 +218,7 @@ impl<'t> Source<'t> {
             text,
             line_bytes,
             line_chars,
+            ascii,
         }
     }
 
@@ -264,6 +268,9 @@ impl<'t> Source<'t> {
 
     /// Converts a character index to a byte offset.
     fn byte_of(&self, index: usize) -> usize {
+        if self.ascii {
+            return index.min(self.text.len());
+        }
         let (line, col) = self.line_col(index);
         self.byte_at(line, col)
     }
