@@ -178,6 +178,8 @@ pub struct Source<'t> {
     line_bytes: Vec<usize>,
     /// Character index of each line's start.
     line_chars: Vec<usize>,
+    /// Whether the text is ASCII (a character index is then a byte offset).
+    ascii: bool,
 }
 
 impl<'t> Source<'t> {
@@ -192,7 +194,8 @@ impl<'t> Source<'t> {
         let mut line_bytes = Vec::with_capacity(text.len() / 40 + 2);
         line_bytes.push(0);
         line_bytes.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        let line_chars = if text.is_ascii() {
+        let ascii = text.is_ascii();
+        let line_chars = if ascii {
             line_bytes.clone()
         } else {
             // Characters before each line start: the bytes that begin a character.
@@ -215,6 +218,7 @@ impl<'t> Source<'t> {
             text,
             line_bytes,
             line_chars,
+            ascii,
         }
     }
 
@@ -264,6 +268,9 @@ impl<'t> Source<'t> {
 
     /// Converts a character index to a byte offset.
     fn byte_of(&self, index: usize) -> usize {
+        if self.ascii {
+            return index.min(self.text.len());
+        }
         let (line, col) = self.line_col(index);
         self.byte_at(line, col)
     }
@@ -1062,12 +1069,14 @@ mod tests {
         assert_eq!(c.get("y").unwrap().line, 2);
     }
 
-    /// Both readers: the one-pass builder and saphyr's loader (last key wins).
-    fn both(text: &str) -> [Node; 2] {
+    /// Every reader: the one-pass builder in both modes (a repeated key an error, or
+    /// the last one winning), and saphyr's loader (the fallback for odd inputs).
+    fn both(text: &str) -> [Node; 3] {
         let src = Source::new(text);
         [
             parse_indexed(&src).unwrap().unwrap(),
             parse_last_key_wins(&src).unwrap().unwrap(),
+            load(&src, true).unwrap().unwrap(),
         ]
     }
 
