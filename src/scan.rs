@@ -142,7 +142,13 @@ impl Engine {
             &mut raw,
         );
         drop_overlaps(&self.rules, &mut raw);
-        let encoded = decode::kubernetes_secret_values(content);
+        // A `Secret` manifest holds the keyword `secret`: the automaton that just ran
+        // saves a search of the file for it.
+        let encoded = if matcher.secret_word() == Some(false) {
+            Vec::new()
+        } else {
+            decode::kubernetes_secret_values(content)
+        };
         if !encoded.is_empty() {
             // A fallback rule sees only the base64 text; judge the decoded value instead.
             raw.retain(|m| {

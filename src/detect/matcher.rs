@@ -52,6 +52,9 @@ pub struct Matcher {
     code_file: bool,
     /// Each rule's test of a keyword hit, made on the rule's first hit (by rule index).
     gates: Vec<Option<Gate>>,
+    /// Whether the last content searched holds `secret` in any case (see
+    /// [`Matcher::secret_word`]).
+    secret_word: Option<bool>,
 }
 
 /// What a keyword hit must look like to be worth keeping for a rule. For a rule whose
@@ -137,7 +140,7 @@ impl Matcher {
         }
         self.hits.clear();
         let gates = &mut self.gates;
-        prefilter.hits(content, &mut self.hits, |rule, start| {
+        self.secret_word = prefilter.hits(content, &mut self.hits, |rule, start| {
             gates[rule]
                 .get_or_insert_with(|| Gate::of(&rules[rule]))
                 .admits(content, start)
@@ -204,6 +207,15 @@ impl Matcher {
             }
             i = j;
         }
+    }
+}
+
+impl Matcher {
+    /// Whether the content last given to [`Matcher::find`] holds `secret` in any case
+    /// (`kind: Secret`), as the keyword automaton saw it; `None` when it cannot tell
+    /// (no rule's keyword is `secret`).
+    pub fn secret_word(&self) -> Option<bool> {
+        self.secret_word
     }
 }
 

@@ -281,6 +281,8 @@ pub struct Prefilter {
     keywords: Vec<String>,
     scanned: AtomicU64,
     rules_by_keyword: Vec<Vec<usize>>,
+    /// The index of the keyword `secret`, when a rule uses it (see [`Prefilter::hits`]).
+    secret_keyword: Option<usize>,
 }
 
 /// A keyword occurrence for one rule: the rule's index and the byte range of the hit.
@@ -322,6 +324,7 @@ impl Prefilter {
         Ok(Prefilter {
             nfa,
             dfa: OnceLock::new(),
+            secret_keyword: index.get("secret").copied(),
             keywords,
             scanned: AtomicU64::new(0),
             rules_by_keyword,
@@ -343,14 +346,18 @@ impl Prefilter {
     }
 
     /// Appends every (rule, keyword hit) in `haystack` for which `keep(rule, start)`
-    /// holds to `hits` (in no particular order).
+    /// holds to `hits` (in no particular order). Returns whether `haystack` holds
+    /// `secret` in any case (a Kubernetes `Secret`), `None` when no rule's keyword is
+    /// `secret` and the automaton cannot tell.
     pub fn hits(
         &self,
         haystack: &[u8],
         hits: &mut Vec<Hit>,
         mut keep: impl FnMut(usize, usize) -> bool,
-    ) {
+    ) -> Option<bool> {
+        let mut secret = false;
         let mut push = |pattern: PatternID, end: usize| {
+            secret |= Some(pattern.as_usize()) == self.secret_keyword;
             let len = self.keywords[pattern.as_usize()].len();
             for &rule in &self.rules_by_keyword[pattern.as_usize()] {
                 if keep(rule, end - len) {
@@ -366,6 +373,7 @@ impl Prefilter {
             Some(dfa) => overlapping_matches(dfa, haystack, &mut push),
             None => overlapping_matches(&self.nfa, haystack, &mut push),
         }
+        self.secret_keyword.map(|_| secret)
     }
 
     /// All keywords the automaton searches for (for the benchmark's `rg -f`).
@@ -521,6 +529,28 @@ mod tests {
             assert_eq!(laned(&table, hay), want, "table, len {len}");
             assert_eq!(laned(&nfa, hay), want, "nfa, len {len}");
         }
+    }
+
+    #[test]
+    fn hits_tell_whether_the_word_secret_occurs() {
+        let rules = crate::rules::builtin_rules().expect("built-in rules load");
+        let pf = Prefilter::new(&rules).expect("prefilter");
+        let mut hits = Vec::new();
+        let mut saw = |text: &str| pf.hits(text.as_bytes(), &mut hits, |_, _| true);
+        assert_eq!(saw("kind: Secret\ndata:\n"), Some(true));
+        assert_eq!(saw("x = 1 # SECRET"), Some(true));
+        assert_eq!(saw("kind: ConfigMap\n"), Some(false));
+        let others: Vec<Rule> = rules
+            .into_iter()
+            .filter(|r| {
+                !r.spec
+                    .keywords
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case("secret"))
+            })
+            .collect();
+        let pf = Prefilter::new(&others).expect("prefilter");
+        assert_eq!(pf.hits(b"kind: Secret", &mut hits, |_, _| true), None);
     }
 
     #[test]
