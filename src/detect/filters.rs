@@ -189,6 +189,15 @@ const KNOWN_EXAMPLES: &[&str] = &[
     "6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1",
     // Mercado Pago's Checkout Pro sample integration (test seller account).
     "APP_USR-6317427424180639-042414-47e969706991d3a442922b0702a0da44-469485398",
+    // Wallet seed phrases of the BIP39 test vectors and of Hardhat/Anvil, Ganache and
+    // Truffle's development networks.
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon",
+    "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo",
+    "legal winner thank year wave sausage worth useful legal winner thank",
+    "letter advice cage absurd amount doctor acoustic avoid letter advice cage",
+    "test test test test test test test test test test test junk",
+    "candy maple cake sugar pudding cream honey rich smooth crumble sweet treat",
+    "myth like bonus scare over problem client lizard pioneer submit female collect",
 ];
 
 /// A run of `n` identical alphanumeric characters (`aaaaaa`, `000000`).
