@@ -173,6 +173,31 @@ const KNOWN_EXAMPLES: &[&str] = &[
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     // Azure Storage emulator (Azurite) well-known account key.
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // Hardhat/Anvil development accounts 0-9 (mnemonic "test test ... junk") and
+    // Ganache's deterministic accounts 0-1: printed by the tools, funded on no real chain.
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+    "4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d",
+    "6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1",
+    // Mercado Pago's Checkout Pro sample integration (test seller account).
+    "APP_USR-6317427424180639-042414-47e969706991d3a442922b0702a0da44-469485398",
+    // Wallet seed phrases of the BIP39 test vectors and of Hardhat/Anvil, Ganache and
+    // Truffle's development networks.
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon",
+    "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo",
+    "legal winner thank year wave sausage worth useful legal winner thank",
+    "letter advice cage absurd amount doctor acoustic avoid letter advice cage",
+    "test test test test test test test test test test test junk",
+    "candy maple cake sugar pudding cream honey rich smooth crumble sweet treat",
+    "myth like bonus scare over problem client lizard pioneer submit female collect",
 ];
 
 /// A run of `n` identical alphanumeric characters (`aaaaaa`, `000000`).
@@ -801,6 +826,9 @@ mod tests {
     #[test]
     fn placeholders() {
         assert!(is_placeholder("AKIAIOSFODNN7EXAMPLE"));
+        assert!(is_placeholder(
+            "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+        ));
         assert!(is_placeholder("${GITHUB_TOKEN}"));
         assert!(is_placeholder("ghp_aaaaaaaaaaaaaaaaaaaaaaaaaa"));
         assert!(is_placeholder("sk_live_0123456789"));

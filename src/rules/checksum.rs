@@ -19,6 +19,9 @@ pub enum Checksum {
     /// Bech32 (BIP173): the 6-character checksum of the human-readable part and data
     /// (Nostr `nsec1` keys).
     Bech32,
+    /// A BIP39 mnemonic: 12 to 24 words of the English wordlist whose last bits are the
+    /// first bits of the SHA-256 of the entropy the words encode (wallet seed phrases).
+    Bip39,
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -33,6 +36,7 @@ impl Checksum {
             "basic-auth-base64" => Some(Checksum::BasicAuthBase64),
             "base58check" => Some(Checksum::Base58Check),
             "bech32" => Some(Checksum::Bech32),
+            "bip39" => Some(Checksum::Bip39),
             _ => None,
         }
     }
@@ -45,6 +49,7 @@ impl Checksum {
             Checksum::BasicAuthBase64 => verify_basic_auth_base64(token),
             Checksum::Base58Check => verify_base58check(token),
             Checksum::Bech32 => verify_bech32(token),
+            Checksum::Bip39 => verify_bip39(token),
         }
     }
 }
@@ -124,6 +129,39 @@ fn verify_bech32(token: &str) -> bool {
         }
     }
     chk == 1
+}
+
+/// The BIP39 English wordlist, sorted (bitcoin/bips `bip-0039/english.txt`).
+const BIP39_ENGLISH: &str = include_str!("bip39_english.txt");
+
+/// Verifies a BIP39 mnemonic: 12, 15, 18, 21 or 24 words of the English wordlist, each
+/// 11 bits; the last `words / 3` bits must equal the first bits of SHA-256(entropy).
+fn verify_bip39(token: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let list = WORDS.get_or_init(|| BIP39_ENGLISH.split_ascii_whitespace().collect());
+    let words: Vec<&str> = token.split_ascii_whitespace().collect();
+    if !matches!(words.len(), 12 | 15 | 18 | 21 | 24) {
+        return false;
+    }
+    let mut bits: Vec<bool> = Vec::with_capacity(words.len() * 11);
+    for w in &words {
+        let Ok(index) = list.binary_search(w) else {
+            return false;
+        };
+        bits.extend((0..11).rev().map(|i| index >> i & 1 == 1));
+    }
+    let checksum_bits = words.len() / 3;
+    let (entropy_bits, checksum) = bits.split_at(bits.len() - checksum_bits);
+    let entropy: Vec<u8> = entropy_bits
+        .chunks(8)
+        .map(|byte| byte.iter().fold(0u8, |acc, &b| acc << 1 | u8::from(b)))
+        .collect();
+    let hash = Sha256::digest(&entropy);
+    checksum
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| (hash[i / 8] >> (7 - i % 8) & 1 == 1) == b)
 }
 
 /// Whether `token` is base64 of `user:password` with both parts present.
@@ -229,6 +267,29 @@ mod tests {
         assert!(Checksum::Bech32.verify("A12UEL5L"));
         assert!(Checksum::Bech32.verify("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw"));
         assert!(!Checksum::Bech32.verify("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx"));
+    }
+
+    #[test]
+    fn bip39_checks_words_and_checksum() {
+        // BIP39 test vectors (all-zero and all-0x7f entropy) and the Hardhat default.
+        let zero = concat!(
+            "abandon abandon abandon abandon abandon abandon ",
+            "abandon abandon abandon abandon abandon about"
+        );
+        assert!(Checksum::Bip39.verify(zero));
+        assert!(
+            Checksum::Bip39.verify(
+                "legal winner thank year wave sausage worth useful legal winner thank yellow"
+            )
+        );
+        assert!(
+            Checksum::Bip39.verify("test test test test test test test test test test test junk")
+        );
+        // A wrong last word, a word outside the list, and a wrong count.
+        assert!(!Checksum::Bip39.verify(&zero.replace("about", "above")));
+        assert!(!Checksum::Bip39.verify(&zero.replace("about", "aboutx")));
+        assert!(!Checksum::Bip39.verify("abandon abandon abandon about"));
+        assert_eq!(BIP39_ENGLISH.split_ascii_whitespace().count(), 2048);
     }
 
     #[test]
