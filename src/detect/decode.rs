@@ -288,9 +288,26 @@ fn quoted_runs(
     budget: &mut usize,
     found: &mut dyn FnMut(usize, usize, Encoding, Vec<u8>),
 ) {
+    // Code holds a quote every few dozen bytes: the AVX2 searcher called directly saves
+    // the generic search's dispatch on each of them (a third of its cost per quote).
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = memchr::arch::x86_64::avx2::memchr::Three::new(b'"', b'\'', b'`') {
+        return runs_after_quotes(content, avx2.iter(content), budget, found);
+    }
+    let quotes = memchr::memchr3_iter(b'"', b'\'', b'`', content);
+    runs_after_quotes(content, quotes, budget, found);
+}
+
+/// [`quoted_runs`] given the positions of the quotes, in order.
+fn runs_after_quotes(
+    content: &[u8],
+    quotes: impl Iterator<Item = usize>,
+    budget: &mut usize,
+    found: &mut dyn FnMut(usize, usize, Encoding, Vec<u8>),
+) {
     let n = content.len();
     let mut after = 0;
-    for q in memchr::memchr3_iter(b'"', b'\'', b'`', content) {
+    for q in quotes {
         let start = q + 1;
         if start < after || *budget == 0 {
             continue;
