@@ -187,6 +187,11 @@ const KNOWN_EXAMPLES: &[&str] = &[
     "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
     "4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d",
     "6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1",
+    // The Google Cloud SDK's own OAuth clients: installed-application secrets shipped in
+    // gcloud (the CLI's, and the one `gcloud auth application-default login` writes into
+    // every application_default_credentials.json); public by Google's design.
+    "ZmssLNjJy2998hD4CTg2ejr2",
+    "d-FL95Q19q7MQmFpd7hHD0Ty",
     // Mercado Pago's Checkout Pro sample integration (test seller account).
     "APP_USR-6317427424180639-042414-47e969706991d3a442922b0702a0da44-469485398",
     // Wallet seed phrases of the BIP39 test vectors and of Hardhat/Anvil, Ganache and
