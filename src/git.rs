@@ -205,6 +205,30 @@ pub(crate) fn next_blob<'b>(
     Ok(Blob::Content(buf))
 }
 
+/// A `git cat-file --batch` process in `dir`: the process, its input, and its output
+/// buffered for [`next_blob`].
+pub fn cat_file_batch(
+    dir: &Path,
+) -> anyhow::Result<(
+    Child,
+    std::process::ChildStdin,
+    BufReader<std::process::ChildStdout>,
+)> {
+    let mut child = git(dir)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow!("cannot run `git` ({e}); install git or put it on PATH"))?;
+    let stdin = child.stdin.take().context("git cat-file: no stdin")?;
+    let out = BufReader::with_capacity(
+        1 << 16,
+        child.stdout.take().context("git cat-file: no stdout")?,
+    );
+    Ok((child, stdin, out))
+}
+
 /// Reads the blobs `ids[i].0` through one `git cat-file --batch` process and calls
 /// `each(i, blob)` in order. Blobs over `max_size` are read past, not kept.
 fn read_blobs(
@@ -213,24 +237,13 @@ fn read_blobs(
     max_size: u64,
     mut each: impl FnMut(usize, Blob),
 ) -> anyhow::Result<()> {
-    let mut child = git(dir)
-        .args(["cat-file", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| anyhow!("cannot run `git` ({e}); install git or put it on PATH"))?;
-    let mut stdin = child.stdin.take().context("git cat-file: no stdin")?;
+    let (child, mut stdin, mut out) = cat_file_batch(dir)?;
     let request: Vec<u8> = ids
         .iter()
         .flat_map(|(sha, _)| format!("{sha}\n").into_bytes())
         .collect();
     // Write on another thread: git answers while we ask, and both pipes can fill.
     let writer = std::thread::spawn(move || stdin.write_all(&request));
-    let mut out = BufReader::with_capacity(
-        1 << 16,
-        child.stdout.take().context("git cat-file: no stdout")?,
-    );
     let mut header = Vec::new();
     let mut buf = Vec::new();
     for i in 0..ids.len() {

@@ -626,18 +626,7 @@ fn read_blobs(
     free: mpsc::Receiver<Vec<u8>>,
     max: u64,
 ) -> anyhow::Result<Vec<(u32, u32)>> {
-    let mut child = git(dir)
-        .args(["cat-file", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| anyhow!("cannot run `git` ({e}); install git or put it on PATH"))?;
-    let mut stdin = child.stdin.take().context("git cat-file: no stdin")?;
-    let mut out = BufReader::with_capacity(
-        1 << 16,
-        child.stdout.take().context("git cat-file: no stdout")?,
-    );
+    let (child, mut stdin, mut out) = crate::git::cat_file_batch(dir)?;
     let mut missing = Vec::new();
     let mut header = Vec::new();
     let mut buf = Vec::new();

@@ -27,11 +27,7 @@ fn tw_stdin(dir: &Path, args: &[&str], input: &str) -> (i32, String, String) {
         .write_stdin(input.to_string())
         .output()
         .expect("run tokenward");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    outcome(out)
 }
 
 /// A git repository holding `sub/` with a leaked PAT and a workflow.

@@ -366,38 +366,36 @@ fn different_openssh_keys_in_one_tree_are_each_reported() {
 fn random_values_holding_placeholder_bytes_by_chance() {
     // `todo` inside a random token, `$(` and `%(` inside Django keys, `%s`/`%d`, `os.`,
     // `user` and `//` inside generated passwords and base64 keys: all real values.
-    assert_eq!(
-        found_in(".env", "HF_TOKEN=hf_Qm7TodoXk2Lp9Rz4Wv8Nc3Bt6Yj1Fd5Gh0\n"),
-        ids(&[("huggingface-access-token", 1)])
-    );
-    assert_eq!(
-        found_in(
+    let cases = [
+        (
+            ".env",
+            "HF_TOKEN=hf_Qm7TodoXk2Lp9Rz4Wv8Nc3Bt6Yj1Fd5Gh0\n",
+            "huggingface-access-token",
+        ),
+        (
             "ingest/settings.py",
-            "SECRET_KEY = 'k65d!x$(v2m#q8z@r3^w7&n1*t4(p9-l0=y6+b_c5)s$(ghw1k'\n"
+            "SECRET_KEY = 'k65d!x$(v2m#q8z@r3^w7&n1*t4(p9-l0=y6+b_c5)s$(ghw1k'\n",
+            "django-secret-key",
         ),
-        ids(&[("django-secret-key", 1)])
-    );
-    assert_eq!(
-        found_in(
+        (
             "src/client.py",
-            "conn = psycopg2.connect(host=\"db.acme.net\", user=\"deploy\", password=\"EX_S_^d%8CLEwQ1QHyX0%s\")\n"
+            "conn = psycopg2.connect(host=\"db.acme.net\", user=\"deploy\", password=\"EX_S_^d%8CLEwQ1QHyX0%s\")\n",
+            "generic-password-assignment",
         ),
-        ids(&[("generic-password-assignment", 1)])
-    );
-    assert_eq!(
-        found_in(
+        (
             "ops/backup.sh",
-            "export DB_PASSWORD=\"6E!Gol6Kl@CCToS.iZcitqq\"\n"
+            "export DB_PASSWORD=\"6E!Gol6Kl@CCToS.iZcitqq\"\n",
+            "generic-password-assignment",
         ),
-        ids(&[("generic-password-assignment", 1)])
-    );
-    assert_eq!(
-        found_in(
+        (
             "src/lib/notify.ts",
-            "const AUTH_TOKEN = \"M9RvrcW6vUsERTxK4tdQP6ddSLL9MKhpINHtEkAS\";\n"
+            "const AUTH_TOKEN = \"M9RvrcW6vUsERTxK4tdQP6ddSLL9MKhpINHtEkAS\";\n",
+            "generic-secret-assignment",
         ),
-        ids(&[("generic-secret-assignment", 1)])
-    );
+    ];
+    for (path, text, rule) in cases {
+        assert_eq!(found_in(path, text), ids(&[(rule, 1)]), "{path}: {text}");
+    }
     // Placeholders still are placeholders.
     assert_eq!(
         found_in(

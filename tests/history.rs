@@ -48,18 +48,7 @@ impl Repo {
     }
 
     fn tw(&self, args: &[&str]) -> (i32, String, String) {
-        let out = tokenward()
-            .current_dir(self.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(args)
-            .output()
-            .expect("run tokenward");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        run_in(self.path(), args)
     }
 }
 

@@ -19,11 +19,7 @@ fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .timeout(Duration::from_secs(300))
         .output()
         .expect("run");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    outcome(out)
 }
 
 /// A tree with a planted PAT in `planted/.env` and enough other files that the

@@ -25,22 +25,6 @@ fn new_repo() -> TempDir {
     dir
 }
 
-/// Runs `tokenward` in `dir` with the same git isolation as [`git_cmd`].
-fn tw(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = tokenward()
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(args)
-        .output()
-        .expect("run tokenward");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -95,7 +79,7 @@ fn staged_scan_reads_the_index_not_the_working_tree() {
     write(dir, "README.md", &format!("# demo\ntoken {unstaged}\n"));
     write(dir, "notes.txt", &format!("{untracked}\n"));
 
-    let (code, out, err) = tw(dir, &["scan", "--staged", "--format", "json"]);
+    let (code, out, err) = run_in(dir, &["scan", "--staged", "--format", "json"]);
     assert_eq!(code, 1, "stderr: {err}");
     let f = findings(&json(&out));
     assert_eq!(
@@ -108,13 +92,13 @@ fn staged_scan_reads_the_index_not_the_working_tree() {
     }
 
     // From a subdirectory, paths stay relative to the repository root.
-    let (code, out, _) = tw(&dir.join("app"), &["scan", "--staged", "--format", "json"]);
+    let (code, out, _) = run_in(&dir.join("app"), &["scan", "--staged", "--format", "json"]);
     assert_eq!(code, 1);
     assert_eq!(findings(&json(&out))[0].2, "app/.env");
 
     // Staging the cleaned file makes the index clean again.
     git(dir, &["add", "app/.env"]);
-    let (code, out, err) = tw(dir, &["scan", "--staged", "--pre-commit"]);
+    let (code, out, err) = run_in(dir, &["scan", "--staged", "--pre-commit"]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out, "", "pre-commit mode prints nothing when clean");
 }
@@ -126,14 +110,14 @@ fn staged_scan_works_before_the_first_commit_and_outside_a_repository_fails() {
     let pat = github_pat(604);
     write(dir.path(), "k.txt", &format!("{pat}\n"));
     git(dir.path(), &["add", "k.txt"]);
-    let (code, out, err) = tw(dir.path(), &["scan", "--staged", "--pre-commit"]);
+    let (code, out, err) = run_in(dir.path(), &["scan", "--staged", "--pre-commit"]);
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("k.txt:1:1: high github-pat-classic"), "{out}");
     assert!(out.contains("commit blocked"), "{out}");
     assert!(!out.contains(&pat));
 
     let plain = TempDir::new().expect("tempdir");
-    let (code, _, err) = tw(plain.path(), &["scan", "--staged"]);
+    let (code, _, err) = run_in(plain.path(), &["scan", "--staged"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("git"), "{err}");
 }
@@ -167,10 +151,10 @@ fn history_scan_finds_a_deleted_secret_at_the_commit_that_added_it() {
     let removed = git(dir, &["rev-parse", "HEAD"]);
 
     // The working tree is clean.
-    let (code, _, _) = tw(dir, &["scan", "."]);
+    let (code, _, _) = run_in(dir, &["scan", "."]);
     assert_eq!(code, 0);
 
-    let (code, out, err) = tw(dir, &["scan", "--git", "--format", "json"]);
+    let (code, out, err) = run_in(dir, &["scan", "--git", "--format", "json"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("git history: 4 commits"), "{err}");
     let v = json(&out);
@@ -190,19 +174,19 @@ fn history_scan_finds_a_deleted_secret_at_the_commit_that_added_it() {
     assert!(!out.contains(&pat) && !err.contains(&pat));
 
     // Text and SARIF carry the commit too.
-    let (_, out, _) = tw(dir, &["scan", "--git"]);
+    let (_, out, _) = run_in(dir, &["scan", "--git"]);
     assert!(
         out.contains(&format!("commit: {added} (Ada Tester")),
         "{out}"
     );
-    let (_, out, _) = tw(dir, &["scan", "--git=HEAD", "--format", "sarif"]);
+    let (_, out, _) = run_in(dir, &["scan", "--git=HEAD", "--format", "sarif"]);
     let sarif = json(&out);
     let props = &sarif["runs"][0]["results"][0]["properties"];
     assert_eq!(props["commit"], added.as_str(), "{out}");
     assert_eq!(props["author"], "Ada Tester <ada@example.com>");
 
     // A range that starts after the secret was added does not see it.
-    let (code, out, _) = tw(
+    let (code, out, _) = run_in(
         dir,
         &[
             "scan",
@@ -216,7 +200,7 @@ fn history_scan_finds_a_deleted_secret_at_the_commit_that_added_it() {
     assert_eq!(findings(&json(&out)), vec![]);
 
     // A range cannot smuggle in a git option.
-    let (code, _, err) = tw(dir, &["scan", "--git=--output=/tmp/x"]);
+    let (code, _, err) = run_in(dir, &["scan", "--git=--output=/tmp/x"]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot be an option"), "{err}");
 }
@@ -231,7 +215,7 @@ fn history_scan_handles_renames_odd_paths_and_empty_ranges() {
     git(dir, &["commit", "-q", "-m", "odd"]);
     git(dir, &["mv", "odd dir/a \"b\" é.txt", "renamed.txt"]);
     git(dir, &["commit", "-q", "-m", "rename"]);
-    let (code, out, err) = tw(dir, &["scan", "--git", "--format", "json"]);
+    let (code, out, err) = run_in(dir, &["scan", "--git", "--format", "json"]);
     assert_eq!(code, 1, "{err}");
     let f = findings(&json(&out));
     // A pure rename adds no line, so the secret is reported once, at its first path.
@@ -243,10 +227,10 @@ fn history_scan_handles_renames_odd_paths_and_empty_ranges() {
             "odd dir/a \"b\" é.txt".to_string()
         )]
     );
-    let (code, out, _) = tw(dir, &["scan", "--git", "HEAD..HEAD", "--format", "json"]);
+    let (code, out, _) = run_in(dir, &["scan", "--git", "HEAD..HEAD", "--format", "json"]);
     assert_eq!(code, 0);
     assert_eq!(findings(&json(&out)), vec![]);
-    let (code, _, err) = tw(dir, &["scan", "--git", "no-such-branch"]);
+    let (code, _, err) = run_in(dir, &["scan", "--git", "no-such-branch"]);
     assert_eq!(code, 2);
     assert!(err.contains("no-such-branch"), "{err}");
 }
@@ -255,16 +239,16 @@ fn history_scan_handles_renames_odd_paths_and_empty_ranges() {
 fn install_hook_blocks_a_commit_with_a_secret_and_refuses_to_overwrite() {
     let repo = new_repo();
     let dir = repo.path();
-    let (code, _, err) = tw(dir, &["install-hook"]);
+    let (code, _, err) = run_in(dir, &["install-hook"]);
     assert_eq!(code, 0, "{err}");
     let hook = dir.join(".git/hooks/pre-commit");
     let script = std::fs::read_to_string(&hook).expect("hook written");
     assert!(script.contains("scan --staged --pre-commit"), "{script}");
 
-    let (code, _, err) = tw(dir, &["install-hook"]);
+    let (code, _, err) = run_in(dir, &["install-hook"]);
     assert_eq!(code, 2);
     assert!(err.contains("--force"), "{err}");
-    let (code, _, err) = tw(dir, &["install-hook", "--force"]);
+    let (code, _, err) = run_in(dir, &["install-hook", "--force"]);
     assert_eq!(code, 0, "{err}");
 
     let pat = github_pat(621);
@@ -295,7 +279,7 @@ fn install_hook_respects_core_hooks_path() {
     let dir = repo.path();
     git(dir, &["config", "core.hooksPath", "tools/hooks"]);
     std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
-    let (code, _, err) = tw(&dir.join("sub"), &["install-hook"]);
+    let (code, _, err) = run_in(&dir.join("sub"), &["install-hook"]);
     assert_eq!(code, 0, "{err}");
     assert!(dir.join("tools/hooks/pre-commit").is_file());
     assert!(!dir.join(".git/hooks/pre-commit").exists());
@@ -651,7 +635,7 @@ fn github_annotations_keep_10_per_level_say_what_was_left_out_and_name_the_commi
         text.push_str(&format!("TOKEN_{i} = \"{}\"\n", github_pat(750 + i)));
     }
     write(dir, "settings.py", &text);
-    let (code, out, err) = tw(dir, &["scan", ".", "--format", "github"]);
+    let (code, out, err) = run_in(dir, &["scan", ".", "--format", "github"]);
     assert_eq!(code, 1, "{err}");
     // GitHub shows 10 error, 10 warning and 10 notice annotations per step.
     let annotations: Vec<&str> = out.lines().filter(|l| l.contains(" file=")).collect();
@@ -684,7 +668,7 @@ fn github_annotations_keep_10_per_level_say_what_was_left_out_and_name_the_commi
     git(dir, &["add", "settings.py"]);
     git(dir, &["commit", "-q", "-m", "leak"]);
     let sha = git(dir, &["rev-parse", "HEAD"]);
-    let (_, out, _) = tw(dir, &["scan", "--git", "--format", "github"]);
+    let (_, out, _) = run_in(dir, &["scan", "--git", "--format", "github"]);
     assert!(
         out.contains(&format!("Added in commit {} by Ada Tester", &sha[..12])),
         "{out}"

@@ -81,11 +81,31 @@ pub fn scan(args: &[&str]) -> (i32, String, String) {
 
 /// Runs `tokenward SUBCOMMAND args...` and returns (exit code, stdout, stderr).
 pub fn run(subcommand: &str, args: &[&str]) -> (i32, String, String) {
-    let out = tokenward()
-        .arg(subcommand)
-        .args(args)
-        .output()
-        .expect("run");
+    outcome(
+        tokenward()
+            .arg(subcommand)
+            .args(args)
+            .output()
+            .expect("run"),
+    )
+}
+
+/// Runs `tokenward args` in `dir`, with git isolated from the user's and the system's
+/// configuration as in [`git_cmd`]; returns (exit code, stdout, stderr).
+pub fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    outcome(
+        tokenward()
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(args)
+            .output()
+            .expect("run tokenward"),
+    )
+}
+
+/// (exit code, stdout, stderr) of a finished process.
+pub fn outcome(out: std::process::Output) -> (i32, String, String) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
